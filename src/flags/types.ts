@@ -1,0 +1,73 @@
+// The contract of the flag store, shared by the service, the daemon and the CLI.
+
+export const AI_SEARCH_FLAG = 'ai-search-enabled';
+
+/** Segments with their own rollout percentage; everyone else is `public`. */
+export const SEGMENTS = ['internal-users', 'beta-users'] as const;
+export type Segment = (typeof SEGMENTS)[number];
+export type UserSegment = Segment | 'public';
+
+/** The rollout of one boolean flag, as people think of it; the flagd targeting is derived from it. */
+export interface RolloutSpec {
+  /** The kill switch: false serves the default (off) variant to everyone. */
+  readonly enabled: boolean;
+  /** Percent (0..100) of each segment served `on`; `default` is everyone else. */
+  readonly percentages: Readonly<Record<Segment | 'default', number>>;
+}
+
+/** One change, as `canary flags update` and the guide's npm script express it. */
+export interface FlagChange {
+  readonly flag: string;
+  readonly value?: boolean;
+  readonly percentage?: number;
+  /** Which percentage `percentage` sets; absent means everyone else (`default`). */
+  readonly segment?: Segment;
+}
+
+export interface ChangeMeta {
+  /** Who: a person (`--actor`, else the OS user) or `canary-daemon`. */
+  readonly actor: string;
+  readonly reason: string;
+  /** Extra facts for the audit log, e.g. the rule, expression, value and threshold of a rollback. */
+  readonly context?: Readonly<Record<string, unknown>>;
+}
+
+export interface AuditEntry {
+  readonly time: string;
+  readonly actor: string;
+  readonly reason: string;
+  readonly flag: string;
+  readonly before: RolloutSpec | null;
+  readonly after: RolloutSpec;
+  readonly context?: Readonly<Record<string, unknown>>;
+}
+
+export type UpdateResult =
+  | {
+      readonly ok: true;
+      readonly changed: boolean;
+      readonly before: RolloutSpec | null;
+      readonly after: RolloutSpec;
+    }
+  | { readonly ok: false; readonly error: string };
+
+export interface FlagStore {
+  /** The flag file's path. */
+  readonly path: string;
+  /** The rollout of one flag from the file on disk; undefined when the flag is not defined. Throws a FlagFileError with a clear message when the file is corrupt. */
+  getRollout(flag: string): Promise<RolloutSpec | undefined>;
+  /** Every flag's rollout. */
+  list(): Promise<ReadonlyMap<string, RolloutSpec>>;
+  /** Atomic (temp file + rename), serialized by a lock, validated before writing, audited. Never throws for expected failures: a locked, unwritable or corrupt file gives ok: false with a reason. */
+  update(change: FlagChange, meta: ChangeMeta): Promise<UpdateResult>;
+  /** Audit entries, oldest first. */
+  history(options?: { flag?: string; limit?: number }): Promise<AuditEntry[]>;
+}
+
+/** The answer of one evaluation: never throws; errors fall back to the safe default (off). */
+export interface FlagDecision {
+  readonly value: boolean;
+  readonly variant: string;
+  readonly reason: string;
+  readonly errorCode?: string;
+}

@@ -1,0 +1,188 @@
+// Every environment variable of the deployment guide (and the few the programs add), read and
+// validated once into a frozen, typed object. A bad value stops the program with a message that
+// names the variable and says what it accepts; all problems are reported together.
+import path from 'node:path';
+import {
+  parseBool,
+  parseEnum,
+  parseHttpUrl,
+  parseInteger,
+  parseList,
+  parsePort,
+  type Parsed,
+} from './env-parse.js';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const PROVIDERS = ['openai', 'openrouter', 'anthropic'] as const;
+export type ProviderName = (typeof PROVIDERS)[number];
+
+export interface ProviderConfig {
+  readonly name: ProviderName;
+  /** Absent when no key is set: the provider then talks to the local LLM simulator. */
+  readonly apiKey: string | undefined;
+  readonly baseUrl: string;
+  readonly model: string;
+  /** True when this provider is served by the local LLM simulator. */
+  readonly simulated: boolean;
+}
+
+export interface Config {
+  readonly env: string;
+  readonly dataDir: string;
+  readonly flagsFile: string;
+  readonly flagAdminToken: string | undefined;
+  readonly bootstrap: {
+    readonly aiSearchEnabled: boolean;
+    readonly rolloutPercentage: number;
+    readonly internalUsers: boolean;
+    readonly betaUsers: boolean;
+  };
+  readonly monitoringEnabled: boolean;
+  readonly logLevel: LogLevel;
+  readonly costTrackingEnabled: boolean;
+  readonly cacheTtlSeconds: number;
+  readonly maxConcurrentRequests: number;
+  readonly timeoutMs: number;
+  readonly rateLimitPerMinute: number;
+  readonly maxTokensPerRequest: number;
+  readonly llmSimUrl: string;
+  /** The fallback chain, in order. */
+  readonly providers: readonly ProviderConfig[];
+  readonly ports: {
+    readonly service: number;
+    readonly daemon: number;
+    readonly llmSim: number;
+  };
+  readonly serviceUrl: string;
+  readonly prometheusUrl: string;
+  readonly alertmanagerUrl: string | undefined;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Collects problems while reading variables, so one run reports them all. */
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  raw(name: string): string | undefined {
+    const v = this.env[name];
+    return v === undefined || v.trim() === '' ? undefined : v;
+  }
+
+  get<T>(name: string, parse: (raw: string) => Parsed<T>, fallback: T): T {
+    const raw = this.raw(name);
+    if (raw === undefined) return fallback;
+    const r = parse(raw);
+    if (r.ok) return r.value;
+    // Never echo a value that might be a secret; these are all non-secret settings.
+    this.problems.push(`${name}=${JSON.stringify(raw)} is not valid: expected ${r.expected}`);
+    return fallback;
+  }
+}
+
+const DEFAULT_MODELS: Record<ProviderName, string> = {
+  openai: 'gpt-4o-mini',
+  openrouter: 'openai/gpt-4o-mini',
+  anthropic: 'claude-3-5-haiku-latest',
+};
+
+const DEFAULT_BASE_URLS: Record<ProviderName, string> = {
+  openai: 'https://api.openai.com/v1',
+  openrouter: 'https://openrouter.ai/api/v1',
+  anthropic: 'https://api.anthropic.com',
+};
+
+function readProviders(r: Reader, llmSimUrl: string): ProviderConfig[] {
+  const order = r.get('AI_SEARCH_PROVIDERS', (s) => parseList(s, PROVIDERS), [...PROVIDERS]);
+  return order.map((name) => {
+    const prefix = name.toUpperCase();
+    const apiKey = r.raw(`${prefix}_API_KEY`)?.trim();
+    const explicitBase = r.get(`${prefix}_BASE_URL`, parseHttpUrl, undefined);
+    const simulated = apiKey === undefined && explicitBase === undefined;
+    // The simulator speaks OpenAI's protocol under /v1 and Anthropic's at its root.
+    const simBase = name === 'anthropic' ? llmSimUrl : `${llmSimUrl}/v1`;
+    const baseUrl = explicitBase ?? (simulated ? simBase : DEFAULT_BASE_URLS[name]);
+    const model = r.raw(`${prefix}_MODEL`)?.trim() ?? DEFAULT_MODELS[name];
+    return Object.freeze({ name, apiKey, baseUrl, model, simulated });
+  });
+}
+
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
+  const r = new Reader(env);
+  const dataDir = path.resolve(cwd, r.raw('DATA_DIR') ?? 'data');
+  const llmSimUrl = r.get('LLM_SIM_URL', parseHttpUrl, 'http://127.0.0.1:3200');
+  const ports = Object.freeze({
+    service: r.get('SEARCH_PORT', parsePort, 3000),
+    daemon: r.get('CANARY_PORT', parsePort, 3100),
+    llmSim: r.get('LLM_SIM_PORT', parsePort, 3200),
+  });
+  const config: Config = {
+    env: r.raw('CANARY_ENV') ?? 'development',
+    dataDir,
+    flagsFile: path.resolve(cwd, r.raw('FLAGS_FILE') ?? path.join(dataDir, 'flags.json')),
+    flagAdminToken: r.raw('FLAG_ADMIN_TOKEN'),
+    bootstrap: Object.freeze({
+      aiSearchEnabled: r.get('NEXT_PUBLIC_AI_SEARCH_ENABLED', parseBool, false),
+      rolloutPercentage: r.get(
+        'NEXT_PUBLIC_AI_SEARCH_ROLLOUT_PERCENTAGE',
+        (s) => parseInteger(s, 0, 100, 'percent'),
+        0,
+      ),
+      internalUsers: r.get('AI_SEARCH_INTERNAL_USERS', parseBool, true),
+      betaUsers: r.get('AI_SEARCH_BETA_USERS', parseBool, false),
+    }),
+    monitoringEnabled: r.get('ENABLE_AI_SEARCH_MONITORING', parseBool, true),
+    logLevel: r.get('AI_SEARCH_LOG_LEVEL', (s) => parseEnum(s, LOG_LEVELS), 'info'),
+    costTrackingEnabled: r.get('COST_TRACKING_ENABLED', parseBool, true),
+    cacheTtlSeconds: r.get(
+      'AI_SEARCH_CACHE_TTL',
+      (s) => parseInteger(s, 0, 7 * 86_400, 'seconds; 0 turns the cache off'),
+      3600,
+    ),
+    maxConcurrentRequests: r.get(
+      'AI_SEARCH_MAX_CONCURRENT_REQUESTS',
+      (s) => parseInteger(s, 1, 10_000),
+      10,
+    ),
+    timeoutMs: r.get(
+      'AI_SEARCH_TIMEOUT',
+      (s) => parseInteger(s, 100, 600_000, 'milliseconds'),
+      30_000,
+    ),
+    rateLimitPerMinute: r.get(
+      'AI_SEARCH_RATE_LIMIT',
+      (s) => parseInteger(s, 0, 1_000_000, 'AI searches per user per minute; 0 means no limit'),
+      100,
+    ),
+    maxTokensPerRequest: r.get(
+      'AI_SEARCH_MAX_TOKENS_PER_REQUEST',
+      (s) => parseInteger(s, 16, 200_000, 'tokens'),
+      4000,
+    ),
+    llmSimUrl,
+    providers: Object.freeze(readProviders(r, llmSimUrl)),
+    ports,
+    serviceUrl: r.get('SEARCH_URL', parseHttpUrl, `http://127.0.0.1:${ports.service}`),
+    prometheusUrl: r.get('PROMETHEUS_URL', parseHttpUrl, 'http://127.0.0.1:9090'),
+    alertmanagerUrl: r.get('ALERTMANAGER_URL', parseHttpUrl, undefined),
+  };
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return Object.freeze(config);
+}
+
+/** Every secret value in the config, for the logger's last-line scrubber. */
+export function secretValues(config: Config): string[] {
+  const out = config.providers.map((p) => p.apiKey).filter((k): k is string => !!k);
+  if (config.flagAdminToken) out.push(config.flagAdminToken);
+  return out;
+}
