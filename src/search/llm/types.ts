@@ -1,0 +1,65 @@
+// The contract between the LLM layer (query understanding) and the search service.
+import { z } from 'zod';
+import type { ProviderName } from '../../shared/config.js';
+
+const term = z.string().trim().min(1).max(64);
+const list = z.array(term).max(10).default([]);
+
+/** The structured filters the LLM must return; anything else is rejected as an AI failure. */
+export const SearchFiltersSchema = z
+  .object({
+    keywords: list,
+    beats: list,
+    locations: list,
+    outlets: list,
+    roles: list,
+    languages: list,
+  })
+  .strict();
+
+export type SearchFilters = z.infer<typeof SearchFiltersSchema>;
+
+/** One call to one provider (one attempt of the fallback chain). */
+export interface LlmCallRecord {
+  readonly provider: ProviderName;
+  readonly model: string;
+  readonly durationMs: number;
+  /** Absent on success; a bounded, low-cardinality class otherwise (timeout, rate_limited, http_5xx, invalid_output, …). */
+  readonly errorType?: string;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly cachedInputTokens: number;
+  readonly costUsd: number;
+}
+
+export type UnderstandFailure =
+  'timeout' | 'all_providers_failed' | 'overloaded' | 'invalid_output' | 'aborted';
+
+export type UnderstandResult =
+  | {
+      readonly ok: true;
+      readonly filters: SearchFilters;
+      readonly cached: boolean;
+      readonly provider: ProviderName | undefined;
+      readonly model: string | undefined;
+      readonly costUsd: number;
+      readonly calls: readonly LlmCallRecord[];
+    }
+  | {
+      readonly ok: false;
+      readonly reason: UnderstandFailure;
+      readonly error: string;
+      readonly costUsd: number;
+      readonly calls: readonly LlmCallRecord[];
+    };
+
+/** Where the LLM layer reports what it did; the service implements it with its metrics module. */
+export interface LlmTelemetry {
+  recordCall(call: LlmCallRecord): void;
+  recordCache(hit: boolean): void;
+}
+
+export interface QueryUnderstanding {
+  /** Never throws: every failure is a result, so the caller can fall back to keyword search. */
+  understand(query: string, options?: { signal?: AbortSignal }): Promise<UnderstandResult>;
+}
