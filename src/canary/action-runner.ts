@@ -7,7 +7,13 @@
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { ActionRecord } from './action-record.js';
-import { describeWhy, type Action, type ActionRequest, type ActionResult, type AlertEvent } from './actions/action.js';
+import {
+  describeWhy,
+  type Action,
+  type ActionRequest,
+  type ActionResult,
+  type AlertEvent,
+} from './actions/action.js';
 import type { DaemonMetrics } from './metrics.js';
 import type { StateStore } from './state-store.js';
 import type { ActionName, AlertInstance, AlertingRule, EvalOutcome } from './types.js';
@@ -34,7 +40,13 @@ export class ActionRunner {
   constructor(private readonly o: ActionRunnerOptions) {}
 
   /** Starts the actions this evaluation calls for; returns at once. */
-  afterEvaluation(ruleId: string, group: string, rule: AlertingRule, outcome: EvalOutcome, ts: number): void {
+  afterEvaluation(
+    ruleId: string,
+    group: string,
+    rule: AlertingRule,
+    outcome: EvalOutcome,
+    ts: number,
+  ): void {
     if (!rule.action || this.abort.signal.aborted) return;
     const action = this.o.actions.get(rule.action);
     if (!action) return;
@@ -76,7 +88,13 @@ export class ActionRunner {
     this.inFlight.set(key, p);
   }
 
-  private maybeRollback(action: Action, group: string, rule: AlertingRule, inst: AlertInstance, ts: number): void {
+  private maybeRollback(
+    action: Action,
+    group: string,
+    rule: AlertingRule,
+    inst: AlertInstance,
+    ts: number,
+  ): void {
     const key = rollbackKey(rule.name, inst.key, inst.activeAt);
     const mark = this.o.store.getRollback(key);
     if (mark && mark.status !== 'started') return;
@@ -87,17 +105,38 @@ export class ActionRunner {
         store.setRollback({ key, rule: rule.name, status: 'started', startedAt });
         await store.save();
       }
-      const req = { event: 'firing' as const, rule, group, instance: inst, at: ts, signal: this.abort.signal };
+      const req = {
+        event: 'firing' as const,
+        rule,
+        group,
+        instance: inst,
+        at: ts,
+        signal: this.abort.signal,
+      };
       const result = await this.execute(action, req);
       if (result.outcome === 'success' || result.outcome === 'dry_run') {
         const status = result.outcome === 'success' ? 'done' : 'dry_run';
-        store.setRollback({ key, rule: rule.name, status, startedAt, finishedAt: new Date(clock.now()).toISOString(), detail: result.detail });
+        store.setRollback({
+          key,
+          rule: rule.name,
+          status,
+          startedAt,
+          finishedAt: new Date(clock.now()).toISOString(),
+          detail: result.detail,
+        });
       }
       await store.save();
     });
   }
 
-  private maybeNotify(action: Action, ruleId: string, group: string, rule: AlertingRule, inst: AlertInstance, ts: number): void {
+  private maybeNotify(
+    action: Action,
+    ruleId: string,
+    group: string,
+    rule: AlertingRule,
+    inst: AlertInstance,
+    ts: number,
+  ): void {
     const key = `${ruleId}|${inst.key}`;
     const mark = this.o.store.getNotified(key);
     let event: AlertEvent;
@@ -107,16 +146,31 @@ export class ActionRunner {
     this.track(key, async () => {
       const req = { event, rule, group, instance: inst, at: ts, signal: this.abort.signal };
       const result = await this.execute(action, req);
-      if (result.outcome !== 'failure') this.o.store.setNotified(key, { activeAt: inst.activeAt, lastSentAt: ts });
+      if (result.outcome !== 'failure')
+        this.o.store.setNotified(key, { activeAt: inst.activeAt, lastSentAt: ts });
     });
   }
 
-  private notifyResolved(action: Action, ruleId: string, group: string, rule: AlertingRule, inst: AlertInstance, ts: number): void {
+  private notifyResolved(
+    action: Action,
+    ruleId: string,
+    group: string,
+    rule: AlertingRule,
+    inst: AlertInstance,
+    ts: number,
+  ): void {
     const key = `${ruleId}|${inst.key}`;
     if (!this.o.store.getNotified(key)) return;
     this.o.store.setNotified(key, undefined);
     this.track(`${key}|resolved`, async () => {
-      await this.execute(action, { event: 'resolved', rule, group, instance: inst, at: ts, signal: this.abort.signal });
+      await this.execute(action, {
+        event: 'resolved',
+        rule,
+        group,
+        instance: inst,
+        at: ts,
+        signal: this.abort.signal,
+      });
     });
   }
 
@@ -124,10 +178,17 @@ export class ActionRunner {
   private async execute(action: Action, req: ActionRequest): Promise<ActionResult> {
     const result: ActionResult = this.o.dryRun
       ? { outcome: 'dry_run', detail: `dry run: would ${action.describe(req)}`, attempts: 0 }
-      : await action.perform(req).catch((err: unknown) => ({ outcome: 'failure' as const, detail: String(err), attempts: 1 }));
+      : await action
+          .perform(req)
+          .catch((err: unknown) => ({
+            outcome: 'failure' as const,
+            detail: String(err),
+            attempts: 1,
+          }));
     this.o.metrics.countAction(action.name, result.outcome);
     const record = this.toRecord(action, req, result);
-    const quietResend = req.event === 'resend' && (result.outcome === 'success' || result.outcome === 'dry_run');
+    const quietResend =
+      req.event === 'resend' && (result.outcome === 'success' || result.outcome === 'dry_run');
     if (!quietResend) this.o.store.actions.push(record);
     this.log(record, quietResend);
     return result;
@@ -157,7 +218,17 @@ export class ActionRunner {
 
   private log(r: ActionRecord, quiet: boolean): void {
     const msg = `action ${r.action} (${r.event}) ${r.outcome}: ${r.detail} — because ${r.reason}`;
-    const fields = { action: r.action, event: r.event, outcome: r.outcome, rule: r.rule, value: r.value, threshold: r.threshold, for: r.forSeconds, activeAt: r.activeAt, labels: r.labels };
+    const fields = {
+      action: r.action,
+      event: r.event,
+      outcome: r.outcome,
+      rule: r.rule,
+      value: r.value,
+      threshold: r.threshold,
+      for: r.forSeconds,
+      activeAt: r.activeAt,
+      labels: r.labels,
+    };
     if (quiet) this.o.logger.debug(fields, msg);
     else if (r.outcome === 'failure') this.o.logger.error(fields, msg);
     else if (r.outcome === 'skipped') this.o.logger.warn(fields, msg);

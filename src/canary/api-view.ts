@@ -3,7 +3,6 @@
 import type { CanaryDaemon, ReloadStatus, SeriesCheck } from './canary-daemon.js';
 import type { PrometheusWatch } from './prometheus-watch.js';
 import { overallState, type RuleEngine } from './rule-engine.js';
-import { ruleId } from './rule-id.js';
 import type { StateStore } from './state-store.js';
 import type { AlertingRule, AlertState, RuleHealth, RuleState } from './types.js';
 
@@ -48,13 +47,21 @@ export interface RulesView {
 const iso = (t: number | undefined) => (t === undefined ? null : new Date(t).toISOString());
 const num = (v: number) => (Number.isFinite(v) ? v : null);
 
-export function buildRulesView(d: CanaryDaemon, store: StateStore, engine: RuleEngine, watch: PrometheusWatch, extra: { dryRun: boolean; prometheusUrl: string }): RulesView {
+export function buildRulesView(
+  d: CanaryDaemon,
+  store: StateStore,
+  engine: RuleEngine,
+  watch: PrometheusWatch,
+  extra: { dryRun: boolean; prometheusUrl: string },
+): RulesView {
   const rules: RuleView[] = [];
   for (const g of d.groups) {
     for (const r of g.rules) {
       if (r.kind !== 'alert') continue;
-      const id = ruleId(g, r);
-      rules.push(ruleView(r, g.name, g.file, store.getRule(id), engine.currentValues.get(id)?.value ?? null));
+      const id = d.ruleIds.get(r) ?? '';
+      rules.push(
+        ruleView(r, g.name, g.file, store.getRule(id), engine.currentValues.get(id)?.value ?? null),
+      );
     }
   }
   rules.push(ruleView(watch.rule, 'canary-daemon', '(daemon)', watch.state(), watch.failures));
@@ -67,7 +74,13 @@ export function buildRulesView(d: CanaryDaemon, store: StateStore, engine: RuleE
   };
 }
 
-function ruleView(r: AlertingRule, group: string, file: string, s: RuleState | undefined, value: number | null): RuleView {
+function ruleView(
+  r: AlertingRule,
+  group: string,
+  file: string,
+  s: RuleState | undefined,
+  value: number | null,
+): RuleView {
   const instances = [...(s?.instances.values() ?? [])].map((i) => ({
     labels: i.labels,
     state: i.state,

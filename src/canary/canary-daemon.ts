@@ -7,11 +7,11 @@ import type { ActionRunner } from './action-runner.js';
 import type { DaemonMetrics } from './metrics.js';
 import type { PrometheusClient } from './prometheus-client.js';
 import type { PrometheusWatch } from './prometheus-watch.js';
-import { ruleId } from './rule-id.js';
+import { keyRules } from './carry-state.js';
 import type { GroupResult, RuleEngine } from './rule-engine.js';
 import { formatLoadError, recordedSeriesUsed, type LoadRulesFn } from './rule-source.js';
 import type { StateStore } from './state-store.js';
-import type { RuleGroup } from './types.js';
+import type { AlertingRule, RuleGroup } from './types.js';
 
 export type ReloadResult =
   | { readonly ok: true; readonly groups: number; readonly rules: number; readonly files: string[] }
@@ -46,6 +46,8 @@ export interface CanaryDaemonOptions {
 
 export class CanaryDaemon {
   groups: readonly RuleGroup[] = [];
+  /** Each loaded alerting rule's state id: its definition's hash, so unchanged rules keep state. */
+  ruleIds: ReadonlyMap<AlertingRule, string> = new Map();
   lastReload: ReloadStatus | undefined;
   seriesCheck: SeriesCheck = { checked: false, missing: [], error: undefined };
   readonly lastGroupResults = new Map<string, GroupResult>();
@@ -79,30 +81,38 @@ export class CanaryDaemon {
   private async reloadNow(trigger: string): Promise<ReloadResult> {
     if (this.stopped) return { ok: false, errors: ['the daemon is stopping'] };
     const { logger, metrics } = this.o;
-    const loaded = await this.o.loadRules([...this.o.ruleFiles], { defaultIntervalMs: this.o.defaultIntervalMs });
+    const loaded = await this.o.loadRules([...this.o.ruleFiles], {
+      defaultIntervalMs: this.o.defaultIntervalMs,
+    });
     if (!loaded.ok) {
       const errors = loaded.errors.map(formatLoadError);
       this.lastReload = { ok: false, at: this.o.clock.now(), trigger, errors };
       metrics.reloads.labels('failure').inc();
       metrics.lastReloadSuccessful.set(0);
-      logger.error({ trigger, errors }, `rule reload (${trigger}) failed; the previous rules keep running:\n${errors.join('\n')}`);
+      logger.error(
+        { trigger, errors },
+        `rule reload (${trigger}) failed; the previous rules keep running:\n${errors.join('\n')}`,
+      );
       return { ok: false, errors };
     }
     await Promise.all(this.timers.map((t) => t.stop()));
     this.groups = loaded.groups;
-    this.o.store.retainRules(new Set(this.alertIds()));
+    this.ruleIds = new Map(keyRules(loaded.groups).map((k) => [k.rule, k.id]));
+    this.o.store.retainRules(new Set(this.ruleIds.values()));
     this.timers = loaded.groups.map((g) => this.startTimer(g));
     this.lastReload = { ok: true, at: this.o.clock.now(), trigger, errors: [] };
     metrics.reloads.labels('success').inc();
     metrics.lastReloadSuccessful.set(1);
-    const rules = loaded.groups.reduce((n, g) => n + g.rules.filter((r) => r.kind === 'alert').length, 0);
-    logger.info({ trigger, groups: loaded.groups.length, alertingRules: rules, files: loaded.files }, `rules loaded (${trigger}): ${rules} alerting rules in ${loaded.groups.length} groups`);
+    const rules = loaded.groups.reduce(
+      (n, g) => n + g.rules.filter((r) => r.kind === 'alert').length,
+      0,
+    );
+    logger.info(
+      { trigger, groups: loaded.groups.length, alertingRules: rules, files: loaded.files },
+      `rules loaded (${trigger}): ${rules} alerting rules in ${loaded.groups.length} groups`,
+    );
     await this.checkRecordedSeries();
     return { ok: true, groups: loaded.groups.length, rules, files: loaded.files };
-  }
-
-  private alertIds(): string[] {
-    return this.groups.flatMap((g) => g.rules.flatMap((r) => (r.kind === 'alert' ? [ruleId(g, r)] : [])));
   }
 
   private startTimer(group: RuleGroup): AlignedTimer {
@@ -114,20 +124,39 @@ export class CanaryDaemon {
       run: (ts) => this.evaluate(group, ts),
       onMissed: (n) => {
         this.o.metrics.missedEvaluations.labels(group.name).inc(n);
-        this.o.logger.warn({ group: group.name, missed: n }, `group ${group.name}: evaluation overran its interval, ${n} slot(s) skipped`);
+        this.o.logger.warn(
+          { group: group.name, missed: n },
+          `group ${group.name}: evaluation overran its interval, ${n} slot(s) skipped`,
+        );
       },
-      onError: (err) => this.o.logger.error({ err, group: group.name }, `group ${group.name}: evaluation failed unexpectedly`),
+      onError: (err) =>
+        this.o.logger.error(
+          { err, group: group.name },
+          `group ${group.name}: evaluation failed unexpectedly`,
+        ),
     });
     timer.start();
     return timer;
   }
 
   private async evaluate(group: RuleGroup, ts: number): Promise<void> {
-    const r = await this.o.engine.evaluateGroup(group, ts);
+    const ids = this.ruleIds;
+    const r = await this.o.engine.evaluateGroup(
+      group,
+      ts,
+      (rule) => ids.get(rule) ?? `${group.name}/${rule.name}`,
+    );
     this.lastGroupResults.set(`${group.file}::${group.name}`, r);
     this.o.watch.observe(r);
     if (r.failed < r.rules && !this.seriesCheck.checked) await this.checkRecordedSeries();
-    await this.o.store.save().catch((err: unknown) => this.o.logger.error({ err, path: this.o.store.path }, `cannot write the state file ${this.o.store.path}: a restart would lose alert progress`));
+    await this.o.store
+      .save()
+      .catch((err: unknown) =>
+        this.o.logger.error(
+          { err, path: this.o.store.path },
+          `cannot write the state file ${this.o.store.path}: a restart would lose alert progress`,
+        ),
+      );
   }
 
   /** Warns loudly when Prometheus lacks recorded series the alerts use (rules not loaded there?). */
@@ -136,7 +165,10 @@ export class CanaryDaemon {
     const r = await this.o.prometheus.knownSeries(names);
     if (!r.ok) {
       this.seriesCheck = { checked: false, missing: [], error: r.error };
-      this.o.logger.warn({ error: r.error }, `could not check that Prometheus knows the recorded series the alerts use; will retry: ${r.error}`);
+      this.o.logger.warn(
+        { error: r.error },
+        `could not check that Prometheus knows the recorded series the alerts use; will retry: ${r.error}`,
+      );
       return;
     }
     this.seriesCheck = { checked: true, missing: r.missing, error: undefined };

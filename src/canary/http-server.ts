@@ -30,11 +30,19 @@ export function tokenMatches(expected: string, header: string | undefined): bool
 }
 
 export function isLoopback(address: string | undefined): boolean {
-  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1' || (address?.startsWith('127.') ?? false);
+  return (
+    address === '127.0.0.1' ||
+    address === '::1' ||
+    address === '::ffff:127.0.0.1' ||
+    (address?.startsWith('127.') ?? false)
+  );
 }
 
 export function buildHttpServer(d: HttpDeps): FastifyInstance {
-  const app = Fastify({ loggerInstance: d.logger.child({ component: 'http' }) as FastifyBaseLogger, disableRequestLogging: true });
+  const app = Fastify({
+    loggerInstance: d.logger.child({ component: 'http' }) as FastifyBaseLogger,
+    disableRequestLogging: true,
+  });
 
   app.get('/', async (_req, reply) => {
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
@@ -56,13 +64,26 @@ export function buildHttpServer(d: HttpDeps): FastifyInstance {
   app.post('/-/reload', async (req, reply) => {
     if (d.adminToken !== undefined) {
       if (!tokenMatches(d.adminToken, req.headers.authorization)) {
-        return reply.code(401).send({ error: 'reload needs Authorization: Bearer <CANARY_ADMIN_TOKEN>' });
+        return reply
+          .code(401)
+          .send({ error: 'reload needs Authorization: Bearer <CANARY_ADMIN_TOKEN>' });
       }
     } else if (!isLoopback(req.socket.remoteAddress)) {
-      return reply.code(403).send({ error: 'reload over HTTP is allowed from loopback only unless CANARY_ADMIN_TOKEN is set' });
+      return reply
+        .code(403)
+        .send({
+          error: 'reload over HTTP is allowed from loopback only unless CANARY_ADMIN_TOKEN is set',
+        });
     }
     const r = await d.reload('http');
-    if (!r.ok) return reply.code(400).send({ ok: false, error: 'the rule files are invalid; the previous rules keep running', errors: r.errors });
+    if (!r.ok)
+      return reply
+        .code(400)
+        .send({
+          ok: false,
+          error: 'the rule files are invalid; the previous rules keep running',
+          errors: r.errors,
+        });
     return r;
   });
   return app;

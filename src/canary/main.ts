@@ -2,7 +2,7 @@
 // `startDaemon` is used by the CLI, the local-stack orchestrator and the tests (in-process).
 import path from 'node:path';
 import { systemClock, type Clock } from '../shared/clock.js';
-import type { Config } from '../shared/config.js';
+import { loadConfig, type Config } from '../shared/config.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { createFileFlagStore } from '../flags/file-flag-store.js';
 import type { FlagStore } from '../flags/types.js';
@@ -71,9 +71,16 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const resendDelayMs = o.resendDelayMs ?? 60_000;
   const queryTimeoutMs = o.queryTimeoutMs ?? 10_000;
   const metrics = new DaemonMetrics();
-  const prometheus = o.prometheus ?? createPrometheusClient({ url: o.prometheusUrl, timeoutMs: queryTimeoutMs });
+  const prometheus =
+    o.prometheus ?? createPrometheusClient({ url: o.prometheusUrl, timeoutMs: queryTimeoutMs });
   const store = await StateStore.open({ dataDir: o.dataDir, clock, logger });
-  const flags = o.flagStore ?? createFileFlagStore({ path: o.flagsFile, bootstrap: o.bootstrap, logger });
+  const flags =
+    o.flagStore ??
+    createFileFlagStore({
+      path: o.flagsFile,
+      bootstrap: o.bootstrap ?? loadConfig({}).bootstrap,
+      logger,
+    });
   const host = o.host ?? '0.0.0.0';
   const statusUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${o.port ?? 3100}/`;
   const notifyOptions = {
@@ -84,12 +91,34 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     generatorUrl: statusUrl,
   };
   const actions = new Map<ActionName, Action>([
-    ['immediate_rollback', createImmediateRollback({ flags, clock, logger, initialBackoffMs: o.rollbackBackoffMs?.initial, maxBackoffMs: o.rollbackBackoffMs?.max })],
+    [
+      'immediate_rollback',
+      createImmediateRollback({
+        flags,
+        clock,
+        logger,
+        initialBackoffMs: o.rollbackBackoffMs?.initial,
+        maxBackoffMs: o.rollbackBackoffMs?.max,
+      }),
+    ],
     ['notify_dev_team', createNotify('notify_dev_team', notifyOptions)],
     ['notify_product_team', createNotify('notify_product_team', notifyOptions)],
   ]);
-  const runner = new ActionRunner({ actions, store, clock, logger, metrics, dryRun, resendDelayMs });
-  const watch = new PrometheusWatch({ threshold: o.failureThreshold ?? 3, runner, logger, prometheusUrl: prometheus.url });
+  const runner = new ActionRunner({
+    actions,
+    store,
+    clock,
+    logger,
+    metrics,
+    dryRun,
+    resendDelayMs,
+  });
+  const watch = new PrometheusWatch({
+    threshold: o.failureThreshold ?? 3,
+    runner,
+    logger,
+    prometheusUrl: prometheus.url,
+  });
   const engine = new RuleEngine({
     prometheus,
     evaluate: o.evaluate ?? evaluateRule,
@@ -103,7 +132,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const daemon = new CanaryDaemon({
     ruleFiles: o.ruleFiles.map((f) => path.resolve(f)),
     defaultIntervalMs: o.intervalMs ?? 15_000,
-    loadRules: o.loadRules ?? (loadRuleFiles as LoadRulesFn),
+    loadRules: o.loadRules ?? loadRuleFiles,
     clock,
     logger,
     metrics,
@@ -115,12 +144,16 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   });
   logDestinations(logger, o, dryRun);
   await daemon.start();
-  const unwatch = o.watchRuleFiles === false ? () => undefined : watchRuleFiles(o.ruleFiles, 300, () => void daemon.reload('file change'));
+  const unwatch =
+    o.watchRuleFiles === false
+      ? () => undefined
+      : watchRuleFiles(o.ruleFiles, 300, () => void daemon.reload('file change'));
   const app = buildHttpServer({
     logger,
     metrics,
     adminToken: o.adminToken,
-    rules: () => buildRulesView(daemon, store, engine, watch, { dryRun, prometheusUrl: prometheus.url }),
+    rules: () =>
+      buildRulesView(daemon, store, engine, watch, { dryRun, prometheusUrl: prometheus.url }),
     health: () => buildHealthView(daemon, watch),
     actions: (limit) => store.actions.latest(limit),
     reload: (trigger) => daemon.reload(trigger),
@@ -129,7 +162,10 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : (o.port ?? 3100);
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
-  logger.info({ url, prometheus: prometheus.url, dryRun, state: store.path, flags: flags.path }, `canary daemon listening on ${url}`);
+  logger.info(
+    { url, prometheus: prometheus.url, dryRun, state: store.path, flags: flags.path },
+    `canary daemon listening on ${url}`,
+  );
   let closing: Promise<void> | undefined;
   return {
     url,
@@ -150,12 +186,17 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
 function logDestinations(logger: Logger, o: DaemonOptions, dryRun: boolean): void {
   if (dryRun) logger.warn('DRY RUN: actions are evaluated and recorded, never performed');
   if (o.alertmanagerUrl) {
-    logger.info({ alertmanager: displayUrl(o.alertmanagerUrl) }, 'notifications go to Alertmanager');
+    logger.info(
+      { alertmanager: displayUrl(o.alertmanagerUrl) },
+      'notifications go to Alertmanager',
+    );
     return;
   }
   for (const team of ['dev_team', 'product_team'] as const) {
     if (!o.webhooks?.[team]) {
-      logger.warn(`no destination for ${team} notifications: set ALERTMANAGER_URL, --webhook ${team}=URL or CANARY_WEBHOOK_${team.toUpperCase()}`);
+      logger.warn(
+        `no destination for ${team} notifications: set ALERTMANAGER_URL, --webhook ${team}=URL or CANARY_WEBHOOK_${team.toUpperCase()}`,
+      );
     }
   }
 }

@@ -79,7 +79,8 @@ export class DaemonMetrics {
   });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
-    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'canary_' });
+    if (options.defaultMetrics ?? true)
+      collectDefaultMetrics({ register: this.registry, prefix: 'canary_' });
     for (const o of ['success', 'failure'] as const) this.reloads.labels(o).inc(0);
     this.lastReloadSuccessful.set(1);
     for (const kind of ['error', 'garbage']) this.prometheusErrors.labels(kind).inc(0);

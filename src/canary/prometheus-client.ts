@@ -60,7 +60,11 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
       });
       return judge(res.status, res.data, where(path));
     } catch (err) {
-      return { ok: false as const, kind: 'error' as const, error: transportError(err, where(path), options.timeoutMs) };
+      return {
+        ok: false as const,
+        kind: 'error' as const,
+        error: transportError(err, where(path), options.timeoutMs),
+      };
     }
   }
 
@@ -77,7 +81,11 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
         const r = await get('/api/v1/series', { 'match[]': `{__name__=${JSON.stringify(name)}}` });
         if (!r.ok) return r;
         if (!Array.isArray(r.data)) {
-          return { ok: false, kind: 'garbage', error: `${where('/api/v1/series')} answered data that is not a list` };
+          return {
+            ok: false,
+            kind: 'garbage',
+            error: `${where('/api/v1/series')} answered data that is not a list`,
+          };
         }
         if (r.data.length === 0) missing.push(name);
       }
@@ -97,16 +105,33 @@ function judge(status: number, body: unknown, url: string): Judged {
   try {
     parsed = JSON.parse(text);
   } catch {
-    if (status >= 400) return { ok: false, kind: 'error', error: `${url} answered HTTP ${status}: ${snippet(text)}` };
-    return { ok: false, kind: 'garbage', error: `${url} answered HTTP ${status} with a body that is not JSON: ${snippet(text)} — is this URL really Prometheus?` };
+    if (status >= 400)
+      return {
+        ok: false,
+        kind: 'error',
+        error: `${url} answered HTTP ${status}: ${snippet(text)}`,
+      };
+    return {
+      ok: false,
+      kind: 'garbage',
+      error: `${url} answered HTTP ${status} with a body that is not JSON: ${snippet(text)} — is this URL really Prometheus?`,
+    };
   }
   if (!isObject(parsed) || (parsed.status !== 'success' && parsed.status !== 'error')) {
-    return { ok: false, kind: 'garbage', error: `${url} answered JSON without a Prometheus "status" (HTTP ${status}) — is this URL really Prometheus?` };
+    return {
+      ok: false,
+      kind: 'garbage',
+      error: `${url} answered JSON without a Prometheus "status" (HTTP ${status}) — is this URL really Prometheus?`,
+    };
   }
   if (parsed.status === 'error') {
     const type = typeof parsed.errorType === 'string' ? parsed.errorType : 'unknown';
     const msg = typeof parsed.error === 'string' ? parsed.error : 'no message';
-    return { ok: false, kind: 'error', error: `${url} refused the query (HTTP ${status}, ${type}): ${msg}` };
+    return {
+      ok: false,
+      kind: 'error',
+      error: `${url} refused the query (HTTP ${status}, ${type}): ${msg}`,
+    };
   }
   if (status >= 400) return { ok: false, kind: 'error', error: `${url} answered HTTP ${status}` };
   return { ok: true, data: parsed.data };
@@ -114,23 +139,41 @@ function judge(status: number, body: unknown, url: string): Judged {
 
 function parseVector(data: unknown, url: string): QueryOutcome {
   if (!isObject(data) || typeof data.resultType !== 'string' || !Array.isArray(data.result)) {
-    return { ok: false, kind: 'garbage', error: `${url} answered a "data" without resultType/result` };
+    return {
+      ok: false,
+      kind: 'garbage',
+      error: `${url} answered a "data" without resultType/result`,
+    };
   }
   if (data.resultType === 'scalar') {
     const v = sampleValue(data.result);
-    if (v === undefined) return { ok: false, kind: 'garbage', error: `${url} answered a malformed scalar` };
+    if (v === undefined)
+      return { ok: false, kind: 'garbage', error: `${url} answered a malformed scalar` };
     return { ok: true, samples: [{ labels: {}, value: v }] };
   }
   if (data.resultType !== 'vector') {
-    return { ok: false, kind: 'garbage', error: `${url} answered a ${data.resultType}, but an alert expression must give an instant vector` };
+    return {
+      ok: false,
+      kind: 'garbage',
+      error: `${url} answered a ${data.resultType}, but an alert expression must give an instant vector`,
+    };
   }
   const samples: Sample[] = [];
   for (const item of data.result) {
     if (!isObject(item) || !isObject(item.metric)) {
-      return { ok: false, kind: 'garbage', error: `${url} answered a vector element without "metric"` };
+      return {
+        ok: false,
+        kind: 'garbage',
+        error: `${url} answered a vector element without "metric"`,
+      };
     }
     const value = sampleValue(item.value);
-    if (value === undefined) return { ok: false, kind: 'garbage', error: `${url} answered a vector element without a [time, "value"] pair` };
+    if (value === undefined)
+      return {
+        ok: false,
+        kind: 'garbage',
+        error: `${url} answered a vector element without a [time, "value"] pair`,
+      };
     const labels: Record<string, string> = {};
     for (const [k, v] of Object.entries(item.metric)) if (typeof v === 'string') labels[k] = v;
     samples.push({ labels, value });
@@ -154,8 +197,10 @@ function transportError(err: unknown, url: string, timeoutMs: number): string {
     if (err.code === 'ECONNABORTED' || err.code === 'ETIMEDOUT') {
       return `${url} did not answer within ${timeoutMs} ms (--query-timeout)`;
     }
-    if (err.code === 'ECONNREFUSED') return `${url} refused the connection — is Prometheus running there (--prometheus-url / PROMETHEUS_URL)?`;
-    if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') return `${url}: host not found — check --prometheus-url / PROMETHEUS_URL`;
+    if (err.code === 'ECONNREFUSED')
+      return `${url} refused the connection — is Prometheus running there (--prometheus-url / PROMETHEUS_URL)?`;
+    if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN')
+      return `${url}: host not found — check --prometheus-url / PROMETHEUS_URL`;
     return `${url}: ${err.code ?? 'request failed'}: ${stripCredentials(err.message)}`;
   }
   return `${url}: ${stripCredentials(err instanceof Error ? err.message : String(err))}`;

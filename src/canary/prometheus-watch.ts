@@ -18,7 +18,12 @@ export class PrometheusWatch {
   private lastError: string | undefined;
 
   constructor(
-    private readonly o: { threshold: number; runner: ActionRunner; logger: Logger; prometheusUrl: string },
+    private readonly o: {
+      threshold: number;
+      runner: ActionRunner;
+      logger: Logger;
+      prometheusUrl: string;
+    },
   ) {
     this.rule = Object.freeze({
       kind: 'alert',
@@ -41,7 +46,12 @@ export class PrometheusWatch {
 
   state(): RuleState {
     const instances = new Map(this.instance ? [[this.instance.key, this.instance]] : []);
-    return { instances, health: this.consecutive > 0 ? 'err' : 'ok', lastError: this.lastError, lastEvaluation: undefined };
+    return {
+      instances,
+      health: this.consecutive > 0 ? 'err' : 'ok',
+      lastError: this.lastError,
+      lastEvaluation: undefined,
+    };
   }
 
   observe(r: GroupResult): void {
@@ -55,7 +65,11 @@ export class PrometheusWatch {
     this.instance = this.makeInstance('firing', r.ts, r.firstError);
     if (!firing) {
       this.o.logger.error(
-        { prometheus: this.o.prometheusUrl, consecutiveFailures: this.consecutive, error: r.firstError },
+        {
+          prometheus: this.o.prometheusUrl,
+          consecutiveFailures: this.consecutive,
+          error: r.firstError,
+        },
         `Prometheus unreachable: ${this.consecutive} evaluations in a row failed (${r.firstError}). No rule is being evaluated: no alert can fire and no rollback can happen until it answers again.`,
       );
     }
@@ -69,28 +83,49 @@ export class PrometheusWatch {
     this.lastError = undefined;
     if (!wasFiring) return;
     this.instance = { ...this.makeInstance('resolved', ts, undefined), resolvedAt: ts };
-    this.o.logger.info({ prometheus: this.o.prometheusUrl }, 'Prometheus answers again; rule evaluation resumed');
+    this.o.logger.info(
+      { prometheus: this.o.prometheusUrl },
+      'Prometheus answers again; rule evaluation resumed',
+    );
     this.dispatch(ts, [this.transition('firing', 'resolved', ts)]);
     this.instance = undefined;
   }
 
   private dispatch(ts: number, transitions: Transition[]): void {
     const state = this.state();
-    this.o.runner.afterEvaluation(`${DAEMON_GROUP}::${UNREACHABLE_ALERT}`, DAEMON_GROUP, this.rule, { state, transitions }, ts);
+    this.o.runner.afterEvaluation(
+      `${DAEMON_GROUP}::${UNREACHABLE_ALERT}`,
+      DAEMON_GROUP,
+      this.rule,
+      { state, transitions },
+      ts,
+    );
   }
 
   private transition(from: Transition['from'], to: Transition['to'], at: number): Transition {
-    return { rule: UNREACHABLE_ALERT, key: this.instance!.key, from, to, instance: this.instance!, at };
+    return {
+      rule: UNREACHABLE_ALERT,
+      key: this.instance!.key,
+      from,
+      to,
+      instance: this.instance!,
+      at,
+    };
   }
 
-  private makeInstance(state: AlertInstance['state'], ts: number, error: string | undefined): AlertInstance {
+  private makeInstance(
+    state: AlertInstance['state'],
+    ts: number,
+    error: string | undefined,
+  ): AlertInstance {
     const labels = { alertname: UNREACHABLE_ALERT, ...this.rule.labels };
     const prev = this.instance;
     return {
       key: `alertname=${UNREACHABLE_ALERT}`,
       labels,
       annotations: {
-        summary: 'The canary daemon cannot evaluate its rules: Prometheus is unreachable or answers garbage',
+        summary:
+          'The canary daemon cannot evaluate its rules: Prometheus is unreachable or answers garbage',
         description: `${this.consecutive} consecutive failed evaluations against ${this.o.prometheusUrl}. Last error: ${error ?? this.lastError ?? 'none'}`,
       },
       state,

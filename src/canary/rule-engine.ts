@@ -6,11 +6,23 @@ import type { ActionRunner } from './action-runner.js';
 import type { Limiter } from './limiter.js';
 import type { DaemonMetrics } from './metrics.js';
 import { toQueryResult, type PrometheusClient, type QueryOutcome } from './prometheus-client.js';
-import { ruleId } from './rule-id.js';
 import type { StateStore } from './state-store.js';
-import type { AlertingRule, AlertState, EvalOutcome, QueryResult, RuleGroup, RuleState, Transition } from './types.js';
+import type {
+  AlertingRule,
+  AlertState,
+  EvalOutcome,
+  QueryResult,
+  RuleGroup,
+  RuleState,
+  Transition,
+} from './types.js';
 
-export type EvaluateFn = (rule: AlertingRule, result: QueryResult, now: number, prev: RuleState | undefined) => EvalOutcome;
+export type EvaluateFn = (
+  rule: AlertingRule,
+  result: QueryResult,
+  now: number,
+  prev: RuleState | undefined,
+) => EvalOutcome;
 
 export interface RuleEngineOptions {
   readonly prometheus: PrometheusClient;
@@ -39,23 +51,41 @@ export class RuleEngine {
 
   constructor(private readonly o: RuleEngineOptions) {}
 
-  async evaluateGroup(group: RuleGroup, ts: number): Promise<GroupResult> {
+  /** `idOf` gives each rule's state id (see carry-state.ts). */
+  async evaluateGroup(
+    group: RuleGroup,
+    ts: number,
+    idOf: (rule: AlertingRule) => string,
+  ): Promise<GroupResult> {
     const started = performance.now();
     const alerts = group.rules.filter((r): r is AlertingRule => r.kind === 'alert');
-    const outcomes = await Promise.all(alerts.map((rule) => this.evaluateRule(group, rule, ts)));
+    const outcomes = await Promise.all(
+      alerts.map((rule) => this.evaluateRule(group, rule, idOf(rule), ts)),
+    );
     const failures = outcomes.filter((o): o is { error: string } => o !== undefined);
     const durationMs = performance.now() - started;
     this.o.metrics.evaluationDuration.labels(group.name).observe(durationMs / 1000);
     if (alerts.length > 0 && failures.length < alerts.length) {
       this.o.metrics.lastSuccessfulEvaluation.set(ts / 1000);
     }
-    return { group: group.name, ts, rules: alerts.length, failed: failures.length, durationMs, firstError: failures[0]?.error };
+    return {
+      group: group.name,
+      ts,
+      rules: alerts.length,
+      failed: failures.length,
+      durationMs,
+      firstError: failures[0]?.error,
+    };
   }
 
   /** Returns the error when the query failed, else undefined. */
-  private async evaluateRule(group: RuleGroup, rule: AlertingRule, ts: number): Promise<{ error: string } | undefined> {
+  private async evaluateRule(
+    group: RuleGroup,
+    rule: AlertingRule,
+    id: string,
+    ts: number,
+  ): Promise<{ error: string } | undefined> {
     const { metrics, store } = this.o;
-    const id = ruleId(group, rule);
     const [result] = await Promise.all([
       this.o.limiter.run(() => this.o.prometheus.query(rule.expr, ts)),
       this.refreshValue(id, rule, ts),
@@ -67,7 +97,11 @@ export class RuleEngine {
     if (!result.ok) {
       metrics.evaluationFailures.labels(rule.name).inc();
       metrics.prometheusErrors.labels(result.kind).inc();
-      if (prev?.health !== 'err') this.o.logger.warn({ rule: rule.name, group: group.name, kind: result.kind }, `rule ${rule.name}: query failed, state kept: ${result.error}`);
+      if (prev?.health !== 'err')
+        this.o.logger.warn(
+          { rule: rule.name, group: group.name, kind: result.kind },
+          `rule ${rule.name}: query failed, state kept: ${result.error}`,
+        );
     }
     this.recordState(rule, outcome.state);
     for (const t of outcome.transitions) this.logTransition(t, rule);
@@ -77,7 +111,9 @@ export class RuleEngine {
 
   private async refreshValue(id: string, rule: AlertingRule, ts: number): Promise<void> {
     if (!this.o.showValues || !rule.threshold) return;
-    const r: QueryOutcome = await this.o.limiter.run(() => this.o.prometheus.query(rule.threshold!.lhs, ts));
+    const r: QueryOutcome = await this.o.limiter.run(() =>
+      this.o.prometheus.query(rule.threshold!.lhs, ts),
+    );
     if (!r.ok) return;
     // One number for the page: the largest (or, for `<` rules, the smallest) series value.
     const values = r.samples.map((s) => s.value).filter((v) => !Number.isNaN(v));
@@ -98,9 +134,19 @@ export class RuleEngine {
   }
 
   private logTransition(t: Transition, rule: AlertingRule): void {
-    const fields = { rule: t.rule, labels: t.instance.labels, value: t.instance.value, from: t.from, to: t.to, activeAt: new Date(t.instance.activeAt).toISOString() };
+    const fields = {
+      rule: t.rule,
+      labels: t.instance.labels,
+      value: t.instance.value,
+      from: t.from,
+      to: t.to,
+      activeAt: new Date(t.instance.activeAt).toISOString(),
+    };
     const t2 = rule.threshold ? ` (threshold ${rule.threshold.op} ${rule.threshold.value})` : '';
-    this.o.logger.info(fields, `alert ${t.rule} ${t.from} → ${t.to}, value ${t.instance.value}${t2}`);
+    this.o.logger.info(
+      fields,
+      `alert ${t.rule} ${t.from} → ${t.to}, value ${t.instance.value}${t2}`,
+    );
   }
 }
 

@@ -16,14 +16,21 @@ export type LoadRulesResult =
   | { readonly ok: true; readonly groups: RuleGroup[]; readonly files: string[] }
   | { readonly ok: false; readonly errors: RuleLoadError[] };
 
-export type LoadRulesFn = (paths: string[], options: { defaultIntervalMs: number }) => Promise<LoadRulesResult>;
+export type LoadRulesFn = (
+  paths: string[],
+  options: { defaultIntervalMs: number },
+) => Promise<LoadRulesResult>;
 
 export function formatLoadError(e: RuleLoadError): string {
   return `${e.file}:${e.line}:${e.col}: ${e.message}`;
 }
 
 /** Calls `onChange` (debounced) when any of `files` is written, replaced or removed. */
-export function watchRuleFiles(files: readonly string[], debounceMs: number, onChange: () => void): () => void {
+export function watchRuleFiles(
+  files: readonly string[],
+  debounceMs: number,
+  onChange: () => void,
+): () => void {
   const byDir = new Map<string, Set<string>>();
   for (const f of files) {
     const abs = path.resolve(f);
@@ -65,7 +72,8 @@ export function recordedSeriesUsed(groups: readonly RuleGroup[]): string[] {
     for (const r of g.rules) {
       if (r.kind !== 'alert') continue;
       const code = r.expr.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g, '""');
-      for (const m of code.matchAll(/(?<![\w:.])([a-zA-Z_][a-zA-Z0-9_]*:[a-zA-Z0-9_:]*)/g)) names.add(m[1]!);
+      for (const m of code.matchAll(/(?<![\w:.])([a-zA-Z_][a-zA-Z0-9_]*:[a-zA-Z0-9_:]*)/g))
+        names.add(m[1]!);
     }
   }
   return [...names].sort();

@@ -30,7 +30,15 @@ export interface NotifyMark {
 interface StateFileV1 {
   version: 1;
   savedAt: string;
-  rules: Record<string, { health: RuleState['health']; lastError: string | null; lastEvaluation: number | null; instances: AlertInstance[] }>;
+  rules: Record<
+    string,
+    {
+      health: RuleState['health'];
+      lastError: string | null;
+      lastEvaluation: number | null;
+      instances: AlertInstance[];
+    }
+  >;
   rollbacks: Record<string, RollbackMark>;
   notified: Record<string, NotifyMark>;
   actions: ActionRecord[];
@@ -107,7 +115,12 @@ export class StateStore {
       rules: Object.fromEntries(
         [...this.rules].map(([id, s]) => [
           id,
-          { health: s.health, lastError: s.lastError ?? null, lastEvaluation: s.lastEvaluation ?? null, instances: [...s.instances.values()] },
+          {
+            health: s.health,
+            lastError: s.lastError ?? null,
+            lastEvaluation: s.lastEvaluation ?? null,
+            instances: [...s.instances.values()],
+          },
         ]),
       ),
       rollbacks: Object.fromEntries(this.rollbacks),
@@ -129,7 +142,10 @@ export class StateStore {
     }
     try {
       this.apply(parseStateFile(text));
-      this.o.logger.info({ path: this.path, rules: this.rules.size, rollbacks: this.rollbacks.size }, 'state file loaded');
+      this.o.logger.info(
+        { path: this.path, rules: this.rules.size, rollbacks: this.rollbacks.size },
+        'state file loaded',
+      );
     } catch (err) {
       const aside = `${this.path}.corrupt-${this.o.clock.now()}`;
       await rename(this.path, aside);
@@ -146,7 +162,8 @@ export class StateStore {
         health: r.health,
         lastError: r.lastError ?? undefined,
         lastEvaluation: r.lastEvaluation ?? undefined,
-        instances: new Map(r.instances.map((i) => [i.key, i])),
+        // JSON has no NaN: a NaN value was written as null.
+        instances: new Map(r.instances.map((i) => [i.key, { ...i, value: i.value ?? NaN }])),
       });
     }
     for (const [k, m] of Object.entries(f.rollbacks)) this.rollbacks.set(k, m);
@@ -161,13 +178,18 @@ function parseStateFile(text: string): StateFileV1 {
   if (typeof f !== 'object' || f === null) throw new Error('not a JSON object');
   if (f.version !== VERSION) throw new Error(`unknown version ${String(f.version)}`);
   for (const field of ['rules', 'rollbacks', 'notified'] as const) {
-    if (typeof f[field] !== 'object' || f[field] === null || Array.isArray(f[field])) throw new Error(`"${field}" is not an object`);
+    if (typeof f[field] !== 'object' || f[field] === null || Array.isArray(f[field]))
+      throw new Error(`"${field}" is not an object`);
   }
   if (!Array.isArray(f.actions)) throw new Error('"actions" is not a list');
   for (const [id, r] of Object.entries(f.rules ?? {})) {
     if (!Array.isArray(r?.instances)) throw new Error(`rule ${id}: "instances" is not a list`);
     for (const i of r.instances) {
-      if (typeof i?.key !== 'string' || typeof i.activeAt !== 'number' || typeof i.state !== 'string') {
+      if (
+        typeof i?.key !== 'string' ||
+        typeof i.activeAt !== 'number' ||
+        typeof i.state !== 'string'
+      ) {
         throw new Error(`rule ${id}: an instance lacks key/activeAt/state`);
       }
     }

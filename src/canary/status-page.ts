@@ -8,14 +8,29 @@ export function escapeHtml(s: unknown): string {
   return String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-const STATE_COLOR: Record<string, string> = { firing: '#c0392b', pending: '#d68910', inactive: '#1e8449' };
+const STATE_COLOR: Record<string, string> = {
+  firing: '#c0392b',
+  pending: '#d68910',
+  inactive: '#1e8449',
+};
 
-export function renderStatusPage(view: RulesView, health: HealthView, actions: readonly ActionRecord[], refreshSeconds = 5): string {
+export function renderStatusPage(
+  view: RulesView,
+  health: HealthView,
+  actions: readonly ActionRecord[],
+  refreshSeconds = 5,
+): string {
   const banner = [
     view.dryRun ? '<p class="warn">DRY RUN: actions are recorded, never performed.</p>' : '',
-    health.prometheus === 'err' ? `<p class="err">Prometheus (${escapeHtml(view.prometheus.url)}) is failing: ${escapeHtml(health.lastError ?? '')}</p>` : '',
-    view.reload && !view.reload.ok ? `<p class="err">The last rule reload failed; the previous rules are running:<br>${view.reload.errors.map(escapeHtml).join('<br>')}</p>` : '',
-    view.recordedSeries.missing.length > 0 ? `<p class="warn">Prometheus has no data for recorded series: ${view.recordedSeries.missing.map(escapeHtml).join(', ')}</p>` : '',
+    health.prometheus === 'err'
+      ? `<p class="err">Prometheus (${escapeHtml(view.prometheus.url)}) is failing: ${escapeHtml(health.lastError ?? '')}</p>`
+      : '',
+    view.reload && !view.reload.ok
+      ? `<p class="err">The last rule reload failed; the previous rules are running:<br>${view.reload.errors.map(escapeHtml).join('<br>')}</p>`
+      : '',
+    view.recordedSeries.missing.length > 0
+      ? `<p class="warn">Prometheus has no data for recorded series: ${view.recordedSeries.missing.map(escapeHtml).join(', ')}</p>`
+      : '',
   ].join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="${refreshSeconds}">
@@ -42,9 +57,15 @@ function ruleRow(r: RuleView): string {
   const threshold = r.threshold ? `${r.threshold.op} ${formatValue(r.threshold.value)}` : '—';
   const value = r.value === null ? '<small>no data</small>' : escapeHtml(formatValue(r.value));
   const action = r.action ? escapeHtml(r.action + (r.flag ? ` (${r.flag})` : '')) : '—';
-  const health = r.health === 'err' ? `<span class="err">err: ${escapeHtml(r.lastError ?? '')}</span>` : escapeHtml(r.health);
+  const health =
+    r.health === 'err'
+      ? `<span class="err">err: ${escapeHtml(r.lastError ?? '')}</span>`
+      : escapeHtml(r.health);
   const instances = r.instances
-    .map((i) => `<div>${escapeHtml(i.state)} ${escapeHtml(labelText(i.labels))} = ${escapeHtml(i.value === null ? 'NaN' : formatValue(i.value))} <small>since ${escapeHtml(i.activeAt)}</small></div>`)
+    .map(
+      (i) =>
+        `<div>${escapeHtml(i.state)} ${escapeHtml(labelText(i.labels))} = ${escapeHtml(i.value === null ? 'NaN' : formatValue(i.value))} <small>since ${escapeHtml(i.activeAt)}</small></div>`,
+    )
     .join('');
   return `<tr id="rule-${escapeHtml(encodeURIComponent(r.name))}"><td><b>${escapeHtml(r.name)}</b><br><small>${escapeHtml(r.group)}</small><br><code>${escapeHtml(r.expr)}</code></td>
 <td class="state" style="color:${color}">${escapeHtml(r.state)}</td><td>${value}</td><td>${escapeHtml(threshold)}</td>
@@ -52,11 +73,18 @@ function ruleRow(r: RuleView): string {
 }
 
 function actionRow(a: ActionRecord): string {
-  const cls = a.outcome === 'failure' ? ' class="err"' : a.outcome === 'dry_run' || a.outcome === 'skipped' ? ' class="warn"' : '';
+  const cls =
+    a.outcome === 'failure'
+      ? ' class="err"'
+      : a.outcome === 'dry_run' || a.outcome === 'skipped'
+        ? ' class="warn"'
+        : '';
   return `<tr><td>${escapeHtml(a.time)}</td><td>${escapeHtml(a.action)} <small>${escapeHtml(a.event)}</small></td><td${cls}>${escapeHtml(a.outcome)}</td><td>${escapeHtml(a.detail)}</td><td>${escapeHtml(a.reason)}</td></tr>`;
 }
 
 function labelText(labels: Readonly<Record<string, string>>): string {
-  const parts = Object.entries(labels).filter(([k]) => k !== 'alertname').map(([k, v]) => `${k}="${v}"`);
+  const parts = Object.entries(labels)
+    .filter(([k]) => k !== 'alertname')
+    .map(([k, v]) => `${k}="${v}"`);
   return `{${parts.join(', ')}}`;
 }

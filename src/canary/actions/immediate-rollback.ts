@@ -4,7 +4,7 @@
 import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
 import type { FlagStore } from '../../flags/types.js';
-import { describeWhy, type Action, type ActionRequest, type ActionResult } from './action.js';
+import { describeWhy, type Action, type ActionRequest } from './action.js';
 
 export const DAEMON_ACTOR = 'canary-daemon';
 
@@ -24,14 +24,28 @@ export function createImmediateRollback(o: RollbackOptions): Action {
     describe: (req) => `turn flag ${req.rule.flag ?? '(none)'} off`,
     async perform(req) {
       const flag = req.rule.flag;
-      if (req.event !== 'firing') return { outcome: 'skipped', detail: 'a rollback is never undone automatically', attempts: 0 };
-      if (!flag) return { outcome: 'failure', detail: 'the rule has no flag label (the loader should have refused it)', attempts: 0 };
+      if (req.event !== 'firing')
+        return {
+          outcome: 'skipped',
+          detail: 'a rollback is never undone automatically',
+          attempts: 0,
+        };
+      if (!flag)
+        return {
+          outcome: 'failure',
+          detail: 'the rule has no flag label (the loader should have refused it)',
+          attempts: 0,
+        };
       let delay = initial;
       for (let attempt = 1; ; attempt++) {
         const r = await attemptOnce(o.flags, flag, req);
         if (r.ok) return { outcome: 'success', detail: r.detail, attempts: attempt };
         if (req.signal.aborted) {
-          return { outcome: 'failure', detail: `stopped before the rollback held: ${r.error}`, attempts: attempt };
+          return {
+            outcome: 'failure',
+            detail: `stopped before the rollback held: ${r.error}`,
+            attempts: attempt,
+          };
         }
         o.logger.warn(
           { flag, rule: req.rule.name, attempt, retryInMs: delay, error: r.error },
@@ -67,9 +81,14 @@ async function attemptOnce(flags: FlagStore, flag: string, req: ActionRequest): 
     );
     if (!update.ok) return { ok: false, error: `flag store refused the write: ${update.error}` };
     const after = await flags.getRollout(flag);
-    if (after === undefined) return { ok: false, error: `flag ${flag} is not defined in ${flags.path}` };
-    if (after.enabled) return { ok: false, error: `read back ${flag} from ${flags.path}: still enabled` };
-    return { ok: true, detail: `flag ${flag} turned off${update.changed ? '' : ' (it was already off)'}, verified by reading ${flags.path} back` };
+    if (after === undefined)
+      return { ok: false, error: `flag ${flag} is not defined in ${flags.path}` };
+    if (after.enabled)
+      return { ok: false, error: `read back ${flag} from ${flags.path}: still enabled` };
+    return {
+      ok: true,
+      detail: `flag ${flag} turned off${update.changed ? '' : ' (it was already off)'}, verified by reading ${flags.path} back`,
+    };
   } catch (err) {
     return { ok: false, error: err instanceof Error ? err.message : String(err) };
   }

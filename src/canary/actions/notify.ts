@@ -52,16 +52,25 @@ export function toPostableAlert(
   };
 }
 
-export function createNotify(name: 'notify_dev_team' | 'notify_product_team', o: NotifyOptions): Action {
+export function createNotify(
+  name: 'notify_dev_team' | 'notify_product_team',
+  o: NotifyOptions,
+): Action {
   const team = teamOf(name) as Team;
   return {
     name,
-    describe: (req) => `send ${req.event === 'resolved' ? 'a resolved' : 'a firing'} notice to ${target(team, o)}`,
+    describe: (req) =>
+      `send ${req.event === 'resolved' ? 'a resolved' : 'a firing'} notice to ${target(team, o)}`,
     async perform(req): Promise<ActionResult> {
       const alert = toPostableAlert(req.rule, req.instance, req.event, req.at, o);
       if (o.alertmanagerUrl) {
         const url = `${o.alertmanagerUrl.replace(/\/$/, '')}/api/v2/alerts`;
-        return post(url, displayUrl(url), [{ ...alert, labels: { team, ...alert.labels } }], o.timeoutMs);
+        return post(
+          url,
+          displayUrl(url),
+          [{ ...alert, labels: { team, ...alert.labels } }],
+          o.timeoutMs,
+        );
       }
       const hook = o.webhooks[team];
       if (!hook) {
@@ -93,10 +102,20 @@ export function webhookShown(url: string): string {
   }
 }
 
-async function post(url: string, shown: string, body: unknown, timeoutMs: number): Promise<ActionResult> {
+async function post(
+  url: string,
+  shown: string,
+  body: unknown,
+  timeoutMs: number,
+): Promise<ActionResult> {
   try {
     const res = await axios.post(url, body, { timeout: timeoutMs, validateStatus: () => true });
-    if (res.status >= 200 && res.status < 300) return { outcome: 'success', detail: `delivered to ${shown} (HTTP ${res.status})`, attempts: 1 };
+    if (res.status >= 200 && res.status < 300)
+      return {
+        outcome: 'success',
+        detail: `delivered to ${shown} (HTTP ${res.status})`,
+        attempts: 1,
+      };
     return { outcome: 'failure', detail: `${shown} answered HTTP ${res.status}`, attempts: 1 };
   } catch (err) {
     const why = isAxiosError(err) ? (err.code ?? err.message) : String(err);
