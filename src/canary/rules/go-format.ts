@@ -1,0 +1,133 @@
+// Go's fmt verbs and Prometheus's humanize* template functions, so annotations read exactly as
+// Prometheus would render them (`{{ $value | humanizePercentage }}` → "12.5%").
+
+/** Go's `%.<prec>g`: shortest form with `prec` significant digits, no trailing zeros. */
+export function formatG(v: number, prec = 4): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (!Number.isFinite(v)) return v > 0 ? '+Inf' : '-Inf';
+  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
+  const p = Math.max(prec, 1);
+  const [mantissa, expText] = v.toExponential(p - 1).split('e') as [string, string];
+  const exp = Number(expText);
+  if (exp < -4 || exp >= p) {
+    const sign = exp < 0 ? '-' : '+';
+    return `${trimZeros(mantissa)}e${sign}${String(Math.abs(exp)).padStart(2, '0')}`;
+  }
+  return trimZeros(v.toFixed(Math.max(p - 1 - exp, 0)));
+}
+
+function trimZeros(s: string): string {
+  return s.includes('.') ? s.replace(/\.?0+$/, '') : s;
+}
+
+const BIG = ['k', 'M', 'G', 'T', 'P', 'E', 'Z', 'Y'];
+const SMALL = ['m', 'u', 'n', 'p', 'f', 'a', 'z', 'y'];
+
+/** Prometheus `humanize`: SI prefixes, 4 significant digits (1234567 → "1.235M"). */
+export function humanize(v: number): string {
+  if (v === 0 || !Number.isFinite(v)) return formatG(v);
+  let prefix = '';
+  if (Math.abs(v) >= 1) {
+    for (const p of BIG) {
+      if (Math.abs(v) < 1000) break;
+      prefix = p;
+      v /= 1000;
+    }
+  } else {
+    for (const p of SMALL) {
+      if (Math.abs(v) >= 1) break;
+      prefix = p;
+      v *= 1000;
+    }
+  }
+  return formatG(v) + prefix;
+}
+
+/** Prometheus `humanize1024`: binary prefixes (ki, Mi, …). */
+export function humanize1024(v: number): string {
+  if (Math.abs(v) <= 1 || !Number.isFinite(v)) return formatG(v);
+  let prefix = '';
+  for (const p of ['ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei', 'Zi', 'Yi']) {
+    if (Math.abs(v) < 1024) break;
+    prefix = p;
+    v /= 1024;
+  }
+  return formatG(v) + prefix;
+}
+
+/** Prometheus `humanizePercentage`: a ratio as a percentage (0.125 → "12.5%"). */
+export function humanizePercentage(v: number): string {
+  return `${formatG(v * 100)}%`;
+}
+
+/** Prometheus `humanizeDuration`: seconds as "1d 2h 3m 4s", or "2.5s", or "150ms". */
+export function humanizeDuration(v: number): string {
+  if (!Number.isFinite(v)) return formatG(v);
+  if (v === 0) return `${formatG(v)}s`;
+  if (Math.abs(v) >= 1) {
+    const sign = v < 0 ? '-' : '';
+    const abs = Math.abs(v);
+    const whole = Math.trunc(abs);
+    const s = whole % 60;
+    const m = Math.trunc(whole / 60) % 60;
+    const h = Math.trunc(whole / 3600) % 24;
+    const days = Math.trunc(whole / 86400);
+    if (days !== 0) return `${sign}${days}d ${h}h ${m}m ${s}s`;
+    if (h !== 0) return `${sign}${h}h ${m}m ${s}s`;
+    if (m !== 0) return `${sign}${m}m ${s}s`;
+    return `${sign}${formatG(abs)}s`;
+  }
+  let prefix = '';
+  for (const p of SMALL) {
+    if (Math.abs(v) >= 1) break;
+    prefix = p;
+    v *= 1000;
+  }
+  return `${formatG(v)}${prefix}s`;
+}
+
+/** Go's `fmt.Sprintf` for the verbs annotations use: %s %v %d %f %g %e %q %% with width/precision. */
+export function sprintf(format: string, args: readonly unknown[]): string {
+  let i = 0;
+  return format.replace(/%([-+ 0#]*)(\d+)?(?:\.(\d+))?([svdfgeq%])/g, (_m, flags, w, p, verb) => {
+    if (verb === '%') return '%';
+    if (i >= args.length) return `%!${verb}(MISSING)`;
+    const out = formatVerb(verb as string, args[i++], p === undefined ? undefined : Number(p));
+    return pad(out, w === undefined ? 0 : Number(w), String(flags));
+  });
+}
+
+function formatVerb(verb: string, arg: unknown, prec: number | undefined): string {
+  const n = typeof arg === 'number' ? arg : Number(arg);
+  switch (verb) {
+    case 'd':
+      return Number.isFinite(n) ? String(Math.trunc(n)) : formatG(n);
+    case 'f':
+      return Number.isFinite(n) ? n.toFixed(prec ?? 6) : formatG(n);
+    case 'e':
+      return Number.isFinite(n) ? goExp(n.toExponential(prec ?? 6)) : formatG(n);
+    case 'g':
+      return typeof arg === 'number' && prec === undefined ? shortest(n) : formatG(n, prec ?? 17);
+    case 'q':
+      return JSON.stringify(String(arg));
+    default:
+      return typeof arg === 'number' ? shortest(arg) : String(arg);
+  }
+}
+
+/** Go's `%v`/`%g` of a float64 without precision: the shortest representation. */
+export function shortest(n: number): string {
+  if (!Number.isFinite(n)) return formatG(n);
+  const exp = n === 0 ? 0 : Math.floor(Math.log10(Math.abs(n)));
+  return exp < -4 || exp >= 21 ? goExp(n.toExponential()) : String(n);
+}
+
+function goExp(s: string): string {
+  return s.replace(/e([+-])(\d)$/, 'e$10$2');
+}
+
+function pad(s: string, width: number, flags: string): string {
+  if (s.length >= width) return s;
+  if (flags.includes('-')) return s.padEnd(width);
+  return flags.includes('0') ? s.padStart(width, '0') : s.padStart(width);
+}
