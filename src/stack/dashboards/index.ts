@@ -8,4 +8,4 @@ export const DASHBOARD_FILES: Readonly<Record<string, Record<string, unknown>>> 
   'canary-daemon.json': dashboardJson(DAEMON_DASHBOARD),
 };
 
-export { dashboardQueries } from './model.js';
+export { dashboardQueries, type DashboardQuery } from './model.js';

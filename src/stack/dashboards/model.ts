@@ -180,14 +180,24 @@ export function dashboardQueries(
     panels: { title: string; targets?: { expr: string; refId: string }[] }[];
     annotations: { list: { name: string; expr?: string }[] };
   };
-  const out: { where: string; expr: string; annotation: boolean }[] = [];
+  const out: DashboardQuery[] = [];
   for (const p of d.panels) {
     for (const t of p.targets ?? [])
-      out.push({ where: `${d.title} / ${p.title} / ${t.refId}`, expr: t.expr, annotation: false });
+      out.push({
+        panel: `${d.title} / ${p.title}`,
+        where: `${d.title} / ${p.title} / ${t.refId}`,
+        expr: t.expr,
+        annotation: false,
+      });
   }
   for (const a of d.annotations.list) {
     if (a.expr)
-      out.push({ where: `${d.title} / annotation ${a.name}`, expr: a.expr, annotation: true });
+      out.push({
+        panel: `${d.title} / annotation ${a.name}`,
+        where: `${d.title} / annotation ${a.name}`,
+        expr: a.expr,
+        annotation: true,
+      });
   }
   return out;
 }
