@@ -8,7 +8,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import type { UserSegment } from '../flags/types.js';
 import { DB_OPERATIONS, type DbObserver } from './contacts/store.js';
-import type { LlmCallRecord, LlmTelemetry } from './llm/types.js';
+import { LLM_ERROR_TYPES, type LlmCallRecord, type LlmTelemetry } from './llm/types.js';
 import {
   BoundedLabel,
   seedZeroHistograms,
@@ -28,8 +28,8 @@ export const API_ROUTES: readonly (readonly [method: string, route: string])[] =
   ['GET', '/api/flags/:key'],
   ['PUT', '/api/flags/:key'],
 ];
-/** The error classes the LLM layer reports most; pre-created so the AI error ratio has a numerator. */
-export const SEEDED_GEN_AI_ERRORS = ['timeout', 'rate_limited', 'http_5xx', 'invalid_output'];
+/** Every error class the LLM layer reports; pre-created so the AI error ratio has a numerator. */
+export const SEEDED_GEN_AI_ERRORS: readonly string[] = LLM_ERROR_TYPES;
 
 export const BUCKETS = {
   // API latency: fine below one second (the 200 ms target), up to an AI search's minute.
@@ -151,13 +151,11 @@ function histogramSeeds(options: MetricsOptions): HistogramSeed[] {
   const seeds: HistogramSeed[] = [];
   const add = (spec: HistogramSpec, attributes: Attributes) => seeds.push({ spec, attributes });
   for (const [method, route] of API_ROUTES) {
-    for (const code of ['200', '500']) {
-      add(HISTOGRAMS.http, {
-        'http.route': route,
-        'http.request.method': method,
-        'http.response.status_code': code,
-      });
-    }
+    add(HISTOGRAMS.http, {
+      'http.route': route,
+      'http.request.method': method,
+      'http.response.status_code': '500',
+    });
   }
   for (const mode of SEARCH_MODES) add(HISTOGRAMS.search, { mode });
   for (const p of options.providers) {
@@ -253,10 +251,10 @@ function recordingMetrics(
     },
     recordCall(call) {
       const attrs = llmAttrs(call);
-      const failed = call.errorType !== undefined && call.errorType !== '';
+      const failed = call.errorType !== undefined;
       i.genAi.record(
         call.durationMs / 1000,
-        failed ? { ...attrs, 'error.type': errorTypes.bound(call.errorType as string) } : attrs,
+        failed ? { ...attrs, 'error.type': call.errorType as string } : attrs,
       );
       if (call.inputTokens > 0 || !failed)
         i.tokens.record(call.inputTokens, { ...attrs, 'gen_ai.token.type': 'input' });

@@ -1,7 +1,8 @@
 // A deterministic generator of realistic media contacts and users: the same seed always gives the
 // same rows, so tests, benchmarks and the local stack all search the same data.
 import type { UserSegment } from '../../flags/types.js';
-import { BEATS, CITIES, FIRST_NAMES, LAST_NAMES, OUTLETS, ROLES } from './vocabulary.js';
+import { BEATS, CITIES, LANGUAGES, OUTLETS, ROLES } from '../../llm-sim/vocabulary.js';
+import { COUNTRY_LANGUAGE, FIRST_NAMES, LAST_NAMES } from './vocabulary.js';
 
 export interface Contact {
   readonly id: number;
@@ -87,11 +88,18 @@ function bioFor(c: Omit<Contact, 'bio' | 'email' | 'twitter' | 'linkedin'>, rnd:
     : `${years} years on the ${first} desk, ${hook}.`;
 }
 
+function languagesFor(country: string, rnd: Random): string[] {
+  const out = new Set<string>([COUNTRY_LANGUAGE[country] ?? 'English']);
+  if (rnd() < 0.5) out.add('English');
+  if (rnd() < 0.1) out.add(pick(rnd, LANGUAGES));
+  return [...out];
+}
+
 export function generateContact(id: number, rnd: Random): Contact {
   const first = pick(rnd, FIRST_NAMES);
   const last = pick(rnd, LAST_NAMES);
   const place = pick(rnd, CITIES);
-  const outlet = pick(rnd, OUTLETS).name;
+  const outlet = pick(rnd, OUTLETS);
   const base = {
     id,
     name: `${first} ${last}`,
@@ -100,7 +108,7 @@ export function generateContact(id: number, rnd: Random): Contact {
     beats: pickSome(rnd, BEATS, 1, 3),
     city: place.city,
     country: place.country,
-    languages: pickSome(rnd, place.languages, 1, place.languages.length),
+    languages: languagesFor(place.country, rnd),
   };
   const handle = `${slug(first)}${slug(last)}${id}`;
   return Object.freeze({

@@ -1,142 +1,31 @@
-// The words the contacts generator draws from. Kept small and realistic so that natural-language
-// queries ("climate reporters in Berlin who write in German") find real matches.
+// Names and languages for the contacts generator. Beats, cities, outlets, roles and languages come
+// from the LLM simulator's vocabulary (src/llm-sim/vocabulary.ts), so a simulated AI search filters
+// on words that really occur in the seeded contacts.
+import type { LANGUAGES } from '../../llm-sim/vocabulary.js';
 
-export const BEATS = [
-  'climate',
-  'energy',
-  'technology',
-  'artificial intelligence',
-  'cybersecurity',
-  'startups',
-  'finance',
-  'markets',
-  'economy',
-  'politics',
-  'elections',
-  'health',
-  'science',
-  'education',
-  'sports',
-  'football',
-  'travel',
-  'food',
-  'fashion',
-  'culture',
-  'film',
-  'music',
-  'books',
-  'automotive',
-  'real estate',
-  'retail',
-  'agriculture',
-  'transport',
-  'law',
-  'crime',
-  'defence',
-  'space',
-  'gaming',
-  'media',
-] as const;
+type Language = (typeof LANGUAGES)[number];
 
-export interface City {
-  readonly city: string;
-  readonly country: string;
-  readonly languages: readonly string[];
-}
-
-export const CITIES: readonly City[] = [
-  { city: 'Berlin', country: 'Germany', languages: ['German', 'English'] },
-  { city: 'Munich', country: 'Germany', languages: ['German', 'English'] },
-  { city: 'Hamburg', country: 'Germany', languages: ['German'] },
-  { city: 'London', country: 'United Kingdom', languages: ['English'] },
-  { city: 'Manchester', country: 'United Kingdom', languages: ['English'] },
-  { city: 'Paris', country: 'France', languages: ['French', 'English'] },
-  { city: 'Lyon', country: 'France', languages: ['French'] },
-  { city: 'Madrid', country: 'Spain', languages: ['Spanish', 'English'] },
-  { city: 'Barcelona', country: 'Spain', languages: ['Spanish', 'Catalan'] },
-  { city: 'Rome', country: 'Italy', languages: ['Italian'] },
-  { city: 'Milan', country: 'Italy', languages: ['Italian', 'English'] },
-  { city: 'Amsterdam', country: 'Netherlands', languages: ['Dutch', 'English'] },
-  { city: 'Brussels', country: 'Belgium', languages: ['French', 'Dutch', 'English'] },
-  { city: 'Vienna', country: 'Austria', languages: ['German'] },
-  { city: 'Zurich', country: 'Switzerland', languages: ['German', 'French'] },
-  { city: 'Stockholm', country: 'Sweden', languages: ['Swedish', 'English'] },
-  { city: 'Copenhagen', country: 'Denmark', languages: ['Danish', 'English'] },
-  { city: 'Oslo', country: 'Norway', languages: ['Norwegian', 'English'] },
-  { city: 'Warsaw', country: 'Poland', languages: ['Polish'] },
-  { city: 'Lisbon', country: 'Portugal', languages: ['Portuguese', 'English'] },
-  { city: 'Dublin', country: 'Ireland', languages: ['English'] },
-  { city: 'New York', country: 'United States', languages: ['English', 'Spanish'] },
-  { city: 'San Francisco', country: 'United States', languages: ['English'] },
-  { city: 'Washington', country: 'United States', languages: ['English'] },
-  { city: 'Chicago', country: 'United States', languages: ['English'] },
-  { city: 'Toronto', country: 'Canada', languages: ['English', 'French'] },
-  { city: 'Montreal', country: 'Canada', languages: ['French', 'English'] },
-  { city: 'Mexico City', country: 'Mexico', languages: ['Spanish'] },
-  { city: 'Sao Paulo', country: 'Brazil', languages: ['Portuguese'] },
-  { city: 'Buenos Aires', country: 'Argentina', languages: ['Spanish'] },
-  { city: 'Tokyo', country: 'Japan', languages: ['Japanese', 'English'] },
-  { city: 'Seoul', country: 'South Korea', languages: ['Korean'] },
-  { city: 'Singapore', country: 'Singapore', languages: ['English', 'Mandarin'] },
-  { city: 'Hong Kong', country: 'China', languages: ['Cantonese', 'English'] },
-  { city: 'Mumbai', country: 'India', languages: ['Hindi', 'English'] },
-  { city: 'Dubai', country: 'United Arab Emirates', languages: ['Arabic', 'English'] },
-  { city: 'Nairobi', country: 'Kenya', languages: ['English', 'Swahili'] },
-  { city: 'Johannesburg', country: 'South Africa', languages: ['English', 'Afrikaans'] },
-  { city: 'Sydney', country: 'Australia', languages: ['English'] },
-  { city: 'Melbourne', country: 'Australia', languages: ['English'] },
-];
-
-export interface Outlet {
-  readonly name: string;
-  readonly kind: 'newspaper' | 'magazine' | 'broadcaster' | 'online' | 'agency' | 'podcast';
-}
-
-export const OUTLETS: readonly Outlet[] = [
-  { name: 'The Daily Ledger', kind: 'newspaper' },
-  { name: 'Morning Chronicle', kind: 'newspaper' },
-  { name: 'The Evening Standard Post', kind: 'newspaper' },
-  { name: 'Metro Herald', kind: 'newspaper' },
-  { name: 'National Courier', kind: 'newspaper' },
-  { name: 'The Weekly Review', kind: 'magazine' },
-  { name: 'Future Tech Monthly', kind: 'magazine' },
-  { name: 'Green Planet Magazine', kind: 'magazine' },
-  { name: 'Capital Markets Journal', kind: 'magazine' },
-  { name: 'Style & Culture', kind: 'magazine' },
-  { name: 'Science Today', kind: 'magazine' },
-  { name: 'Public Radio One', kind: 'broadcaster' },
-  { name: 'Channel 24 News', kind: 'broadcaster' },
-  { name: 'Global News Network', kind: 'broadcaster' },
-  { name: 'City TV', kind: 'broadcaster' },
-  { name: 'TechWire', kind: 'online' },
-  { name: 'The Startup Digest', kind: 'online' },
-  { name: 'Policy Insider', kind: 'online' },
-  { name: 'Climate Desk', kind: 'online' },
-  { name: 'HealthBeat', kind: 'online' },
-  { name: 'Sports Central', kind: 'online' },
-  { name: 'Press Association Wire', kind: 'agency' },
-  { name: 'Continental Press Agency', kind: 'agency' },
-  { name: 'Reuters-style Newswire', kind: 'agency' },
-  { name: 'The Briefing Podcast', kind: 'podcast' },
-  { name: 'Deep Dive Audio', kind: 'podcast' },
-];
-
-export const ROLES = [
-  'reporter',
-  'senior reporter',
-  'correspondent',
-  'editor',
-  'section editor',
-  'editor-in-chief',
-  'columnist',
-  'producer',
-  'presenter',
-  'freelance journalist',
-  'podcast host',
-  'news anchor',
-  'data journalist',
-  'photojournalist',
-] as const;
+/** The language most contacts in a country write in (English where it is not listed). */
+export const COUNTRY_LANGUAGE: Readonly<Record<string, Language>> = {
+  Germany: 'German',
+  Austria: 'German',
+  Switzerland: 'German',
+  France: 'French',
+  Belgium: 'French',
+  Spain: 'Spanish',
+  Mexico: 'Spanish',
+  Italy: 'Italian',
+  Portugal: 'Portuguese',
+  Brazil: 'Portuguese',
+  Netherlands: 'Dutch',
+  Sweden: 'Swedish',
+  Poland: 'Polish',
+  Japan: 'Japanese',
+  'South Korea': 'Korean',
+  China: 'Chinese',
+  India: 'Hindi',
+  'United Arab Emirates': 'Arabic',
+};
 
 export const FIRST_NAMES = [
   'Anna',

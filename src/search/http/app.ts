@@ -1,5 +1,5 @@
 // The fastify application: limits, request metrics, per-client rate limit, error shape, routes.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { FlagStore } from '../../flags/types.js';
 import type { Logger } from '../../shared/logger.js';
 import type { ServiceMetrics } from '../metrics.js';
@@ -28,7 +28,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const app = Fastify({
     // pino's Logger type is wider than fastify's base logger; the instance is the same object.
     loggerInstance: deps.logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // One log line per request would drown the useful ones; metrics count requests instead.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
     // Search ids and flag keys are short; anything longer is not ours.
     routerOptions: { maxParamLength: 100 },
