@@ -181,7 +181,9 @@ describe('--dry-run', () => {
     ]);
     expect(records[1]!.detail).toBe('dry run: would turn flag ai-search-enabled off');
     const counted = await s.metrics.registry.getSingleMetricAsString('canary_actions_total');
-    expect(counted).toContain('canary_actions_total{action="immediate_rollback",outcome="dry_run"} 1');
+    expect(counted).toContain(
+      'canary_actions_total{action="immediate_rollback",outcome="dry_run"} 1',
+    );
     expect(counted).toContain('canary_actions_total{action="notify_dev_team",outcome="dry_run"} 1');
   });
 });
