@@ -178,13 +178,11 @@ export class ActionRunner {
   private async execute(action: Action, req: ActionRequest): Promise<ActionResult> {
     const result: ActionResult = this.o.dryRun
       ? { outcome: 'dry_run', detail: `dry run: would ${action.describe(req)}`, attempts: 0 }
-      : await action
-          .perform(req)
-          .catch((err: unknown) => ({
-            outcome: 'failure' as const,
-            detail: String(err),
-            attempts: 1,
-          }));
+      : await action.perform(req).catch((err: unknown) => ({
+          outcome: 'failure' as const,
+          detail: String(err),
+          attempts: 1,
+        }));
     this.o.metrics.countAction(action.name, result.outcome);
     const record = this.toRecord(action, req, result);
     const quietResend =

@@ -40,8 +40,8 @@ export function isLoopback(address: string | undefined): boolean {
 
 export function buildHttpServer(d: HttpDeps): FastifyInstance {
   const app = Fastify({
-    loggerInstance: d.logger.child({ component: 'http' }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Request lines are info level: the daemon's log stays about rules and actions.
+    loggerInstance: d.logger.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger,
   });
 
   app.get('/', async (_req, reply) => {
@@ -69,21 +69,17 @@ export function buildHttpServer(d: HttpDeps): FastifyInstance {
           .send({ error: 'reload needs Authorization: Bearer <CANARY_ADMIN_TOKEN>' });
       }
     } else if (!isLoopback(req.socket.remoteAddress)) {
-      return reply
-        .code(403)
-        .send({
-          error: 'reload over HTTP is allowed from loopback only unless CANARY_ADMIN_TOKEN is set',
-        });
+      return reply.code(403).send({
+        error: 'reload over HTTP is allowed from loopback only unless CANARY_ADMIN_TOKEN is set',
+      });
     }
     const r = await d.reload('http');
     if (!r.ok)
-      return reply
-        .code(400)
-        .send({
-          ok: false,
-          error: 'the rule files are invalid; the previous rules keep running',
-          errors: r.errors,
-        });
+      return reply.code(400).send({
+        ok: false,
+        error: 'the rule files are invalid; the previous rules keep running',
+        errors: r.errors,
+      });
     return r;
   });
   return app;

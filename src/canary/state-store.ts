@@ -58,6 +58,7 @@ export class StateStore {
   private notified = new Map<string, NotifyMark>();
   readonly actions: Ring<ActionRecord>;
   private saving: Promise<void> = Promise.resolve();
+  private writes = 0;
 
   private constructor(private readonly o: StateStoreOptions) {
     this.path = path.join(o.dataDir, STATE_FILE_NAME);
@@ -127,7 +128,7 @@ export class StateStore {
       notified: Object.fromEntries(this.notified),
       actions: [...this.actions.all()],
     };
-    const tmp = `${this.path}.${process.pid}.tmp`;
+    const tmp = `${this.path}.${process.pid}.${++this.writes}.tmp`;
     await writeFile(tmp, JSON.stringify(body), 'utf8');
     await rename(tmp, this.path);
   }
