@@ -172,9 +172,15 @@ export function dashboardJson(d: DashboardSpec): Record<string, unknown> {
 }
 
 /** Every PromQL query of a dashboard JSON, with where it comes from (for the tests). */
-export function dashboardQueries(
-  json: unknown,
-): { where: string; expr: string; annotation: boolean }[] {
+export interface DashboardQuery {
+  /** `dashboard / panel` (or `dashboard / annotation name`). */
+  readonly panel: string;
+  readonly where: string;
+  readonly expr: string;
+  readonly annotation: boolean;
+}
+
+export function dashboardQueries(json: unknown): DashboardQuery[] {
   const d = json as {
     title: string;
     panels: { title: string; targets?: { expr: string; refId: string }[] }[];
