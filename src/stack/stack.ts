@@ -62,6 +62,12 @@ export interface RunningStack {
 
 const url = (port: number) => `http://127.0.0.1:${port}`;
 
+/** Relative to the working directory when inside it, else absolute. */
+export function shortPath(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel.startsWith('..') || path.isAbsolute(rel) ? file : rel;
+}
+
 function urlsOf(ports: StackPorts, withAlertmanager: boolean): StackUrls {
   return {
     service: url(ports.service),
@@ -202,9 +208,7 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     })());
   const up = async (spec: ChildSpec, readyUrl: string): Promise<RunningChild> => {
     const child = group.start(spec);
-    opts.say(
-      `starting ${spec.name} (pid ${child.pid}, log ${path.relative(process.cwd(), child.logFile)})`,
-    );
+    opts.say(`starting ${spec.name} (pid ${child.pid}, log ${shortPath(child.logFile)})`);
     await waitForHttp(readyUrl, child);
     return child;
   };

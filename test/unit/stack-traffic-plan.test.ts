@@ -27,8 +27,8 @@ describe('traffic plan', () => {
     const ratings = Array.from({ length: 1000 }, () => pickRating(r));
     expect(ratings.every((x) => Number.isInteger(x) && x >= 1 && x <= 5)).toBe(true);
     const mean = ratings.reduce((a, b) => a + b, 0) / ratings.length;
-    expect(mean).toBeGreaterThan(3.8);
-    expect(mean).toBeLessThan(4.5);
+    expect(mean).toBeGreaterThan(4.2); // a healthy stack stays above the 4.0 target
+    expect(mean).toBeLessThan(4.6);
   });
 
   it('is reproducible from its seed', () => {

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, type Command } from 'commander';
-import { DEFAULT_PORTS, startStack, type StackPorts } from '../../stack/stack.js';
+import { DEFAULT_PORTS, shortPath, startStack, type StackPorts } from '../../stack/stack.js';
 import { findStackTools } from '../../stack/tools.js';
 import type { RegisterCommand } from './index.js';
 
@@ -63,7 +63,7 @@ async function run(flags: StartFlags): Promise<void> {
     tools: flags.alertmanager ? tools : { ...tools, alertmanager: undefined },
     say: (line) => console.log(line),
   });
-  printUrls({ ...stack.urls }, flags.fast, path.relative(process.cwd(), stack.logDir));
+  printUrls({ ...stack.urls }, flags.fast, shortPath(stack.logDir));
   const stopOn = (signal: NodeJS.Signals) => {
     console.log(`\n${signal}: stopping the stack…`);
     void stack.stop().then(() => {
