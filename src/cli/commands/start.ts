@@ -64,15 +64,20 @@ async function run(flags: StartFlags): Promise<void> {
     say: (line) => console.log(line),
   });
   printUrls({ ...stack.urls }, flags.fast, shortPath(stack.logDir));
+  let stopping = false;
+  // Ctrl-C reaches npm and this process both, and npm forwards it: a second signal must not
+  // end this process before its children are stopped.
   const stopOn = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
     console.log(`\n${signal}: stopping the stack…`);
     void stack.stop().then(() => {
       console.log('stopped; no process left behind.');
       process.exit(0);
     });
   };
-  process.once('SIGINT', stopOn);
-  process.once('SIGTERM', stopOn);
+  process.on('SIGINT', stopOn);
+  process.on('SIGTERM', stopOn);
   await stack.failed; // resolves never; rejects when a child dies (the stack is then stopped)
 }
 
