@@ -68,6 +68,19 @@ describe("Prometheus's humanize functions", () => {
     expect(formatG(value)).toBe(expected);
   });
 
+  it.each([
+    [1234.5, '1234'],
+    [9999.5, '1e+04'],
+    [12345, '1.234e+04'],
+    [5e-324, '4.941e-324'],
+  ])('rounds exact ties half to even, as Go does: %d → %s', (value, expected) => {
+    expect(formatG(value)).toBe(expected);
+  });
+
+  it('rounds printf ties half to even too, unlike JavaScript', () => {
+    expect(sprintf('%.2f %.0f %.0f %.1e', [0.125, 2.5, -3.5, 1.25])).toBe('0.12 2 -4 1.2e+00');
+  });
+
   it('printf pads and reports missing arguments as Go does', () => {
     expect(sprintf('%5.1f|%-4s|%d%%', [3.14159, 'ab', 7.9])).toBe('  3.1|ab  |7%');
     expect(sprintf('%s and %s', ['one'])).toBe('one and %!s(MISSING)');

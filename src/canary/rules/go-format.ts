@@ -1,5 +1,6 @@
 // Go's fmt verbs and Prometheus's humanize* template functions, so annotations read exactly as
 // Prometheus would render them (`{{ $value | humanizePercentage }}` → "12.5%").
+import { goExponent, goFixed, goSignificant } from './go-decimal.js';
 
 /** Go's `%.<prec>g`: shortest form with `prec` significant digits, no trailing zeros. */
 export function formatG(v: number, prec = 4): string {
@@ -7,13 +8,12 @@ export function formatG(v: number, prec = 4): string {
   if (!Number.isFinite(v)) return v > 0 ? '+Inf' : '-Inf';
   if (v === 0) return Object.is(v, -0) ? '-0' : '0';
   const p = Math.max(prec, 1);
-  const [mantissa, expText] = v.toExponential(p - 1).split('e') as [string, string];
-  const exp = Number(expText);
+  const { exp } = goSignificant(v, p);
   if (exp < -4 || exp >= p) {
-    const sign = exp < 0 ? '-' : '+';
-    return `${trimZeros(mantissa)}e${sign}${String(Math.abs(exp)).padStart(2, '0')}`;
+    const [mantissa, e] = goExponent(v, p - 1).split('e') as [string, string];
+    return `${trimZeros(mantissa)}e${e}`;
   }
-  return trimZeros(v.toFixed(Math.max(p - 1 - exp, 0)));
+  return trimZeros(goFixed(v, Math.max(p - 1 - exp, 0)));
 }
 
 function trimZeros(s: string): string {
@@ -103,9 +103,9 @@ function formatVerb(verb: string, arg: unknown, prec: number | undefined): strin
     case 'd':
       return Number.isFinite(n) ? String(Math.trunc(n)) : formatG(n);
     case 'f':
-      return Number.isFinite(n) ? n.toFixed(prec ?? 6) : formatG(n);
+      return Number.isFinite(n) ? goFixed(n, prec ?? 6) : formatG(n);
     case 'e':
-      return Number.isFinite(n) ? goExp(n.toExponential(prec ?? 6)) : formatG(n);
+      return Number.isFinite(n) ? goExponent(n, prec ?? 6) : formatG(n);
     case 'g':
       return typeof arg === 'number' && prec === undefined ? shortest(n) : formatG(n, prec ?? 17);
     case 'q':
