@@ -22,6 +22,8 @@ export interface FlagChange {
   readonly percentage?: number;
   /** Which percentage `percentage` sets; absent means everyone else (`default`). */
   readonly segment?: Segment;
+  /** Allow defining a flag the file does not have yet (it starts off, at 0%). Otherwise an unknown flag is refused. */
+  readonly create?: boolean;
 }
 
 export interface ChangeMeta {
@@ -49,7 +51,10 @@ export type UpdateResult =
       readonly before: RolloutSpec | null;
       readonly after: RolloutSpec;
     }
-  | { readonly ok: false; readonly error: string };
+  | { readonly ok: false; readonly error: string; readonly code?: UpdateErrorCode };
+
+/** Why an update was refused: bad input (`unknown-flag`, `invalid-change`) or the store's state. */
+export type UpdateErrorCode = 'unknown-flag' | 'invalid-change' | 'locked' | 'corrupt' | 'io';
 
 export interface FlagStore {
   /** The flag file's path. */

@@ -1,0 +1,67 @@
+// The audit log: one JSON object per line beside the flag file, appended (under the flag lock)
+// after each change is on disk. Append-only JSON lines survive a crash mid-write with at most one
+// torn last line, which readers skip.
+import { open, readFile } from 'node:fs/promises';
+import type { AuditEntry } from './types.js';
+
+/** `data/flags.json` → `data/flags.audit.jsonl`. */
+export function auditPathFor(flagsPath: string): string {
+  return `${flagsPath.replace(/\.json$/i, '')}.audit.jsonl`;
+}
+
+export async function appendAudit(auditPath: string, entry: AuditEntry): Promise<void> {
+  const handle = await open(auditPath, 'a');
+  try {
+    await handle.write(`${JSON.stringify(entry)}\n`);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+function isEntry(v: unknown): v is AuditEntry {
+  const e = v as Partial<AuditEntry> | null;
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    typeof e.time === 'string' &&
+    typeof e.flag === 'string' &&
+    typeof e.actor === 'string' &&
+    typeof e.after === 'object'
+  );
+}
+
+export interface AuditRead {
+  readonly entries: AuditEntry[];
+  /** Lines that are not audit entries (a torn write, a hand edit); reported, never fatal. */
+  readonly skipped: number;
+}
+
+/** Oldest first; `limit` keeps the most recent entries. A missing log is an empty history. */
+export async function readAudit(
+  auditPath: string,
+  options: { flag?: string; limit?: number } = {},
+): Promise<AuditRead> {
+  let text: string;
+  try {
+    text = await readFile(auditPath, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], skipped: 0 };
+    throw err;
+  }
+  let skipped = 0;
+  const entries: AuditEntry[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      parsed = undefined;
+    }
+    if (!isEntry(parsed)) skipped++;
+    else if (options.flag === undefined || parsed.flag === options.flag) entries.push(parsed);
+  }
+  const limited = options.limit !== undefined ? entries.slice(-options.limit) : entries;
+  return { entries: limited, skipped };
+}
