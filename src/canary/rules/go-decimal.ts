@@ -28,9 +28,20 @@ function scaledInteger(v: number, frac: number): bigint {
   return twice > div || (twice === div && q % 2n === 1n) ? q + 1n : q;
 }
 
+/**
+ * An exact tie needs the digit after the last one kept to be exactly 5: when JavaScript's own
+ * rounding to one more digit does not end in 5, there is no tie and JavaScript rounds as Go does.
+ * This keeps the exact (BigInt) path for the rare ties only.
+ */
+function mayBeTie(oneMoreDigit: string): boolean {
+  return oneMoreDigit.split('e')[0]?.endsWith('5') ?? true;
+}
+
 /** Go's `%.<frac>f`. */
 export function goFixed(v: number, frac: number): string {
   const sign = v < 0 || Object.is(v, -0) ? '-' : '';
+  const abs = Math.abs(v);
+  if (abs < 1e21 && frac < 100 && !mayBeTie(abs.toFixed(frac + 1))) return sign + abs.toFixed(frac);
   const n = scaledInteger(v, frac)
     .toString()
     .padStart(frac + 1, '0');
@@ -40,6 +51,11 @@ export function goFixed(v: number, frac: number): string {
 /** Significant digits (exactly `sig` of them) and the decimal exponent of v, rounded as Go does. */
 export function goSignificant(v: number, sig: number): { digits: string; exp: number } {
   if (v === 0) return { digits: '0'.repeat(sig), exp: 0 };
+  const abs = Math.abs(v);
+  if (sig <= 100 && !mayBeTie(abs.toExponential(sig))) {
+    const [mantissa, e] = abs.toExponential(sig - 1).split('e') as [string, string];
+    return { digits: mantissa.replace('.', ''), exp: Number(e) };
+  }
   const { digits, exp10 } = exactDecimal(v);
   let exp = digits.toString().length - 1 + exp10;
   let n = scaledInteger(v, sig - 1 - exp).toString();
