@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
 import { auditPathFor } from '../../src/flags/audit-log.js';
+import { createFlagEvaluator } from '../../src/flags/evaluator.js';
 import { parseFlagFile } from '../../src/flags/flag-file.js';
 import { AI_SEARCH_FLAG, type AuditEntry, type RolloutSpec } from '../../src/flags/types.js';
 
@@ -167,6 +169,30 @@ describe('canary flags (processes)', () => {
     expect(u.code).toBe(1);
     expect(u.stderr).toMatch(/Nothing was written/);
     expect(readFileSync(file, 'utf8')).toBe('{"flags": {}');
+  }, 60_000);
+
+  it('a running evaluator sees a change made by another process', async () => {
+    expect((await canary('update', '--flag', AI_SEARCH_FLAG, '--value', 'true')).code).toBe(0);
+    const bootstrap = {
+      aiSearchEnabled: false,
+      rolloutPercentage: 0,
+      internalUsers: true,
+      betaUsers: false,
+    };
+    const evaluator = await createFlagEvaluator({
+      path: file,
+      bootstrap,
+      logger: pino({ level: 'silent' }),
+    });
+    try {
+      const seen = new Promise<void>((resolve) => evaluator.onChange(resolve));
+      expect((await evaluator.evaluate(AI_SEARCH_FLAG, 'u1', 'internal-users')).value).toBe(true);
+      expect((await canary('update', '--flag', AI_SEARCH_FLAG, '--value', 'false')).code).toBe(0);
+      await seen; // the latency itself is measured by npm run bench:flags
+      expect((await evaluator.evaluate(AI_SEARCH_FLAG, 'u1', 'internal-users')).value).toBe(false);
+    } finally {
+      await evaluator.close();
+    }
   }, 60_000);
 
   it('list, get and history --json give machine-readable output', async () => {

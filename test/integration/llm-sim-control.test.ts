@@ -89,7 +89,7 @@ describe('wire protocol as the official SDKs see it', () => {
     expect(cut.usage?.completion_tokens).toBe(3);
   });
 
-  it('OpenRouter (X-Title header): usage.cost is reported', async () => {
+  it('OpenRouter (X-Title header or /openrouter path): usage.cost is reported; plain OpenAI has none', async () => {
     const client = new OpenAI({
       apiKey: 'k',
       baseURL: `${sim.url}/v1`,
@@ -98,6 +98,11 @@ describe('wire protocol as the official SDKs see it', () => {
     });
     const res = await client.chat.completions.create({ model: 'openai/gpt-4o-mini', messages });
     expect((res.usage as unknown as { cost: number }).cost).toBeGreaterThan(0);
+    const viaPath = new OpenAI({ apiKey: 'k', baseURL: `${sim.url}/openrouter/v1`, maxRetries: 0 });
+    const res2 = await viaPath.chat.completions.create({ model: 'openai/gpt-4o-mini', messages });
+    expect((res2.usage as unknown as { cost: number }).cost).toBeGreaterThan(0);
+    const plain = await openai.chat.completions.create({ model: 'gpt-4o-mini', messages });
+    expect(plain.usage).not.toHaveProperty('cost');
   });
 
   it('Anthropic: message with usage and request-id; stop_reason max_tokens when cut', async () => {

@@ -7,6 +7,7 @@ import {
   readFileSync,
   rmSync,
   writeFileSync,
+  utimesSync,
   appendFileSync,
 } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
@@ -136,6 +137,17 @@ describe('file flag store', () => {
     );
     expect(r).toMatchObject({ ok: true, changed: true });
     expect(existsSync(`${file}.lock`)).toBe(false);
+  });
+
+  it('takes over an empty lock file left by a holder that died before writing its pid', async () => {
+    writeFileSync(`${file}.lock`, '');
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(`${file}.lock`, old, old);
+    const r = await store({ lockTimeoutMs: 5_000 }).update(
+      { flag: AI_SEARCH_FLAG, value: true },
+      meta,
+    );
+    expect(r).toMatchObject({ ok: true, changed: true });
   });
 
   it('waits for a lock held by a live process, then gives up with a clear message', async () => {

@@ -17,7 +17,7 @@ const flush = async () => {
   for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
 };
 
-type Behaviour = 'ok' | 'garbage' | 'injection' | 'http_500' | 'http_429' | 'hang';
+type Behaviour = 'ok' | 'garbage' | 'injection' | 'http_500' | 'http_429' | 'hang' | 'deaf';
 
 /** A provider that does what it is told and counts its calls; it honours the abort signal like the SDKs. */
 class FakeProvider implements ProviderAdapter {
@@ -63,6 +63,8 @@ class FakeProvider implements ProviderAdapter {
         return Promise.reject(
           Object.assign(new Error('boom'), { status: this.behaviour === 'http_500' ? 500 : 429 }),
         );
+      case 'deaf':
+        return new Promise(() => {}); // ignores its signal entirely
       case 'hang':
         return new Promise((_, reject) =>
           req.signal.addEventListener('abort', () =>
@@ -194,6 +196,14 @@ describe('createQueryUnderstanding', () => {
       ['timeout', 500],
       ['timeout', 500],
     ]);
+  });
+
+  it('keeps the budget even when an adapter ignores its abort signal', async () => {
+    const { qu, clock } = setup([new FakeProvider('openai', 'deaf')]);
+    const pending = qu.understand('q');
+    await flush();
+    await clock.advance(1000);
+    expect(await pending).toMatchObject({ ok: false, reason: 'timeout' });
   });
 
   it('honours the caller signal', async () => {
