@@ -238,7 +238,7 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
       requestsPerSecond: 4,
       seed: Date.now() % 1_000_000,
       maxInFlight: 20,
-      userCount: 200,
+      userCount: 1000,
       feedbackShare: 0.3,
     });
   }
