@@ -180,9 +180,14 @@ function daemonArgs(opts: StackOptions, ruleFiles: string[], urls: StackUrls): s
 
 export async function startStack(opts: StackOptions): Promise<RunningStack> {
   const withAm = opts.tools.alertmanager !== undefined;
-  const ports: Record<string, number> = { ...opts.ports };
-  if (!withAm) delete ports.alertmanager;
-  await assertPortsFree(ports);
+  const p = opts.ports;
+  await assertPortsFree({
+    'search service, --service-port': p.service,
+    'canary daemon, --daemon-port': p.daemon,
+    'LLM simulator, --sim-port': p.llmSim,
+    'Prometheus, --prometheus-port': p.prometheus,
+    ...(withAm ? { 'Alertmanager, --alertmanager-port': p.alertmanager } : {}),
+  });
   const urls = urlsOf(opts.ports, withAm);
   const logDir = path.join(opts.dataDir, 'logs');
   mkdirSync(logDir, { recursive: true });

@@ -1,4 +1,5 @@
 // The local stack's process handling: whole process groups stopped, busy ports named.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -92,5 +93,41 @@ describe('ports', () => {
     await expect(assertPortsFree({ service: 4000, daemon: 4000 })).rejects.toThrow(
       /both service and daemon/,
     );
+  });
+});
+
+describe('canary start with a busy port', () => {
+  it('exits 1 naming the port and the component, starting nothing', async () => {
+    const server = net.createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const busy = (server.address() as net.AddressInfo).port;
+    try {
+      const ports = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+      const r = spawnSync(
+        process.execPath,
+        [
+          'bin/canary.js',
+          'start',
+          '--data-dir',
+          dir,
+          '--service-port',
+          String(ports[0]),
+          '--daemon-port',
+          String(ports[1]),
+          '--sim-port',
+          String(ports[2]),
+          '--prometheus-port',
+          String(busy),
+          '--alertmanager-port',
+          String(ports[3]),
+        ],
+        { encoding: 'utf8', timeout: 30_000 },
+      );
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(`port ${busy} (Prometheus, --prometheus-port) is already in use`);
+      expect(r.stdout).not.toContain('starting');
+    } finally {
+      server.close();
+    }
   });
 });
