@@ -254,3 +254,24 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
   );
   return { urls, pids, logDir, failed, stop };
 }
+
+/**
+ * A sentence for the start-up banner when AI search is off in the flag file (a rollback from an
+ * earlier run survives restarts), else undefined.
+ */
+export async function flagOffNote(serviceUrl: string): Promise<string | undefined> {
+  try {
+    const res = await fetch(`${serviceUrl}/api/flags/ai-search-enabled`, {
+      signal: AbortSignal.timeout(3000),
+    });
+    const body = (await res.json()) as { rollout?: { enabled?: boolean } };
+    if (body.rollout?.enabled !== false) return undefined;
+  } catch {
+    return undefined;
+  }
+  return [
+    'Note: ai-search-enabled is OFF in the flag file (a rollback survives restarts; see',
+    '`npx canary flags history --flag ai-search-enabled`). Everyone gets keyword search. Resume with:',
+    '  npm run feature-flag:update --flag=ai-search-enabled --value=true --percentage=50',
+  ].join('\n');
+}

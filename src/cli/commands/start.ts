@@ -2,7 +2,13 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, type Command } from 'commander';
-import { DEFAULT_PORTS, shortPath, startStack, type StackPorts } from '../../stack/stack.js';
+import {
+  DEFAULT_PORTS,
+  flagOffNote,
+  shortPath,
+  startStack,
+  type StackPorts,
+} from '../../stack/stack.js';
 import { findStackTools } from '../../stack/tools.js';
 import type { RegisterCommand } from './index.js';
 
@@ -64,6 +70,8 @@ async function run(flags: StartFlags): Promise<void> {
     say: (line) => console.log(line),
   });
   printUrls({ ...stack.urls }, flags.fast, shortPath(stack.logDir));
+  const note = await flagOffNote(stack.urls.service);
+  if (note) console.log(`\n${note}`);
   let stopping = false;
   // Ctrl-C reaches npm and this process both, and npm forwards it: a second signal must not
   // end this process before its children are stopped.
