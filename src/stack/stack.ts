@@ -4,6 +4,7 @@
 // docker-compose.yml, without Docker.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { assertNoLeftovers } from './leftovers.js';
 import { localPrometheusConfig } from './prometheus-config.js';
 import { ChildGroup, logTail, type ChildSpec, type RunningChild } from './processes.js';
 import { assertPortsFree } from './ports.js';
@@ -179,6 +180,7 @@ function daemonArgs(opts: StackOptions, ruleFiles: string[], urls: StackUrls): s
 }
 
 export async function startStack(opts: StackOptions): Promise<RunningStack> {
+  assertNoLeftovers(opts.dataDir);
   const withAm = opts.tools.alertmanager !== undefined;
   const p = opts.ports;
   await assertPortsFree({
@@ -253,25 +255,4 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     JSON.stringify({ pids, urls, fast: opts.fast }, null, 2),
   );
   return { urls, pids, logDir, failed, stop };
-}
-
-/**
- * A sentence for the start-up banner when AI search is off in the flag file (a rollback from an
- * earlier run survives restarts), else undefined.
- */
-export async function flagOffNote(serviceUrl: string): Promise<string | undefined> {
-  try {
-    const res = await fetch(`${serviceUrl}/api/flags/ai-search-enabled`, {
-      signal: AbortSignal.timeout(3000),
-    });
-    const body = (await res.json()) as { rollout?: { enabled?: boolean } };
-    if (body.rollout?.enabled !== false) return undefined;
-  } catch {
-    return undefined;
-  }
-  return [
-    'Note: ai-search-enabled is OFF in the flag file (a rollback survives restarts; see',
-    '`npx canary flags history --flag ai-search-enabled`). Everyone gets keyword search. Resume with:',
-    '  npm run feature-flag:update --flag=ai-search-enabled --value=true --percentage=50',
-  ].join('\n');
 }

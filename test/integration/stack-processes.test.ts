@@ -1,10 +1,11 @@
 // The local stack's process handling: whole process groups stopped, busy ports named.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { assertNoLeftovers } from '../../src/stack/leftovers.js';
 import { assertPortsFree, freePort, PortInUseError } from '../../src/stack/ports.js';
 import { ChildGroup } from '../../src/stack/processes.js';
 
@@ -128,6 +129,39 @@ describe('canary start with a busy port', () => {
       expect(r.stdout).not.toContain('starting');
     } finally {
       server.close();
+    }
+  });
+});
+
+describe('leftovers of a stack whose orchestrator was killed hard', () => {
+  it('refuses to start over live children, saying how to stop them', async () => {
+    const sleeper = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+    const state = mkdtempSync(path.join(os.tmpdir(), 'stack-left-'));
+    try {
+      writeFileSync(
+        path.join(state, 'stack.json'),
+        JSON.stringify({ pids: { service: sleeper.pid } }),
+      );
+      expect(() => assertNoLeftovers(state)).toThrow(
+        `is still running (pids ${sleeper.pid}); stop it with: kill -TERM -${sleeper.pid}`,
+      );
+    } finally {
+      process.kill(-(sleeper.pid as number), 'SIGKILL');
+      rmSync(state, { recursive: true, force: true });
+    }
+  });
+
+  it('clears a stale record whose processes are gone', () => {
+    const state = mkdtempSync(path.join(os.tmpdir(), 'stack-left-'));
+    try {
+      writeFileSync(
+        path.join(state, 'stack.json'),
+        JSON.stringify({ pids: { service: 2 ** 22 + 1 } }),
+      );
+      assertNoLeftovers(state);
+      expect(existsSync(path.join(state, 'stack.json'))).toBe(false);
+    } finally {
+      rmSync(state, { recursive: true, force: true });
     }
   });
 });

@@ -2,13 +2,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, type Command } from 'commander';
-import {
-  DEFAULT_PORTS,
-  flagOffNote,
-  shortPath,
-  startStack,
-  type StackPorts,
-} from '../../stack/stack.js';
+import { flagOffNote } from '../../stack/leftovers.js';
+import { DEFAULT_PORTS, shortPath, startStack, type StackPorts } from '../../stack/stack.js';
 import { findStackTools } from '../../stack/tools.js';
 import type { RegisterCommand } from './index.js';
 
