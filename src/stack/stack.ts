@@ -171,7 +171,8 @@ function canarySpec(
 }
 
 function daemonArgs(opts: StackOptions, ruleFiles: string[], urls: StackUrls): string[] {
-  const args = ['daemon', '--port', String(opts.ports.daemon), '--data-dir', opts.dataDir];
+  const args = ['daemon', '--host', '127.0.0.1', '--port', String(opts.ports.daemon)];
+  args.push('--data-dir', opts.dataDir);
   args.push('--prometheus-url', urls.prometheus);
   for (const f of ruleFiles) args.push('--rules', f);
   if (opts.fast) args.push('--interval', FAST.interval);
