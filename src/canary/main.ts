@@ -61,7 +61,8 @@ export interface DaemonOptions {
 export interface RunningDaemon {
   readonly url: string;
   readonly statePath: string;
-  reload(): Promise<ReloadResult>;
+  /** Reloads the rule files; `trigger` names the cause in logs (SIGHUP, api…). */
+  reload(trigger?: string): Promise<ReloadResult>;
   /** Stops scheduling, lets the running evaluation finish, saves state, closes the server. */
   close(): Promise<void>;
 }
@@ -177,7 +178,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   return {
     url,
     statePath: store.path,
-    reload: () => daemon.reload('api'),
+    reload: (trigger = 'api') => daemon.reload(trigger),
     close: () =>
       (closing ??= (async () => {
         unwatch();
