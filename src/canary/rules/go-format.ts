@@ -1,5 +1,6 @@
 // Go's fmt verbs and Prometheus's humanize* template functions, so annotations read exactly as
 // Prometheus would render them (`{{ $value | humanizePercentage }}` → "12.5%").
+import { goExponent, goFixed, goSignificant } from './go-decimal.js';
 
 /** Go's `%.<prec>g`: shortest form with `prec` significant digits, no trailing zeros. */
 export function formatG(v: number, prec = 4): string {
@@ -7,13 +8,12 @@ export function formatG(v: number, prec = 4): string {
   if (!Number.isFinite(v)) return v > 0 ? '+Inf' : '-Inf';
   if (v === 0) return Object.is(v, -0) ? '-0' : '0';
   const p = Math.max(prec, 1);
-  const [mantissa, expText] = v.toExponential(p - 1).split('e') as [string, string];
-  const exp = Number(expText);
+  const { exp } = goSignificant(v, p);
   if (exp < -4 || exp >= p) {
-    const sign = exp < 0 ? '-' : '+';
-    return `${trimZeros(mantissa)}e${sign}${String(Math.abs(exp)).padStart(2, '0')}`;
+    const [mantissa, e] = goExponent(v, p - 1).split('e') as [string, string];
+    return `${trimZeros(mantissa)}e${e}`;
   }
-  return trimZeros(v.toFixed(Math.max(p - 1 - exp, 0)));
+  return trimZeros(goFixed(v, Math.max(p - 1 - exp, 0)));
 }
 
 function trimZeros(s: string): string {
@@ -67,14 +67,14 @@ export function humanizeDuration(v: number): string {
   if (Math.abs(v) >= 1) {
     const sign = v < 0 ? '-' : '';
     const abs = Math.abs(v);
-    const whole = Math.trunc(abs);
-    const s = whole % 60;
-    const m = Math.trunc(whole / 60) % 60;
-    const h = Math.trunc(whole / 3600) % 24;
-    const days = Math.trunc(whole / 86400);
-    if (days !== 0) return `${sign}${days}d ${h}h ${m}m ${s}s`;
-    if (h !== 0) return `${sign}${h}h ${m}m ${s}s`;
-    if (m !== 0) return `${sign}${m}m ${s}s`;
+    const whole = goInt64(abs);
+    const s = whole % 60n;
+    const m = (whole / 60n) % 60n;
+    const h = (whole / 3600n) % 24n;
+    const days = whole / 86400n;
+    if (days !== 0n) return `${sign}${days}d ${h}h ${m}m ${s}s`;
+    if (h !== 0n) return `${sign}${h}h ${m}m ${s}s`;
+    if (m !== 0n) return `${sign}${m}m ${s}s`;
     return `${sign}${formatG(abs)}s`;
   }
   let prefix = '';
@@ -103,9 +103,9 @@ function formatVerb(verb: string, arg: unknown, prec: number | undefined): strin
     case 'd':
       return Number.isFinite(n) ? String(Math.trunc(n)) : formatG(n);
     case 'f':
-      return Number.isFinite(n) ? n.toFixed(prec ?? 6) : formatG(n);
+      return Number.isFinite(n) ? goFixed(n, prec ?? 6) : formatG(n);
     case 'e':
-      return Number.isFinite(n) ? goExp(n.toExponential(prec ?? 6)) : formatG(n);
+      return Number.isFinite(n) ? goExponent(n, prec ?? 6) : formatG(n);
     case 'g':
       return typeof arg === 'number' && prec === undefined ? shortest(n) : formatG(n, prec ?? 17);
     case 'q':
@@ -115,11 +115,11 @@ function formatVerb(verb: string, arg: unknown, prec: number | undefined): strin
   }
 }
 
-/** Go's `%v`/`%g` of a float64 without precision: the shortest representation. */
+/** Go's `%v`/`%g` of a float64 without precision: shortest digits, exponent form from 1e+06 (as fmt.Print). */
 export function shortest(n: number): string {
   if (!Number.isFinite(n)) return formatG(n);
-  const exp = n === 0 ? 0 : Math.floor(Math.log10(Math.abs(n)));
-  return exp < -4 || exp >= 21 ? goExp(n.toExponential()) : String(n);
+  const exp = Number(n.toExponential().split('e')[1]);
+  return exp < -4 || exp >= 6 ? goExp(n.toExponential()) : String(n);
 }
 
 function goExp(s: string): string {
@@ -130,4 +130,9 @@ function pad(s: string, width: number, flags: string): string {
   if (s.length >= width) return s;
   if (flags.includes('-')) return s.padEnd(width);
   return flags.includes('0') ? s.padStart(width, '0') : s.padStart(width);
+}
+
+/** Go's `int64(f)` on amd64: truncation, and the minimum int64 when out of range. */
+function goInt64(f: number): bigint {
+  return Math.abs(f) < 2 ** 63 ? BigInt(Math.trunc(f)) : -(2n ** 63n);
 }

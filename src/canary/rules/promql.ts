@@ -26,7 +26,8 @@ const FLIPPED: Readonly<Record<Threshold['op'], Threshold['op']>> = {
 };
 
 export function checkPromql(expr: string): PromqlCheck {
-  if (expr.trim() === '') return { ok: false, offset: 0, message: 'empty expression' };
+  if (expr.trim() === '')
+    return { ok: false, offset: 0, message: "field 'expr' must be set in rule" };
   const tree = parser.parse(expr);
   let error: number | undefined;
   tree.iterate({
@@ -36,7 +37,7 @@ export function checkPromql(expr: string): PromqlCheck {
       return undefined;
     },
   });
-  if (error !== undefined) return { ok: false, offset: error, message: unexpected(expr, error) };
+  if (error !== undefined) return syntaxError(expr, error);
   return { ok: true, threshold: thresholdOf(tree.topNode.firstChild, expr) };
 }
 
@@ -53,11 +54,16 @@ export function selectedMetricNames(expr: string): string[] {
   return [...names];
 }
 
-function unexpected(expr: string, at: number): string {
+function syntaxError(expr: string, at: number): PromqlCheck {
   const rest = expr.slice(at).trimStart();
-  if (rest === '') return 'could not parse expression: unexpected end of input';
+  const fail = (offset: number, what: string) =>
+    ({ ok: false, offset, message: `could not parse expression: ${what}` }) as const;
+  if (rest === '') return fail(at, 'unexpected end of input');
+  // `histogram_quantil(` fails at the "(": name the unknown function instead.
+  const call = /([a-zA-Z_]\w*)\s*$/.exec(expr.slice(0, at));
+  if (rest.startsWith('(') && call) return fail(call.index, `unknown function "${call[1]}"`);
   const token = /^(\w+|\S)/.exec(rest)?.[0] ?? rest[0];
-  return `could not parse expression: unexpected ${JSON.stringify(token)}`;
+  return fail(at + (expr.length - at - rest.length), `unexpected ${JSON.stringify(token)}`);
 }
 
 /** `<vector> <cmp> <number>` at the top, possibly inside parentheses or left of `and`/`unless` guards. */

@@ -89,11 +89,25 @@ export function expandTemplate(
   labels: Readonly<Record<string, string>>,
   value: number,
 ): string {
-  const parsed = parseTemplate(text);
+  const parsed = parsedOnce(text);
   if (!parsed.ok) return `<error expanding template: ${parsed.message}>`;
   return parsed.nodes
     .map((n) => (n.kind === 'text' ? n.text : render(runPipeline(n.pipeline, labels, value))))
     .join('');
+}
+
+// Templates come from rule files, so there are few of them: parse each once, not per evaluation.
+const parsedCache = new Map<string, TemplateParse>();
+const CACHE_LIMIT = 10_000;
+
+function parsedOnce(text: string): TemplateParse {
+  let parsed = parsedCache.get(text);
+  if (parsed === undefined) {
+    parsed = parseTemplate(text);
+    if (parsedCache.size >= CACHE_LIMIT) parsedCache.clear();
+    parsedCache.set(text, parsed);
+  }
+  return parsed;
 }
 
 function skipSpace(text: string, from: number): number {

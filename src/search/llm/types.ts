@@ -19,13 +19,25 @@ export const SearchFiltersSchema = z
 
 export type SearchFilters = z.infer<typeof SearchFiltersSchema>;
 
+/** Every value of LlmCallRecord.errorType, so the service can create the error series at zero. */
+export const LLM_ERROR_TYPES = [
+  'timeout',
+  'rate_limited',
+  'http_4xx',
+  'http_5xx',
+  'connection',
+  'invalid_output',
+  'aborted',
+] as const;
+export type LlmErrorType = (typeof LLM_ERROR_TYPES)[number];
+
 /** One call to one provider (one attempt of the fallback chain). */
 export interface LlmCallRecord {
   readonly provider: ProviderName;
   readonly model: string;
   readonly durationMs: number;
   /** Absent on success; a bounded, low-cardinality class otherwise (timeout, rate_limited, http_5xx, invalid_output, …). */
-  readonly errorType?: string;
+  readonly errorType?: LlmErrorType;
   readonly inputTokens: number;
   readonly outputTokens: number;
   readonly cachedInputTokens: number;
@@ -33,7 +45,13 @@ export interface LlmCallRecord {
 }
 
 export type UnderstandFailure =
-  'timeout' | 'all_providers_failed' | 'overloaded' | 'invalid_output' | 'aborted';
+  | 'timeout'
+  | 'all_providers_failed'
+  | 'overloaded'
+  | 'invalid_output'
+  | 'aborted'
+  /** The prompt would not fit AI_SEARCH_MAX_TOKENS_PER_REQUEST; no call was made. */
+  | 'prompt_too_large';
 
 export type UnderstandResult =
   | {
