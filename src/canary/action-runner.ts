@@ -97,7 +97,8 @@ export class ActionRunner {
   ): void {
     const key = rollbackKey(rule.name, inst.key, inst.activeAt);
     const mark = this.o.store.getRollback(key);
-    if (mark && mark.status !== 'started') return;
+    // Done is done. A dry run records an instance once; a real run after a dry run still acts.
+    if (mark?.status === 'done' || (this.o.dryRun && mark !== undefined)) return;
     this.track(key, async () => {
       const { store, clock } = this.o;
       const startedAt = mark?.startedAt ?? new Date(clock.now()).toISOString();

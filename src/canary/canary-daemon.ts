@@ -17,6 +17,14 @@ export type ReloadResult =
   | { readonly ok: true; readonly groups: number; readonly rules: number; readonly files: string[] }
   | { readonly ok: false; readonly errors: string[] };
 
+/** The rule files are invalid at start-up, when there are no previous rules to keep. */
+export class RuleFilesInvalidError extends Error {
+  constructor(readonly errors: readonly string[]) {
+    super(`the rule files are invalid:\n${errors.join('\n')}`);
+    this.name = 'RuleFilesInvalidError';
+  }
+}
+
 export interface ReloadStatus {
   readonly ok: boolean;
   readonly at: number;
@@ -60,7 +68,7 @@ export class CanaryDaemon {
   /** Loads the rules and starts evaluating; a broken file at start-up is an error (nothing to keep). */
   async start(): Promise<ReloadResult> {
     const r = await this.reload('start');
-    if (!r.ok) throw new Error(`cannot start: the rule files are invalid:\n${r.errors.join('\n')}`);
+    if (!r.ok) throw new RuleFilesInvalidError(r.errors);
     return r;
   }
 
@@ -89,14 +97,21 @@ export class CanaryDaemon {
       this.lastReload = { ok: false, at: this.o.clock.now(), trigger, errors };
       metrics.reloads.labels('failure').inc();
       metrics.lastReloadSuccessful.set(0);
+      const kept =
+        this.timers.length === 0
+          ? 'there are no previous rules to keep'
+          : 'the previous rules keep running';
       logger.error(
         { trigger, errors },
-        `rule reload (${trigger}) failed; the previous rules keep running:\n${errors.join('\n')}`,
+        `rule load (${trigger}) failed; ${kept}:\n${errors.join('\n')}`,
       );
       return { ok: false, errors };
     }
     await Promise.all(this.timers.map((t) => t.stop()));
     this.groups = loaded.groups;
+    // Per-rule gauges start over, so rules a reload removed do not linger on /metrics.
+    metrics.ruleState.reset();
+    metrics.alerts.reset();
     this.ruleIds = new Map(keyRules(loaded.groups).map((k) => [k.rule, k.id]));
     this.o.store.retainRules(new Set(this.ruleIds.values()));
     this.timers = loaded.groups.map((g) => this.startTimer(g));

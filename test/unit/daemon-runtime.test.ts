@@ -125,6 +125,28 @@ describe('restart', () => {
   });
 });
 
+describe('dry run, then for real', () => {
+  it('an instance a dry run only recorded is rolled back once the daemon runs for real', async () => {
+    await writeRules(rulesFile, ROLLBACK_RULE.replace('for: 5s', 'for: 0s'));
+    const prom = new ScriptedPrometheus();
+    prom.value('ai_error_ratio > 0.1', 0.3);
+    const flags = new FakeFlagStore();
+    const clock = new FakeClock(1_700_000_000_000);
+    const dry = await start({ prom, flags, clock, options: { webhooks: {}, dryRun: true } });
+    await dry.step(3);
+    expect(flags.updates).toHaveLength(0);
+    const recorded = (await (await dry.get('/api/actions')).json()) as {
+      actions: { outcome: string }[];
+    };
+    expect(recorded.actions.map((a) => a.outcome)).toEqual(['dry_run']); // once per instance
+    await stop(dry);
+    const real = await start({ prom, flags, clock });
+    await real.step(2);
+    expect(flags.updates).toHaveLength(1);
+    expect(flags.flags.get('ai-search-enabled')?.enabled).toBe(false);
+  });
+});
+
 describe('reload', () => {
   it('keeps the state of unchanged rules, restarts changed ones, and keeps the old rules when the new file is broken', async () => {
     await writeRules(rulesFile, ROLLBACK_RULE + NOTIFY_RULE);
@@ -160,6 +182,13 @@ describe('reload', () => {
     expect(view.rules.map((r) => r.name)).toContain('ai_service_failure');
     expect(act(view, 'ai_service_failure')).toBe(act(before, 'ai_service_failure'));
     expect(await (await d.get('/metrics')).text()).toMatch(/canary_rule_last_reload_successful 0/);
+
+    await writeRules(rulesFile, ROLLBACK_RULE); // high_error_rate removed
+    expect(await d.daemon.reload()).toMatchObject({ ok: true });
+    await d.step(1);
+    const metrics = await (await d.get('/metrics')).text();
+    expect(metrics).not.toContain('rule="high_error_rate"');
+    expect(metrics).toMatch(/canary_rule_state\{rule="ai_service_failure",state="(pending|firing)"\} 1/);
   });
 
   it('notices an edit of the rules file (fs.watch, debounced) and reloads', async () => {
@@ -233,6 +262,25 @@ describe('Prometheus down', () => {
       .filter((q) => JSON.stringify(q.body).includes('CanaryPrometheusUnreachable'))
       .map((q) => (q.body as { status: string }).status);
     expect(statuses).toEqual(['firing', 'resolved']);
+  });
+});
+
+describe('Prometheus answering garbage', () => {
+  it('is counted as garbage, keeps state and never acts', async () => {
+    await writeRules(rulesFile, ROLLBACK_RULE.replace('for: 5s', 'for: 0s'));
+    const d = await start();
+    d.prom.outage = {
+      ok: false,
+      kind: 'garbage',
+      error: 'http://x/api/v1/query answered HTTP 200 with a body that is not JSON',
+    };
+    d.prom.value('ai_error_ratio > 0.1', 0.9);
+    await d.step(2);
+    expect(await d.rule('ai_service_failure')).toMatchObject({ state: 'inactive', health: 'err' });
+    expect(d.flags.updates).toHaveLength(0);
+    expect(await (await d.get('/metrics')).text()).toMatch(
+      /canary_prometheus_errors_total\{kind="garbage"\} [1-9]/,
+    );
   });
 });
 
