@@ -148,7 +148,7 @@ export class ActionRunner {
       const req = { event, rule, group, instance: inst, at: ts, signal: this.abort.signal };
       const result = await this.execute(action, req);
       if (result.outcome !== 'failure')
-        this.o.store.setNotified(key, { activeAt: inst.activeAt, lastSentAt: ts });
+        this.o.store.setNotified(key, { ruleId, activeAt: inst.activeAt, lastSentAt: ts });
     });
   }
 
