@@ -190,7 +190,7 @@ describe('daemon beside a real Prometheus on the same rule file', () => {
       value: 0.3,
       for: '5s',
     });
-    expect(byDaemon[0]!.reason).toMatch(/ai_service_failure: value 0.3000 > 0.1/);
+    expect(byDaemon[0]!.reason).toMatch(/ai_service_failure: value 0.3 > 0.1/);
   });
 
   it('knows the recorded series the alerts use (Prometheus evaluates the record rules)', async () => {

@@ -309,13 +309,13 @@ describe('HTTP', () => {
       actions: { outcome: string; reason: string }[];
     };
     expect(actions.actions[0]).toMatchObject({ outcome: 'success' });
-    expect(actions.actions[0]!.reason).toMatch(/value 0.4200 > 0.1/);
+    expect(actions.actions[0]!.reason).toMatch(/value 0.42 > 0.1/);
     expect((await d.get('/api/actions?limit=abc')).status).toBe(400);
     const page = await (await d.get('/')).text();
     expect(page).not.toContain('<script>alert(1)');
     expect(page).toContain('&#60;script&#62;alert(1)');
     expect(page).toContain('http-equiv="refresh"');
-    expect(page).toMatch(/ai_service_failure[\s\S]*firing[\s\S]*0\.4200[\s\S]*&#62; 0\.1/);
+    expect(page).toMatch(/ai_service_failure[\s\S]*firing[\s\S]*0\.42[\s\S]*&#62; 0\.1/);
     const metrics = await (await d.get('/metrics')).text();
     expect(metrics).toContain('canary_rule_state{rule="ai_service_failure",state="firing"} 1');
     expect(metrics).toContain('canary_alerts{rule="ai_service_failure",state="firing"} 1');
