@@ -188,7 +188,9 @@ describe('reload', () => {
     await d.step(1);
     const metrics = await (await d.get('/metrics')).text();
     expect(metrics).not.toContain('rule="high_error_rate"');
-    expect(metrics).toMatch(/canary_rule_state\{rule="ai_service_failure",state="(pending|firing)"\} 1/);
+    expect(metrics).toMatch(
+      /canary_rule_state\{rule="ai_service_failure",state="(pending|firing)"\} 1/,
+    );
   });
 
   it('notices an edit of the rules file (fs.watch, debounced) and reloads', async () => {
