@@ -209,6 +209,17 @@ describe('reload', () => {
     await writeRules(rulesFile, NOTIFY_RULE);
     const open = await start();
     expect((await fetch(`${open.daemon.url}/-/reload`, { method: 'POST' })).status).toBe(200);
+    await writeFile(
+      rulesFile,
+      'groups:\n  - name: canary\n    rules:\n      - alert: x\n        expr: up >\n',
+      'utf8',
+    );
+    const refused = await fetch(`${open.daemon.url}/-/reload`, { method: 'POST' });
+    expect(refused.status).toBe(400);
+    const body = (await refused.json()) as { error: string; errors: string[] };
+    expect(body.error).toMatch(/previous rules keep running/);
+    expect(body.errors[0]).toMatch(/rules\.yml:5:\d+: /);
+    await writeRules(rulesFile, NOTIFY_RULE);
     const locked = await start({
       options: { adminToken: 'admin-token-123', dataDir: path.join(dir, 'data2') },
     });
