@@ -118,6 +118,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
         await runner.stop();
         await store.save();
         await app.close();
+        if (!o.prometheus) prometheus.close();
         logger.info('canary daemon stopped; state saved');
       })()),
   };
