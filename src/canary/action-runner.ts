@@ -64,11 +64,6 @@ export class ActionRunner {
     }
   }
 
-  /** Runs one request now (the daemon's own alerts use this). */
-  runDirect(action: Action, req: Omit<ActionRequest, 'signal'>): Promise<ActionResult> {
-    return this.execute(action, { ...req, signal: this.abort.signal });
-  }
-
   /** Resolves when every running action has finished. */
   async idle(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight.values()]);
@@ -104,7 +99,15 @@ export class ActionRunner {
       const startedAt = mark?.startedAt ?? new Date(clock.now()).toISOString();
       if (!this.o.dryRun) {
         store.setRollback({ key, rule: rule.name, status: 'started', startedAt });
-        await store.save();
+        // Turning the flag off is the safe side: an unwritable state file must not stop it.
+        await store
+          .save()
+          .catch((err: unknown) =>
+            this.o.logger.error(
+              { err, path: store.path },
+              `cannot record the rollback in ${store.path}; rolling back anyway`,
+            ),
+          );
       }
       const req = {
         event: 'firing' as const,
@@ -126,7 +129,14 @@ export class ActionRunner {
           detail: result.detail,
         });
       }
-      await store.save();
+      await store
+        .save()
+        .catch((err: unknown) =>
+          this.o.logger.error(
+            { err, path: store.path },
+            `cannot record the rollback in ${store.path}: a restart may repeat it (it is idempotent)`,
+          ),
+        );
     });
   }
 
