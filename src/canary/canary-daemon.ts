@@ -13,6 +13,8 @@ import { formatLoadError, recordedSeriesUsed, type LoadRulesFn } from './rule-so
 import type { StateStore } from './state-store.js';
 import type { AlertingRule, RuleGroup } from './types.js';
 
+const SERIES_RECHECK_MS = 60_000;
+
 export type ReloadResult =
   | { readonly ok: true; readonly groups: number; readonly rules: number; readonly files: string[] }
   | { readonly ok: false; readonly errors: string[] };
@@ -62,6 +64,7 @@ export class CanaryDaemon {
   private timers: AlignedTimer[] = [];
   private reloading: Promise<ReloadResult> = Promise.resolve({ ok: false, errors: [] });
   private stopped = false;
+  private seriesCheckedAt = 0;
 
   constructor(private readonly o: CanaryDaemonOptions) {}
 
@@ -128,7 +131,7 @@ export class CanaryDaemon {
       { trigger, groups: loaded.groups.length, alertingRules: rules, files: loaded.files },
       `rules loaded (${trigger}): ${rules} alerting rules in ${loaded.groups.length} groups`,
     );
-    await this.checkRecordedSeries();
+    await this.checkRecordedSeries(true);
     return { ok: true, groups: loaded.groups.length, rules, files: loaded.files };
   }
 
@@ -165,7 +168,15 @@ export class CanaryDaemon {
     );
     this.lastGroupResults.set(`${group.file}::${group.name}`, r);
     this.o.watch.observe(r);
-    if (r.failed < r.rules && !this.seriesCheck.checked) await this.checkRecordedSeries();
+    // Until every recorded series is known (Prometheus may have just started), look again each minute.
+    const recheck = !this.seriesCheck.checked || this.seriesCheck.missing.length > 0;
+    if (
+      recheck &&
+      r.failed < r.rules &&
+      this.o.clock.now() - this.seriesCheckedAt >= SERIES_RECHECK_MS
+    ) {
+      await this.checkRecordedSeries();
+    }
     await this.o.store
       .save()
       .catch((err: unknown) =>
@@ -177,11 +188,14 @@ export class CanaryDaemon {
   }
 
   /** Warns loudly when Prometheus lacks recorded series the alerts use (rules not loaded there?). */
-  async checkRecordedSeries(): Promise<void> {
+  async checkRecordedSeries(announce = false): Promise<void> {
     const names = recordedSeriesUsed(this.groups);
+    this.seriesCheckedAt = this.o.clock.now();
     const r = await this.o.prometheus.knownSeries(names);
+    const before = this.seriesCheck;
     if (!r.ok) {
       this.seriesCheck = { checked: false, missing: [], error: r.error };
+      if (before.error !== undefined) return; // said once; Prometheus errors are reported per rule
       this.o.logger.warn(
         { error: r.error },
         `could not check that Prometheus knows the recorded series the alerts use; will retry: ${r.error}`,
@@ -190,7 +204,13 @@ export class CanaryDaemon {
     }
     this.seriesCheck = { checked: true, missing: r.missing, error: undefined };
     this.o.metrics.missingSeries.set(r.missing.length);
-    if (r.missing.length > 0) {
+    if (r.missing.length === 0 && before.missing.length > 0) {
+      this.o.logger.info(
+        { prometheus: this.o.prometheus.url },
+        'Prometheus now has every recorded series the alerts use',
+      );
+    }
+    if (r.missing.length > 0 && (announce || r.missing.join() !== before.missing.join())) {
       this.o.logger.warn(
         { missing: r.missing, prometheus: this.o.prometheus.url },
         `Prometheus at ${this.o.prometheus.url} has no data for recorded series the alerts use: ${r.missing.join(', ')}. Alerts on them cannot fire: load the same rule files into Prometheus (rule_files in prometheus.yml) and check its recording rules.`,

@@ -358,5 +358,12 @@ describe('HTTP', () => {
         .missing,
     ).toEqual(['ai_search:ai_error_ratio:rate5m']);
     expect(await (await d.get('/metrics')).text()).toContain('canary_missing_recorded_series 1');
+    expect(await (await d.get('/healthz')).json()).toMatchObject({ status: 'degraded' });
+    // Prometheus records it a little later (both just started): the daemon looks again each minute.
+    prom.missing = [];
+    await d.step(61);
+    expect(await (await d.get('/metrics')).text()).toContain('canary_missing_recorded_series 0');
+    expect(await (await d.get('/healthz')).json()).toMatchObject({ status: 'ok' });
+    expect(d.lines.some((l) => /now has every recorded series/.test(l.msg))).toBe(true);
   });
 });
