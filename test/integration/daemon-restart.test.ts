@@ -103,7 +103,7 @@ async function instance(url: string): Promise<ApiInstance | undefined> {
 }
 
 describe('canary daemon process killed with SIGKILL', () => {
-  it('keeps its `for` progress across the crash, fires on time, and never repeats the rollback', async () => {
+  it('keeps its `for` progress across the crash, fires on time, never repeats the rollback; SIGHUP reloads, SIGTERM stops cleanly', async () => {
     const flagsFile = path.join(dir, 'flags.json');
     const flags = createFileFlagStore({
       path: flagsFile,
@@ -162,6 +162,13 @@ describe('canary daemon process killed with SIGKILL', () => {
     );
     expect(byDaemon).toHaveLength(1);
     expect((await flags.getRollout('ai-search-enabled'))?.enabled).toBe(true);
+
+    // SIGHUP reloads the rules in place.
+    c.proc.child.kill('SIGHUP');
+    await eventually(() => (/rules loaded \(SIGHUP\)/.test(c.proc.output()) ? true : undefined), {
+      what: 'reload on SIGHUP',
+    });
+    expect(c.proc.exited()).toBe(false);
 
     await c.proc.stop();
     expect(c.proc.child.exitCode).toBe(0);
