@@ -467,3 +467,28 @@ describe('a second service: writing off, client rate limit, corrupt flag file', 
     );
   });
 });
+
+// Last: it closes the main service's database.
+describe('a failing database', () => {
+  it('answers 500 (counted, with no detail) when the database is gone, and is not ready', async () => {
+    svc.store.close();
+    const res = await fetch(`${svc.url}/api/search?q=climate`, {
+      headers: { 'x-user-id': 'u-000003' },
+    });
+    expect(res.status).toBe(500);
+    expect(await res.json()).toEqual({
+      error: 'internal',
+      reason: 'internal error; the service log has the details',
+    });
+    const ready = await fetch(`${svc.url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(((await ready.json()) as { reasons: string[] }).reasons.join(' ')).toMatch(
+      /database .* is not open/,
+    );
+    const metrics = await (await fetch(`${svc.url}/metrics`)).text();
+    expect(metrics).toMatch(
+      /http_server_request_duration_count\{http_route="\/api\/search",http_request_method="GET",http_response_status_code="500"\} 1\n/,
+    );
+    expect(metrics).toMatch(/ai_search_searches_total\{mode="(ai|keyword)",outcome="error"\} 1\n/);
+  });
+});
