@@ -6,7 +6,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLlmSimulator, type LlmSimulator } from '../../src/llm-sim/index.js';
 import { startService, type RunningService } from '../../src/search/main.js';
-import { loadConfig } from '../../src/shared/config.js';
+import { loadConfig, secretValues } from '../../src/shared/config.js';
+import { createLogger } from '../../src/shared/logger.js';
 import { eventually } from '../harness/index.js';
 
 const TOKEN = 'test-admin-token-0123456789';
@@ -405,10 +406,27 @@ describe('health', () => {
 describe('a second service: writing off, client rate limit, corrupt flag file', () => {
   let dir2 = '';
   let other: RunningService;
+  const logLines: string[] = [];
+  const OPENAI_KEY = 'sk-test-0123456789abcdef';
   beforeAll(async () => {
     dir2 = mkdtempSync(path.join(os.tmpdir(), 'search-api-2-'));
+    const config = loadConfig({
+      ...env(),
+      DATA_DIR: dir2,
+      FLAG_ADMIN_TOKEN: '',
+      AI_SEARCH_LOG_LEVEL: 'info',
+      // A "real" OpenAI provider (a key is set), served here by the simulator; the others simulated.
+      OPENAI_API_KEY: OPENAI_KEY,
+      OPENAI_BASE_URL: `${sim.url}/v1`,
+    });
     other = await startService({
-      config: loadConfig({ ...env(), DATA_DIR: dir2, FLAG_ADMIN_TOKEN: '' }),
+      config,
+      logger: createLogger({
+        name: 'ai-search',
+        level: 'info',
+        secrets: secretValues(config),
+        destination: { write: (line: string) => void logLines.push(line) },
+      }),
       port: 0,
       contacts: 300,
       users: 50,
@@ -419,6 +437,14 @@ describe('a second service: writing off, client rate limit, corrupt flag file', 
   afterAll(async () => {
     await other?.close();
     rmSync(dir2, { recursive: true, force: true });
+  });
+
+  it('says at start which providers are real and which are simulated, never the key', () => {
+    const log = logLines.join('');
+    expect(log).toContain(`openai (gpt-4o-mini) → ${sim.url}/v1`);
+    expect(log).toMatch(/anthropic \([^)]+\) → LLM simulator at .*ANTHROPIC_API_KEY is not set/);
+    expect(log).toContain('search service listening on');
+    expect(log).not.toContain(OPENAI_KEY);
   });
 
   it('refuses flag writes with 403 when no FLAG_ADMIN_TOKEN is configured', async () => {
