@@ -8,7 +8,12 @@ export function buildProgram(): Command {
       'Metrics-driven canary analysis for the AI Search rollout: search service, rules, daemon, flags.',
     )
     .showHelpAfterError()
-    .configureHelp({ sortSubcommands: true });
+    .configureHelp({ sortSubcommands: true })
+    // Bad usage exits 2 everywhere (commander's own default is 1, which we keep for failures of
+    // what was asked). Sub-commands inherit this because they are added after it.
+    .exitOverride((err) => {
+      process.exit(err.exitCode === 0 ? 0 : 2);
+    });
   for (const register of commandModules) register(program);
   return program;
 }

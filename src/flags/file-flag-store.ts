@@ -248,3 +248,8 @@ export function createFileFlagStore(opts: FileFlagStoreOptions): FileFlagStore {
     },
   };
 }
+
+/** Creates the flag file from the bootstrap variables when absent (the service calls this at start-up). */
+export function ensureFlagFile(opts: FileFlagStoreOptions): Promise<EnsureResult> {
+  return createFileFlagStore(opts).ensureFlagFile();
+}

@@ -126,6 +126,17 @@ async function release(opts: LockOptions, content: string): Promise<void> {
 }
 
 export async function acquireLock(opts: LockOptions): Promise<LockResult> {
+  // The clock's sleep may not hold the process open (systemClock unrefs its timer); a CLI waiting
+  // for the lock must not exit mid-wait, so keep the event loop alive until we are done.
+  const keepAlive = setInterval(() => {}, 60_000);
+  try {
+    return await waitForLock(opts);
+  } finally {
+    clearInterval(keepAlive);
+  }
+}
+
+async function waitForLock(opts: LockOptions): Promise<LockResult> {
   const me: Holder = {
     pid: process.pid,
     host: hostname(),

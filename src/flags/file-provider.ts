@@ -21,6 +21,9 @@ import type { Logger } from '../shared/logger.js';
 import { bootstrapSpecs } from './file-flag-store.js';
 import { parseFlagFile, renderFlagFile } from './flag-file.js';
 
+/** How long to wait before believing that an invalid file is really broken, not mid-save. */
+const SETTLE_MS = 150;
+
 export interface FileProviderOptions {
   readonly path: string;
   readonly bootstrap: Config['bootstrap'];
@@ -43,6 +46,9 @@ export class FileFlagProvider implements Provider {
   private lastText: string | undefined;
   /** The engine holds definitions (from the file, or the bootstrap values before it exists). */
   private loadedOnce = false;
+  /** An invalid text seen once: it may be an editor's half-written save, so it is looked at again. */
+  private suspect: string | undefined;
+  private recheck: NodeJS.Timeout | undefined;
   private fileSeen = false;
   private loadError: string | undefined;
   private reloading: Promise<void> | undefined;
@@ -66,7 +72,7 @@ export class FileFlagProvider implements Provider {
   }
 
   async initialize(): Promise<void> {
-    await this.reload();
+    await this.loadOnce(false);
     if (!this.loadedOnce && this.loadError === undefined) {
       this.opts.logger.warn(
         { file: this.file },
@@ -83,6 +89,7 @@ export class FileFlagProvider implements Provider {
     this.watcher?.close();
     clearInterval(this.poller);
     clearTimeout(this.debounce);
+    clearTimeout(this.recheck);
     await this.reloading;
   }
 
@@ -165,7 +172,7 @@ export class FileFlagProvider implements Provider {
     return this.reloading;
   }
 
-  private async loadOnce(): Promise<void> {
+  private async loadOnce(settle = true): Promise<void> {
     let text: string;
     try {
       text = await readFile(this.file, 'utf8');
@@ -181,7 +188,17 @@ export class FileFlagProvider implements Provider {
     if (text === this.lastText) return;
     this.lastText = text;
     const parsed = parseFlagFile(text, this.file);
-    if (!parsed.ok) return this.fail(parsed.error);
+    if (!parsed.ok) {
+      if (settle && this.suspect !== text) {
+        this.suspect = text;
+        this.lastText = undefined;
+        this.recheck = setTimeout(() => this.schedule(), SETTLE_MS);
+        this.recheck.unref();
+        return;
+      }
+      return this.fail(parsed.error);
+    }
+    this.suspect = undefined;
     const changed = this.core.setConfigurations(text);
     if (this.loadError !== undefined) {
       this.opts.logger.info({ file: this.file }, `${this.file} is valid again and loaded`);

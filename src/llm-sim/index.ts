@@ -14,3 +14,4 @@ export {
   type FaultMode,
   type SimProvider,
 } from './faults.js';
+export * from './vocabulary.js';

@@ -58,6 +58,7 @@ function words(text: string): string[] {
     .replace(/[\u0300-\u036f]/g, '')
     .replace(/[^a-z0-9-]+/g, ' ')
     .split(' ')
+    .map((w) => w.replace(/-+/g, '-').replace(/^-|-$/g, ''))
     .filter(Boolean);
 }
 

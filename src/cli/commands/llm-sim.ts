@@ -1,4 +1,47 @@
+import { InvalidArgumentError } from 'commander';
+import { runLlmSimulator } from '../../llm-sim/run-simulator.js';
+import { loadConfig } from '../../shared/config.js';
+import { createLogger } from '../../shared/logger.js';
 import type { RegisterCommand } from './index.js';
 
-// Placeholder until this command lands; it adds nothing to the program.
-export const registerLlmSim: RegisterCommand = () => {};
+export function parseIntOption(min: number, max: number) {
+  return (raw: string): number => {
+    const n = Number(raw);
+    if (!/^-?\d+$/.test(raw.trim()) || n < min || n > max) {
+      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
+    }
+    return n;
+  };
+}
+
+export const registerLlmSim: RegisterCommand = (program) => {
+  program
+    .command('llm-sim')
+    .description(
+      'Run the local LLM simulator (OpenAI, OpenRouter and Anthropic wire protocols, fault injection at /__control/faults)',
+    )
+    .option(
+      '--port <n>',
+      'port to listen on (default: LLM_SIM_PORT or 3200)',
+      parseIntOption(0, 65535),
+    )
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option(
+      '--seed <n>',
+      'seed for fault decisions and latency jitter',
+      parseIntOption(0, 2 ** 32 - 1),
+      42,
+    )
+    // Bad usage exits 2 (commander's own default is 1, which means "what was asked failed").
+    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
+    .action(async (opts: { port?: number; host: string; seed: number }) => {
+      const config = loadConfig();
+      const logger = createLogger({ name: 'llm-sim', level: config.logLevel });
+      await runLlmSimulator({
+        port: opts.port ?? config.ports.llmSim,
+        host: opts.host,
+        seed: opts.seed,
+        logger,
+      });
+    });
+};

@@ -24,7 +24,10 @@ export function createOpenAiProvider(config: ProviderConfig, timeoutMs: number):
     baseURL: config.baseUrl,
     maxRetries: SDK_MAX_RETRIES,
     timeout: timeoutMs,
-    defaultHeaders: openRouter ? OPENROUTER_HEADERS : undefined,
+    // OPENAI_ORG_ID / OPENAI_PROJECT_ID from the environment belong to OpenAI, never to OpenRouter.
+    ...(openRouter
+      ? { defaultHeaders: OPENROUTER_HEADERS, organization: null, project: null }
+      : {}),
   });
   return {
     name: config.name,

@@ -41,7 +41,7 @@ export function describeProviders(config: Config): {
   const parts = config.providers.map((p) =>
     p.simulated
       ? `${p.name} (${p.model}) → LLM simulator at ${p.baseUrl}, because ${p.name.toUpperCase()}_API_KEY is not set`
-      : `${p.name} (${p.model}) → ${p.baseUrl}`,
+      : `${p.name} (${p.model}) → ${p.baseUrl}${p.apiKey ? '' : ' with no API key set'}`,
   );
   const allSimulated = config.providers.every((p) => p.simulated);
   const head = allSimulated

@@ -1,0 +1,44 @@
+// `canary rules check` through the real command line: exit codes and the file:line:col lines.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '../..');
+const invalidDir = join(root, 'test/fixtures/rules/invalid');
+
+function canary(...args: string[]) {
+  const out = spawnSync(process.execPath, [join(root, 'bin/canary.js'), ...args], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  return { status: out.status, stdout: out.stdout, stderr: out.stderr };
+}
+
+describe('canary rules check', () => {
+  it('passes the real rule file and summarises its groups and actions', () => {
+    const out = canary('rules', 'check', 'rules/ai-search.rules.yml');
+    expect(out.stderr).toBe('');
+    expect(out.status).toBe(0);
+    expect(out.stdout).toMatch(/^OK: 1 file, 4 groups, 14 alerting rules, 14 recording rules$/m);
+    expect(out.stdout).toMatch(/immediate_rollback: ai_service_failure \(flag ai-search-enabled\)/);
+  });
+
+  it('exits 1 and prints file:line:col: message for every broken file of the corpus', () => {
+    const files = readdirSync(invalidDir)
+      .filter((f) => f.endsWith('.yml'))
+      .sort();
+    const out = canary('rules', 'check', ...files.map((f) => `test/fixtures/rules/invalid/${f}`));
+    expect(out.status).toBe(1);
+    expect(out.stdout).toBe('');
+    for (const f of files) {
+      const [, at] = /^# expect: (\d+:\d+) /.exec(readFileSync(join(invalidDir, f), 'utf8')) ?? [];
+      expect(out.stderr).toContain(`test/fixtures/rules/invalid/${f}:${at}: `);
+    }
+  });
+
+  it('exits 2 on bad usage', () => {
+    expect(canary('rules', 'check').status).toBe(2);
+    expect(canary('rules', 'check', '--no-such-option', 'x.yml').status).toBe(2);
+  });
+});

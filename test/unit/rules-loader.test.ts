@@ -1,0 +1,191 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { formatDuration, parseDuration } from '../../src/canary/rules/duration.js';
+import {
+  formatRuleError,
+  loadRuleFiles,
+  parseRuleText,
+} from '../../src/canary/rules/load-rules.js';
+import { checkPromql, selectedMetricNames } from '../../src/canary/rules/promql.js';
+import type { AlertingRule, RuleGroup } from '../../src/canary/types.js';
+
+const root = join(import.meta.dirname, '../..');
+const options = { defaultIntervalMs: 15_000 };
+
+function alerts(groups: readonly RuleGroup[]): AlertingRule[] {
+  return groups.flatMap((g) => g.rules).filter((r): r is AlertingRule => r.kind === 'alert');
+}
+
+describe('the real rule file', () => {
+  it('loads clean with the four guide alerts and their actions', async () => {
+    const result = await loadRuleFiles([join(root, 'rules/ai-search.rules.yml')], options);
+    if (!result.ok) throw new Error(result.errors.map(formatRuleError).join('\n'));
+    const byName = new Map(alerts(result.groups).map((a) => [a.name, a]));
+    expect(byName.get('ai_service_failure')).toMatchObject({
+      action: 'immediate_rollback',
+      flag: 'ai-search-enabled',
+      forMs: 5 * 60_000,
+      threshold: { lhs: 'ai_search:ai_error_ratio:rate5m', op: '>', value: 0.1 },
+    });
+    expect(byName.get('high_error_rate')).toMatchObject({
+      action: 'notify_dev_team',
+      forMs: 300_000,
+    });
+    expect(byName.get('slow_response_time')).toMatchObject({
+      action: 'notify_dev_team',
+      forMs: 600_000,
+    });
+    expect(byName.get('cost_spike')).toMatchObject({
+      action: 'notify_product_team',
+      forMs: 3_600_000,
+    });
+    for (const a of byName.values()) {
+      expect(a.labels['severity'], a.name).toMatch(/^(critical|warning|info)$/);
+      expect(a.labels['team'], a.name).toBeTruthy();
+      expect(a.annotations['runbook_url'], a.name).toBe(`docs/runbook.md#${a.name}`);
+      expect(a.threshold, a.name).toBeDefined();
+    }
+  });
+});
+
+describe('a valid file with every feature', () => {
+  it('is read into frozen groups with defaults, durations, thresholds and positions', async () => {
+    const file = join(root, 'test/fixtures/rules/valid/every-feature.yml');
+    const result = await loadRuleFiles([file], options);
+    if (!result.ok) throw new Error(result.errors.map(formatRuleError).join('\n'));
+    const [recording, alerting, empty] = result.groups;
+    expect(recording).toMatchObject({ name: 'recording', intervalMs: 30_000, file });
+    expect(alerting?.intervalMs).toBe(15_000);
+    expect(empty?.rules).toEqual([]);
+    expect(recording?.rules[0]).toMatchObject({ kind: 'record', labels: { source: 'canary' } });
+    const [folded, atOnce, shown] = alerts(result.groups);
+    expect(folded).toMatchObject({
+      forMs: 90 * 60_000,
+      keepFiringForMs: 10 * 60_000,
+      action: 'immediate_rollback',
+      threshold: {
+        lhs: 'sum(rate(errors_total[5m])) / sum(rate(requests_total[5m]))',
+        op: '>',
+        value: 0.1,
+      },
+      pos: { file, line: 12, col: 9 },
+    });
+    expect(atOnce).toMatchObject({ forMs: 0, threshold: { lhs: 'up', op: '==', value: 0 } });
+    expect(shown).toMatchObject({ action: undefined, flag: undefined, threshold: undefined });
+    expect(Object.isFrozen(folded)).toBe(true);
+    expect(Object.isFrozen(folded?.labels)).toBe(true);
+    expect(Object.isFrozen(result.groups[0])).toBe(true);
+  });
+
+  it('accepts an empty file and an empty groups list, as promtool does', () => {
+    expect(parseRuleText('', 'empty.yml', options)).toEqual({
+      ok: true,
+      groups: [],
+      files: ['empty.yml'],
+    });
+    expect(parseRuleText('groups: []\n', 'g.yml', options)).toMatchObject({ ok: true, groups: [] });
+  });
+});
+
+describe('errors', () => {
+  it('reports every error of a file, in line order, each as file:line:col: message', () => {
+    const text = [
+      'groups:',
+      '  - name: g',
+      '    rules:',
+      '      - alert: a',
+      '        expr: x > 1',
+      '        for: soon',
+      '        labels: { action: page_everyone }',
+      '      - alert: b',
+      '        bogus: 1',
+    ].join('\n');
+    const result = parseRuleText(text, 'r.yml', options);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors.map(formatRuleError)).toEqual([
+      'r.yml:6:14: for: not a valid duration string: "soon" (use e.g. 30s, 5m, 1h30m, 7d)',
+      'r.yml:7:27: unknown action "page_everyone" (known actions: immediate_rollback, notify_dev_team, notify_product_team)',
+      "r.yml:8:9: field 'expr' must be set in rule",
+      'r.yml:9:9: field bogus not found in rule (known fields: record, alert, expr, for, keep_firing_for, labels, annotations)',
+    ]);
+  });
+
+  it('points inside a multi-line expression at the line and column of the problem', () => {
+    const text = [
+      'groups:',
+      '  - name: g',
+      '    rules:',
+      '      - alert: a',
+      '        expr: |',
+      '          sum(rate(x[5m]))',
+      '            / sum(rate(y[5m]]) > 1',
+    ].join('\n');
+    const result = parseRuleText(text, 'm.yml', options);
+    expect(result.ok ? [] : result.errors.map(formatRuleError)).toEqual([
+      'm.yml:7:29: could not parse expression: unexpected "]"',
+    ]);
+  });
+
+  it('collects errors across files, including a missing file', async () => {
+    const bad = join(root, 'test/fixtures/rules/invalid/unknown-action.yml');
+    const result = await loadRuleFiles([join(root, 'no-such-file.yml'), bad], options);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors.map((e) => `${e.file}:${e.line}`)).toEqual([
+      `${join(root, 'no-such-file.yml')}:1`,
+      `${bad}:9`,
+    ]);
+    expect(result.errors[0]?.message).toMatch(/cannot read rule file: ENOENT/);
+  });
+
+  it('refuses to run with no files at all', async () => {
+    expect(await loadRuleFiles([], options)).toMatchObject({ ok: false });
+  });
+});
+
+describe('durations, as Prometheus writes them', () => {
+  it.each([
+    ['0', 0],
+    ['30s', 30_000],
+    ['5m', 300_000],
+    ['1h30m', 5_400_000],
+    ['7d', 604_800_000],
+    ['1w', 604_800_000],
+    ['1y', 31_536_000_000],
+    ['250ms', 250],
+    ['1m30s500ms', 90_500],
+  ])('%s = %d ms', (text, ms) => {
+    expect(parseDuration(text)).toEqual({ ok: true, ms });
+    if (ms > 0) expect(parseDuration(formatDuration(ms))).toEqual({ ok: true, ms });
+  });
+
+  it.each(['', '5', '1.5h', '5 m', '30m1h', '-5m', '5M', '1h1h'])('rejects %j', (text) => {
+    expect(parseDuration(text).ok).toBe(false);
+  });
+});
+
+describe('thresholds from the expression', () => {
+  it.each([
+    ['x > 0.1', { lhs: 'x', op: '>', value: 0.1 }],
+    ['(x) >= 2', { lhs: '(x)', op: '>=', value: 2 }],
+    ['(x < 4)', { lhs: 'x', op: '<', value: 4 }],
+    ['0.1 < x', { lhs: 'x', op: '>', value: 0.1 }],
+    ['x > -1e3', { lhs: 'x', op: '>', value: -1000 }],
+    ['x != 0 and on() y >= 20', { lhs: 'x', op: '!=', value: 0 }],
+    ['x > 1 unless z', { lhs: 'x', op: '>', value: 1 }],
+    ['x > Inf', { lhs: 'x', op: '>', value: Infinity }],
+    ['x > bool 1', undefined],
+    ['x > y', undefined],
+    ['x or y > 1', undefined],
+    ['rate(x[5m])', undefined],
+  ])('%s', (expr, threshold) => {
+    expect(checkPromql(expr)).toEqual({ ok: true, threshold });
+  });
+
+  it('lists the series an expression reads', () => {
+    expect(
+      selectedMetricNames('a:b:c > 0.1 and on() sum(rate(d_total{x="y"}[5m])) >= 1').sort(),
+    ).toEqual(['a:b:c', 'd_total']);
+  });
+});
