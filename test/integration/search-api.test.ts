@@ -183,6 +183,67 @@ describe('AI failures degrade to keyword results', () => {
   });
 });
 
+describe('provider fallback and the concurrency cap', () => {
+  it('answers from the next provider when the first one fails, not degraded', async () => {
+    sim.setFaults({ providers: { openai: { errorRate: 1, mode: 'error', status: 500 } } });
+    try {
+      const a = await search(users.internal[9]!, 'automotive reporters in Munich');
+      expect(a).toMatchObject({ mode: 'ai', degraded: false });
+      expect(a.costUsd).toBeGreaterThan(0);
+      const metrics = await (await fetch(`${svc.url}/metrics`)).text();
+      expect(metrics).toMatch(
+        /gen_ai_client_operation_duration_count\{gen_ai_provider_name="openai",[^}]*error_type="http_5xx"\} [1-9]/,
+      );
+      expect(metrics).toMatch(
+        /gen_ai_client_operation_duration_count\{gen_ai_provider_name="openrouter",gen_ai_request_model="[^"]+"\} [1-9]/,
+      );
+    } finally {
+      sim.setFaults({ errorRate: 0 });
+    }
+  });
+
+  it('never has more than AI_SEARCH_MAX_CONCURRENT_REQUESTS LLM calls in flight', async () => {
+    const dir3 = mkdtempSync(path.join(os.tmpdir(), 'search-api-3-'));
+    const capped = await startService({
+      config: loadConfig({
+        ...env(),
+        DATA_DIR: dir3,
+        AI_SEARCH_MAX_CONCURRENT_REQUESTS: '2',
+        AI_SEARCH_RATE_LIMIT: '0',
+      }),
+      port: 0,
+      contacts: 300,
+      users: 100,
+      clientRateLimit: false,
+    });
+    sim.setFaults({ latencyMs: 150 });
+    sim.resetStats();
+    try {
+      const internal = capped.store.usersInSegment('internal-users', 1)[0]!;
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, async (_, i) => {
+          const res = await fetch(
+            `${capped.url}/api/search?q=${encodeURIComponent(`media editors ${i}`)}`,
+            {
+              headers: { 'x-user-id': internal },
+            },
+          );
+          expect(res.status).toBe(200);
+          return (await res.json()) as Answer;
+        }),
+      );
+      expect(sim.stats().maxInFlight).toBeLessThanOrEqual(2);
+      expect(answers.every((a) => a.mode === 'ai' && a.results !== undefined)).toBe(true);
+      // Those that found no free slot in time are keyword answers marked overloaded.
+      for (const a of answers) if (a.degraded) expect(a.degradedReason).toBe('overloaded');
+    } finally {
+      sim.setFaults({ errorRate: 0 });
+      await capped.close();
+      rmSync(dir3, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('feedback', () => {
   it('takes one rating per search', async () => {
     const a = await search(users.public[1]!, 'climate');
