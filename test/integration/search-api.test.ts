@@ -75,6 +75,18 @@ async function search(userId: string, q: string, limit = 10): Promise<Answer> {
   return (await res.json()) as Answer;
 }
 
+async function metricsText(url: string): Promise<string> {
+  return (await fetch(`${url}/metrics`)).text();
+}
+
+/** Sum of one series' samples whose labels contain `match`. */
+function countOf(text: string, series: string, match: string): number {
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith(`${series}{`) && l.includes(match))
+    .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+}
+
 async function putFlag(body: unknown, auth?: string) {
   return fetch(`${svc.url}/api/flags/ai-search-enabled`, {
     method: 'PUT',
@@ -161,11 +173,21 @@ describe('AI failures degrade to keyword results', () => {
     'gives keyword results when every provider answers with %s',
     async (mode) => {
       sim.setFaults({ errorRate: 1, mode, status: 503 });
+      const errorType = mode === 'error' ? 'http_5xx' : 'invalid_output';
+      const failures = async () =>
+        countOf(
+          await metricsText(svc.url),
+          'gen_ai_client_operation_duration_count',
+          `error_type="${errorType}"`,
+        );
       try {
+        const before = await failures();
         const a = await search(users.internal[5]!, `gaming podcasters in Tokyo ${mode}`);
         expect(a).toMatchObject({ mode: 'ai', degraded: true });
-        expect(a.degradedReason).toBeDefined();
+        expect(a.degradedReason).toBe(mode === 'error' ? 'all_providers_failed' : 'invalid_output');
         expect(a.results.length).toBeGreaterThan(0);
+        // Each provider's rejected answer counts as an AI failure of its class.
+        expect((await failures()) - before).toBe(3);
       } finally {
         sim.setFaults({ errorRate: 0 });
       }
@@ -210,6 +232,7 @@ describe('provider fallback and the concurrency cap', () => {
         DATA_DIR: dir3,
         AI_SEARCH_MAX_CONCURRENT_REQUESTS: '2',
         AI_SEARCH_RATE_LIMIT: '0',
+        ENABLE_AI_SEARCH_MONITORING: 'false',
       }),
       port: 0,
       contacts: 300,
@@ -236,6 +259,10 @@ describe('provider fallback and the concurrency cap', () => {
       expect(answers.every((a) => a.mode === 'ai' && a.results !== undefined)).toBe(true);
       // Those that found no free slot in time are keyword answers marked overloaded.
       for (const a of answers) if (a.degraded) expect(a.degradedReason).toBe('overloaded');
+      // This service runs with monitoring off: /metrics says so, searches are unaffected.
+      const page = await fetch(`${capped.url}/metrics`);
+      expect(page.status).toBe(503);
+      expect(await page.text()).toContain('ENABLE_AI_SEARCH_MONITORING=false');
     } finally {
       sim.setFaults({ errorRate: 0 });
       await capped.close();
