@@ -60,7 +60,12 @@ interface Served {
   readonly costUsd: number;
 }
 
+/** During an outage every AI search degrades; one line per reason per interval is enough. */
+export const DEGRADED_LOG_INTERVAL_MS = 10_000;
+
 export class SearchService {
+  private readonly degradedLog = new Map<DegradedReason, { at: number; suppressed: number }>();
+
   constructor(private readonly deps: SearchServiceDeps) {}
 
   /** The segment of a known user; unknown ids are treated as the public. */
@@ -113,16 +118,28 @@ export class SearchService {
     if (quota && !quota.ok) return this.keyword(req, 'rate_limited');
     const understood = await this.understandWithin(req.q, this.deps.aiTimeoutMs);
     if (!understood.ok) {
-      this.deps.logger.warn(
-        { reason: understood.reason, error: understood.error, calls: understood.calls.length },
-        'AI search degraded to keyword results',
-      );
+      this.logDegraded(understood.reason, understood.error);
       return this.keyword(req, understood.reason, understood.costUsd);
     }
     const results = this.deps.store.filterSearch(understood.filters, req.limit);
     // Filters that say nothing searchable (all lists empty) leave the words of the query.
     const useful = results.length > 0 || hasAnyFilter(understood.filters);
     return { results: useful ? results : this.keyword(req).results, costUsd: understood.costUsd };
+  }
+
+  private logDegraded(reason: DegradedReason, error: string): void {
+    const now = this.deps.clock.now();
+    const last = this.degradedLog.get(reason);
+    if (last && now - last.at < DEGRADED_LOG_INTERVAL_MS) {
+      last.suppressed += 1;
+      return;
+    }
+    const suppressed = last?.suppressed ?? 0;
+    this.degradedLog.set(reason, { at: now, suppressed: 0 });
+    this.deps.logger.warn(
+      { reason, error, similarSinceLastLine: suppressed },
+      'AI search degraded to keyword results',
+    );
   }
 
   /**

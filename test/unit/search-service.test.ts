@@ -9,6 +9,7 @@ import type {
 import type { SearchMode, SearchOutcome, ServiceMetrics } from '../../src/search/metrics.js';
 import { RecentSearches } from '../../src/search/recent-searches.js';
 import {
+  DEGRADED_LOG_INTERVAL_MS,
   GUARD_GRACE_MS,
   SearchService,
   type FlagEvaluator,
@@ -94,6 +95,7 @@ function setup(opts: {
   understand?: QueryUnderstanding['understand'];
   quota?: number;
   store?: Partial<ContactsStore>;
+  logLines?: string[];
 }) {
   const m = recordingMetrics();
   const store = fakeStore(opts.store);
@@ -119,7 +121,9 @@ function setup(opts: {
       : undefined,
     aiTimeoutMs: 50,
     clock,
-    logger: pino({ level: 'silent' }),
+    logger: opts.logLines
+      ? pino({ level: 'info' }, { write: (l: string) => void opts.logLines!.push(l) })
+      : pino({ level: 'silent' }),
   });
   return { service, store, clock, ...m, llmCalls: () => llmCalls };
 }
@@ -222,5 +226,28 @@ describe('SearchService', () => {
     expect(t.service.feedback(a.searchId, 1)).toBe('already_rated');
     expect(t.service.feedback('00000000-0000-0000-0000-000000000000', 3)).toBe('unknown');
     expect(t.ratings).toEqual([5]);
+  });
+
+  it('logs one warning per degradation reason per interval, with the count in between', async () => {
+    const logLines: string[] = [];
+    const failing: QueryUnderstanding['understand'] = async () => ({
+      ok: false,
+      reason: 'all_providers_failed',
+      error: 'openai: http_5xx; openrouter: http_5xx; anthropic: http_5xx',
+      costUsd: 0,
+      calls: [],
+    });
+    const t = setup({ on: true, understand: failing, logLines });
+    for (let i = 0; i < 3; i++) await t.service.search({ q: `q${i}`, limit: 5, userId: 'u-x' });
+    expect(logLines).toHaveLength(1);
+    await t.clock.advance(DEGRADED_LOG_INTERVAL_MS);
+    await t.service.search({ q: 'q4', limit: 5, userId: 'u-x' });
+    expect(logLines).toHaveLength(2);
+    expect(JSON.parse(logLines[1]!)).toMatchObject({
+      level: 40,
+      reason: 'all_providers_failed',
+      similarSinceLastLine: 2,
+      msg: 'AI search degraded to keyword results',
+    });
   });
 });
