@@ -168,6 +168,16 @@ export class CanaryDaemon {
     );
     this.lastGroupResults.set(`${group.file}::${group.name}`, r);
     this.o.watch.observe(r);
+    // Persist before anything else that waits on the network, so a crash right after an
+    // evaluation loses as little `for` progress as possible.
+    await this.o.store
+      .save()
+      .catch((err: unknown) =>
+        this.o.logger.error(
+          { err, path: this.o.store.path },
+          `cannot write the state file ${this.o.store.path}: a restart would lose alert progress`,
+        ),
+      );
     // Until every recorded series is known (Prometheus may have just started), look again each minute.
     const recheck = !this.seriesCheck.checked || this.seriesCheck.missing.length > 0;
     if (
@@ -177,14 +187,6 @@ export class CanaryDaemon {
     ) {
       await this.checkRecordedSeries();
     }
-    await this.o.store
-      .save()
-      .catch((err: unknown) =>
-        this.o.logger.error(
-          { err, path: this.o.store.path },
-          `cannot write the state file ${this.o.store.path}: a restart would lose alert progress`,
-        ),
-      );
   }
 
   /** Warns loudly when Prometheus lacks recorded series the alerts use (rules not loaded there?). */

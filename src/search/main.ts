@@ -140,6 +140,7 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
       recent: new RecentSearches(clock),
       aiQuota: perUserAiQuota(config, clock),
       aiTimeoutMs: config.timeoutMs,
+      clock,
       logger,
     });
     const app = buildApp({

@@ -7,7 +7,7 @@ import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import type { UserSegment } from '../../flags/types.js';
 import type { SearchFilters } from '../llm/types.js';
 import { filterMatch, keywordMatch } from './fts-query.js';
-import { generateContacts, generateUsers, type User } from './generator.js';
+import { generateContacts, generateUsers, type Contact, type User } from './generator.js';
 import { applyMigrations, type MigrationReport } from './migrations.js';
 
 export const DB_OPERATIONS = ['keyword_search', 'filter_search', 'get_user'] as const;
@@ -16,19 +16,7 @@ export type DbOperation = (typeof DB_OPERATIONS)[number];
 /** Told about every query: how long it took and, on failure, a bounded error class. */
 export type DbObserver = (operation: DbOperation, seconds: number, errorType?: string) => void;
 
-export interface ContactHit {
-  readonly id: number;
-  readonly name: string;
-  readonly outlet: string;
-  readonly role: string;
-  readonly beats: readonly string[];
-  readonly city: string;
-  readonly country: string;
-  readonly languages: readonly string[];
-  readonly bio: string;
-  readonly email: string;
-  readonly twitter: string;
-  readonly linkedin: string;
+export interface ContactHit extends Contact {
   /** BM25 relevance; higher is better. */
   readonly score: number;
 }
