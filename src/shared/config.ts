@@ -58,6 +58,13 @@ export interface Config {
   readonly serviceUrl: string;
   readonly prometheusUrl: string;
   readonly alertmanagerUrl: string | undefined;
+  /** Bearer token for the canary daemon's POST /-/reload; without it, reload over HTTP is loopback-only. */
+  readonly canaryAdminToken: string | undefined;
+  /** Per-team webhooks for the daemon's notifications when no Alertmanager is configured. */
+  readonly canaryWebhooks: {
+    readonly devTeam: string | undefined;
+    readonly productTeam: string | undefined;
+  };
 }
 
 export class ConfigError extends Error {
@@ -175,6 +182,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     serviceUrl: r.get('SEARCH_URL', parseHttpUrl, `http://127.0.0.1:${ports.service}`),
     prometheusUrl: r.get('PROMETHEUS_URL', parseHttpUrl, 'http://127.0.0.1:9090'),
     alertmanagerUrl: r.get('ALERTMANAGER_URL', parseHttpUrl, undefined),
+    canaryAdminToken: r.raw('CANARY_ADMIN_TOKEN'),
+    canaryWebhooks: Object.freeze({
+      devTeam: r.get('CANARY_WEBHOOK_DEV_TEAM', parseHttpUrl, undefined),
+      productTeam: r.get('CANARY_WEBHOOK_PRODUCT_TEAM', parseHttpUrl, undefined),
+    }),
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return Object.freeze(config);
@@ -184,5 +196,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
 export function secretValues(config: Config): string[] {
   const out = config.providers.map((p) => p.apiKey).filter((k): k is string => !!k);
   if (config.flagAdminToken) out.push(config.flagAdminToken);
+  if (config.canaryAdminToken) out.push(config.canaryAdminToken);
+  // Chat webhooks (Slack and the like) carry their secret in the URL.
+  for (const hook of [config.canaryWebhooks.devTeam, config.canaryWebhooks.productTeam]) {
+    if (hook) out.push(hook);
+  }
   return out;
 }

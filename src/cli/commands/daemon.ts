@@ -1,4 +1,162 @@
+// `canary daemon`: parses options (defaults from the environment's Config) and runs the daemon
+// until SIGTERM/SIGINT; SIGHUP reloads the rules.
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { loadConfig, secretValues, ConfigError } from '../../shared/config.js';
+import { parseDurationMs, parseHttpUrl, parsePort } from '../../shared/env-parse.js';
+import { createLogger } from '../../shared/logger.js';
+import { TEAMS, type Team } from '../../canary/actions/notify.js';
 import type { RegisterCommand } from './index.js';
 
-// Placeholder until this command lands; it adds nothing to the program.
-export const registerDaemon: RegisterCommand = () => {};
+const duration = (raw: string) => {
+  const r = parseDurationMs(raw);
+  if (!r.ok || r.value <= 0)
+    throw new InvalidArgumentError(`expected ${r.ok ? 'a positive duration' : r.expected}`);
+  return r.value;
+};
+const url = (raw: string) => {
+  const r = parseHttpUrl(raw);
+  if (!r.ok) throw new InvalidArgumentError(`expected ${r.expected}`);
+  return r.value;
+};
+const port = (raw: string) => {
+  const r = raw === '0' ? { ok: true as const, value: 0 } : parsePort(raw);
+  if (!r.ok) throw new InvalidArgumentError(`expected ${r.expected}`);
+  return r.value;
+};
+const webhook = (raw: string, prev: Partial<Record<Team, string>> = {}) => {
+  const m = /^([a-z_]+)=(.+)$/.exec(raw);
+  if (!m || !(TEAMS as readonly string[]).includes(m[1]!))
+    throw new InvalidArgumentError(`expected TEAM=URL with TEAM one of ${TEAMS.join(', ')}`);
+  return { ...prev, [m[1]!]: url(m[2]!) };
+};
+
+interface DaemonCliOptions {
+  rules: string[];
+  prometheusUrl?: string;
+  interval: number;
+  dryRun: boolean;
+  port?: number;
+  host: string;
+  dataDir?: string;
+  flagsFile?: string;
+  alertmanagerUrl?: string;
+  queryTimeout: number;
+  resendDelay: number;
+  webhook?: Partial<Record<Team, string>>;
+}
+
+export const registerDaemon: RegisterCommand = (program: Command) => {
+  program
+    .command('daemon')
+    .description(
+      'Evaluate the alert rules against Prometheus every interval and run their actions (rollback, notify).',
+    )
+    .requiredOption(
+      '--rules <file...>',
+      'Prometheus rule file(s) with the alerts and their action labels',
+    )
+    .option(
+      '--prometheus-url <url>',
+      'Prometheus base URL (default: PROMETHEUS_URL or http://127.0.0.1:9090)',
+      url,
+    )
+    .addOption(
+      new Option('--interval <duration>', 'evaluation interval of groups that set none')
+        .default(15_000, '15s')
+        .argParser(duration),
+    )
+    .option('--dry-run', 'evaluate and record what would be done; do nothing', false)
+    .option('--port <n>', 'HTTP port (default: CANARY_PORT or 3100; 0 picks a free one)', port)
+    .option('--host <addr>', 'address to listen on', '0.0.0.0')
+    .option('--data-dir <dir>', 'where canary-state.json lives (default: DATA_DIR or ./data)')
+    .option(
+      '--flags-file <file>',
+      'the flag file a rollback writes (default: FLAGS_FILE or <data-dir>/flags.json)',
+    )
+    .option(
+      '--alertmanager-url <url>',
+      'send notifications to this Alertmanager (default: ALERTMANAGER_URL)',
+      url,
+    )
+    .option(
+      '--webhook <team=url>',
+      `a team's webhook when no Alertmanager is set (teams: ${TEAMS.join(', ')}); repeatable`,
+      webhook,
+    )
+    .addOption(
+      new Option('--query-timeout <duration>', 'timeout of each Prometheus query and notification')
+        .default(10_000, '10s')
+        .argParser(duration),
+    )
+    .addOption(
+      new Option('--resend-delay <duration>', 'resend firing notifications this often')
+        .default(60_000, '1m')
+        .argParser(duration),
+    )
+    .action(async (opts: DaemonCliOptions) => {
+      process.exitCode = await runDaemon(opts);
+    });
+};
+
+async function runDaemon(opts: DaemonCliOptions): Promise<number> {
+  let config;
+  try {
+    config = loadConfig(process.env, process.cwd());
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      return 2;
+    }
+    throw err;
+  }
+  const logger = createLogger({
+    name: 'canary-daemon',
+    level: config.logLevel,
+    secrets: secretValues(config),
+  });
+  const { startDaemon } = await import('../../canary/main.js');
+  const dataDir = opts.dataDir ?? config.dataDir;
+  let daemon;
+  try {
+    daemon = await startDaemon({
+      ruleFiles: opts.rules,
+      prometheusUrl: opts.prometheusUrl ?? config.prometheusUrl,
+      intervalMs: opts.interval,
+      dryRun: opts.dryRun,
+      port: opts.port ?? config.ports.daemon,
+      host: opts.host,
+      dataDir,
+      flagsFile: opts.flagsFile ?? (opts.dataDir ? `${dataDir}/flags.json` : config.flagsFile),
+      alertmanagerUrl: opts.alertmanagerUrl ?? config.alertmanagerUrl,
+      webhooks: {
+        dev_team: config.canaryWebhooks.devTeam,
+        product_team: config.canaryWebhooks.productTeam,
+        ...opts.webhook,
+      },
+      queryTimeoutMs: opts.queryTimeout,
+      resendDelayMs: opts.resendDelay,
+      adminToken: config.canaryAdminToken,
+      bootstrap: config.bootstrap,
+      logger,
+    });
+  } catch (err) {
+    logger.error({ err }, `canary daemon could not start: ${(err as Error).message}`);
+    logger.flush?.();
+    return 1;
+  }
+  const running = daemon;
+  process.on('SIGHUP', () => void running.reload());
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info(
+        { signal },
+        `${signal} received: finishing the running evaluation and saving state`,
+      );
+      void running.close().then(resolve);
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  logger.flush?.();
+  return 0;
+}

@@ -1,4 +1,29 @@
+// `canary serve`: parses options and hands them to src/search/serve-command.ts.
+import { runServe, type ServeOptions } from '../../search/serve-command.js';
 import type { RegisterCommand } from './index.js';
 
-// Placeholder until this command lands; it adds nothing to the program.
-export const registerServe: RegisterCommand = () => {};
+export const registerServe: RegisterCommand = (program) => {
+  program
+    .command('serve')
+    .description('run the AI search service (search API, feedback, flag admin, health, /metrics)')
+    .option('--port <n>', 'port to listen on (default: SEARCH_PORT, else 3000; 0 picks a free one)')
+    .option('--host <addr>', 'address to listen on', '127.0.0.1')
+    .option(
+      '--data-dir <dir>',
+      'where the contacts database and flag file live (default: DATA_DIR, else data/)',
+    )
+    .option(
+      '--contacts <n>',
+      'contacts to generate in a new database (default: AI_SEARCH_SEED_CONTACTS, else 50000)',
+    )
+    .option('--env <name>', 'also read .env.<name> (e.g. staging, production)')
+    .option(
+      '--client-rate-limit <n>',
+      'requests per second per client on /api/* (0 = off; default 100, burst 200)',
+    )
+    .option('--migrate-only', 'apply the database migrations and exit (npm run db:migrate)')
+    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
+    .action(async (o: ServeOptions) => {
+      process.exitCode = await runServe(o);
+    });
+};

@@ -1,0 +1,95 @@
+// `action: immediate_rollback`: turns the rule's flag off through the flag store, reads it back to
+// verify, and retries with backoff until it holds. It never turns a flag back on: resuming the
+// rollout is a person's decision. Once-per-instance bookkeeping is the ActionRunner's job.
+import type { Clock } from '../../shared/clock.js';
+import type { Logger } from '../../shared/logger.js';
+import type { FlagStore } from '../../flags/types.js';
+import { describeWhy, type Action, type ActionRequest } from './action.js';
+
+export const DAEMON_ACTOR = 'canary-daemon';
+
+export interface RollbackOptions {
+  readonly flags: FlagStore;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly initialBackoffMs?: number;
+  readonly maxBackoffMs?: number;
+}
+
+export function createImmediateRollback(o: RollbackOptions): Action {
+  const initial = o.initialBackoffMs ?? 1000;
+  const max = o.maxBackoffMs ?? 30_000;
+  return {
+    name: 'immediate_rollback',
+    describe: (req) => `turn flag ${req.rule.flag ?? '(none)'} off`,
+    async perform(req) {
+      const flag = req.rule.flag;
+      if (req.event !== 'firing')
+        return {
+          outcome: 'skipped',
+          detail: 'a rollback is never undone automatically',
+          attempts: 0,
+        };
+      if (!flag)
+        return {
+          outcome: 'failure',
+          detail: 'the rule has no flag label (the loader should have refused it)',
+          attempts: 0,
+        };
+      let delay = initial;
+      for (let attempt = 1; ; attempt++) {
+        const r = await attemptOnce(o.flags, flag, req);
+        if (r.ok) return { outcome: 'success', detail: r.detail, attempts: attempt };
+        if (req.signal.aborted) {
+          return {
+            outcome: 'failure',
+            detail: `stopped before the rollback held: ${r.error}`,
+            attempts: attempt,
+          };
+        }
+        o.logger.warn(
+          { flag, rule: req.rule.name, attempt, retryInMs: delay, error: r.error },
+          `rollback of ${flag} did not hold yet (attempt ${attempt}): ${r.error}; retrying in ${delay} ms`,
+        );
+        await o.clock.sleep(delay, req.signal);
+        delay = Math.min(delay * 2, max);
+      }
+    },
+  };
+}
+
+type Attempt = { ok: true; detail: string } | { ok: false; error: string };
+
+async function attemptOnce(flags: FlagStore, flag: string, req: ActionRequest): Promise<Attempt> {
+  const { rule, instance } = req;
+  try {
+    const update = await flags.update(
+      { flag, value: false },
+      {
+        actor: DAEMON_ACTOR,
+        reason: `immediate_rollback by ${describeWhy(rule, instance)}`,
+        context: {
+          rule: rule.name,
+          expr: rule.expr,
+          value: instance.value,
+          threshold: rule.threshold ? `${rule.threshold.op} ${rule.threshold.value}` : undefined,
+          for: `${rule.forMs / 1000}s`,
+          activeAt: new Date(instance.activeAt).toISOString(),
+          labels: instance.labels,
+        },
+      },
+    );
+    if (!update.ok) return { ok: false, error: `flag store refused the write: ${update.error}` };
+    const after = await flags.getRollout(flag);
+    if (after === undefined)
+      return { ok: false, error: `flag ${flag} is not defined in ${flags.path}` };
+    if (after.enabled)
+      return { ok: false, error: `read back ${flag} from ${flags.path}: still enabled` };
+    return {
+      ok: true,
+      detail: `flag ${flag} turned off${update.changed ? '' : ' (it was already off)'}, verified by reading ${flags.path} back`,
+    };
+  } catch (err) {
+    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+  }
+}

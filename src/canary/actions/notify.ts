@@ -1,0 +1,124 @@
+// `action: notify_dev_team` / `notify_product_team`: the alert goes to Alertmanager's v2 API when
+// one is configured (its routing, silences and dedup then apply), else to the team's webhook.
+// Like Prometheus, a firing alert is re-sent while it fires (endsAt a few resend periods ahead, so
+// Alertmanager keeps it alive) and a resolved one is sent once with endsAt at its end.
+import axios, { isAxiosError } from 'axios';
+import type { ActionName, AlertInstance, AlertingRule } from '../types.js';
+import { displayUrl } from '../prometheus-client.js';
+import type { Action, ActionRequest, ActionResult } from './action.js';
+
+export const TEAMS = ['dev_team', 'product_team'] as const;
+export type Team = (typeof TEAMS)[number];
+
+export interface NotifyOptions {
+  readonly alertmanagerUrl: string | undefined;
+  readonly webhooks: Readonly<Partial<Record<Team, string>>>;
+  readonly timeoutMs: number;
+  readonly resendDelayMs: number;
+  /** Where a person sees the alert: the daemon's status page. */
+  readonly generatorUrl: string;
+}
+
+/** The alert as Alertmanager's v2 API (and our webhook payload) carries it. */
+export interface PostableAlert {
+  readonly labels: Record<string, string>;
+  readonly annotations: Record<string, string>;
+  readonly startsAt: string;
+  readonly endsAt: string;
+  readonly generatorURL: string;
+}
+
+export function teamOf(action: ActionName): Team | undefined {
+  if (action === 'notify_dev_team') return 'dev_team';
+  if (action === 'notify_product_team') return 'product_team';
+  return undefined;
+}
+
+export function toPostableAlert(
+  rule: AlertingRule,
+  instance: AlertInstance,
+  event: ActionRequest['event'],
+  at: number,
+  o: Pick<NotifyOptions, 'resendDelayMs' | 'generatorUrl'>,
+): PostableAlert {
+  // Prometheus: endsAt = now + 4 × resend delay while firing, so a missed resend does not resolve it.
+  const endsAt = event === 'resolved' ? (instance.resolvedAt ?? at) : at + 4 * o.resendDelayMs;
+  return {
+    labels: { ...instance.labels },
+    annotations: { ...instance.annotations },
+    startsAt: new Date(instance.firedAt ?? instance.activeAt).toISOString(),
+    endsAt: new Date(endsAt).toISOString(),
+    generatorURL: `${o.generatorUrl}#rule-${encodeURIComponent(rule.name)}`,
+  };
+}
+
+export function createNotify(
+  name: 'notify_dev_team' | 'notify_product_team',
+  o: NotifyOptions,
+): Action {
+  const team = teamOf(name) as Team;
+  return {
+    name,
+    describe: (req) =>
+      `send ${req.event === 'resolved' ? 'a resolved' : 'a firing'} notice to ${target(team, o)}`,
+    async perform(req): Promise<ActionResult> {
+      const alert = toPostableAlert(req.rule, req.instance, req.event, req.at, o);
+      if (o.alertmanagerUrl) {
+        const url = `${o.alertmanagerUrl.replace(/\/$/, '')}/api/v2/alerts`;
+        return post(
+          url,
+          displayUrl(url),
+          [{ ...alert, labels: { team, ...alert.labels } }],
+          o.timeoutMs,
+        );
+      }
+      const hook = o.webhooks[team];
+      if (!hook) {
+        return {
+          outcome: 'skipped',
+          detail: `no destination for ${team}: set ALERTMANAGER_URL, --webhook ${team}=URL or CANARY_WEBHOOK_${team.toUpperCase()}`,
+          attempts: 0,
+        };
+      }
+      const status = req.event === 'resolved' ? 'resolved' : 'firing';
+      const body = { version: '4', receiver: team, status, alerts: [{ status, ...alert }] };
+      return post(hook, webhookShown(hook), body, o.timeoutMs);
+    },
+  };
+}
+
+function target(team: Team, o: NotifyOptions): string {
+  if (o.alertmanagerUrl) return `Alertmanager ${displayUrl(o.alertmanagerUrl)} (team=${team})`;
+  const hook = o.webhooks[team];
+  return hook ? `the ${team} webhook ${webhookShown(hook)}` : `${team} (no destination configured)`;
+}
+
+/** Chat webhooks carry their secret in the path: show the origin only. */
+export function webhookShown(url: string): string {
+  try {
+    return `${new URL(url).origin}/…`;
+  } catch {
+    return '<invalid url>';
+  }
+}
+
+async function post(
+  url: string,
+  shown: string,
+  body: unknown,
+  timeoutMs: number,
+): Promise<ActionResult> {
+  try {
+    const res = await axios.post(url, body, { timeout: timeoutMs, validateStatus: () => true });
+    if (res.status >= 200 && res.status < 300)
+      return {
+        outcome: 'success',
+        detail: `delivered to ${shown} (HTTP ${res.status})`,
+        attempts: 1,
+      };
+    return { outcome: 'failure', detail: `${shown} answered HTTP ${res.status}`, attempts: 1 };
+  } catch (err) {
+    const why = isAxiosError(err) ? (err.code ?? err.message) : String(err);
+    return { outcome: 'failure', detail: `could not deliver to ${shown}: ${why}`, attempts: 1 };
+  }
+}

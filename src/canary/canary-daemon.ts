@@ -1,0 +1,183 @@
+// The daemon's running core: the loaded rule groups, one aligned timer per group, reloads that
+// keep the last good rules when new ones are broken, and the start-up check of recorded series.
+import type { Clock } from '../shared/clock.js';
+import type { Logger } from '../shared/logger.js';
+import { AlignedTimer, slotOffset } from './aligned-timer.js';
+import type { ActionRunner } from './action-runner.js';
+import type { DaemonMetrics } from './metrics.js';
+import type { PrometheusClient } from './prometheus-client.js';
+import type { PrometheusWatch } from './prometheus-watch.js';
+import { keyRules } from './carry-state.js';
+import type { GroupResult, RuleEngine } from './rule-engine.js';
+import { formatLoadError, recordedSeriesUsed, type LoadRulesFn } from './rule-source.js';
+import type { StateStore } from './state-store.js';
+import type { AlertingRule, RuleGroup } from './types.js';
+
+export type ReloadResult =
+  | { readonly ok: true; readonly groups: number; readonly rules: number; readonly files: string[] }
+  | { readonly ok: false; readonly errors: string[] };
+
+export interface ReloadStatus {
+  readonly ok: boolean;
+  readonly at: number;
+  readonly trigger: string;
+  readonly errors: readonly string[];
+}
+
+export interface SeriesCheck {
+  readonly checked: boolean;
+  readonly missing: readonly string[];
+  readonly error: string | undefined;
+}
+
+export interface CanaryDaemonOptions {
+  readonly ruleFiles: readonly string[];
+  readonly defaultIntervalMs: number;
+  readonly loadRules: LoadRulesFn;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics: DaemonMetrics;
+  readonly store: StateStore;
+  readonly engine: RuleEngine;
+  readonly runner: ActionRunner;
+  readonly watch: PrometheusWatch;
+  readonly prometheus: PrometheusClient;
+}
+
+export class CanaryDaemon {
+  groups: readonly RuleGroup[] = [];
+  /** Each loaded alerting rule's state id: its definition's hash, so unchanged rules keep state. */
+  ruleIds: ReadonlyMap<AlertingRule, string> = new Map();
+  lastReload: ReloadStatus | undefined;
+  seriesCheck: SeriesCheck = { checked: false, missing: [], error: undefined };
+  readonly lastGroupResults = new Map<string, GroupResult>();
+  private timers: AlignedTimer[] = [];
+  private reloading: Promise<ReloadResult> = Promise.resolve({ ok: false, errors: [] });
+  private stopped = false;
+
+  constructor(private readonly o: CanaryDaemonOptions) {}
+
+  /** Loads the rules and starts evaluating; a broken file at start-up is an error (nothing to keep). */
+  async start(): Promise<ReloadResult> {
+    const r = await this.reload('start');
+    if (!r.ok) throw new Error(`cannot start: the rule files are invalid:\n${r.errors.join('\n')}`);
+    return r;
+  }
+
+  /** Loads the rule files again; serialized, and a broken load keeps the running rules. */
+  reload(trigger: string): Promise<ReloadResult> {
+    const next = this.reloading.then(() => this.reloadNow(trigger));
+    this.reloading = next.catch((err: unknown) => ({ ok: false as const, errors: [String(err)] }));
+    return next;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.reloading.catch(() => undefined);
+    await Promise.all(this.timers.map((t) => t.stop()));
+    this.timers = [];
+  }
+
+  private async reloadNow(trigger: string): Promise<ReloadResult> {
+    if (this.stopped) return { ok: false, errors: ['the daemon is stopping'] };
+    const { logger, metrics } = this.o;
+    const loaded = await this.o.loadRules([...this.o.ruleFiles], {
+      defaultIntervalMs: this.o.defaultIntervalMs,
+    });
+    if (!loaded.ok) {
+      const errors = loaded.errors.map(formatLoadError);
+      this.lastReload = { ok: false, at: this.o.clock.now(), trigger, errors };
+      metrics.reloads.labels('failure').inc();
+      metrics.lastReloadSuccessful.set(0);
+      logger.error(
+        { trigger, errors },
+        `rule reload (${trigger}) failed; the previous rules keep running:\n${errors.join('\n')}`,
+      );
+      return { ok: false, errors };
+    }
+    await Promise.all(this.timers.map((t) => t.stop()));
+    this.groups = loaded.groups;
+    this.ruleIds = new Map(keyRules(loaded.groups).map((k) => [k.rule, k.id]));
+    this.o.store.retainRules(new Set(this.ruleIds.values()));
+    this.timers = loaded.groups.map((g) => this.startTimer(g));
+    this.lastReload = { ok: true, at: this.o.clock.now(), trigger, errors: [] };
+    metrics.reloads.labels('success').inc();
+    metrics.lastReloadSuccessful.set(1);
+    const rules = loaded.groups.reduce(
+      (n, g) => n + g.rules.filter((r) => r.kind === 'alert').length,
+      0,
+    );
+    logger.info(
+      { trigger, groups: loaded.groups.length, alertingRules: rules, files: loaded.files },
+      `rules loaded (${trigger}): ${rules} alerting rules in ${loaded.groups.length} groups`,
+    );
+    await this.checkRecordedSeries();
+    return { ok: true, groups: loaded.groups.length, rules, files: loaded.files };
+  }
+
+  private startTimer(group: RuleGroup): AlignedTimer {
+    const key = `${group.file}::${group.name}`;
+    const timer = new AlignedTimer({
+      clock: this.o.clock,
+      intervalMs: group.intervalMs,
+      offsetMs: slotOffset(key, group.intervalMs),
+      run: (ts) => this.evaluate(group, ts),
+      onMissed: (n) => {
+        this.o.metrics.missedEvaluations.labels(group.name).inc(n);
+        this.o.logger.warn(
+          { group: group.name, missed: n },
+          `group ${group.name}: evaluation overran its interval, ${n} slot(s) skipped`,
+        );
+      },
+      onError: (err) =>
+        this.o.logger.error(
+          { err, group: group.name },
+          `group ${group.name}: evaluation failed unexpectedly`,
+        ),
+    });
+    timer.start();
+    return timer;
+  }
+
+  private async evaluate(group: RuleGroup, ts: number): Promise<void> {
+    const ids = this.ruleIds;
+    const r = await this.o.engine.evaluateGroup(
+      group,
+      ts,
+      (rule) => ids.get(rule) ?? `${group.name}/${rule.name}`,
+    );
+    this.lastGroupResults.set(`${group.file}::${group.name}`, r);
+    this.o.watch.observe(r);
+    if (r.failed < r.rules && !this.seriesCheck.checked) await this.checkRecordedSeries();
+    await this.o.store
+      .save()
+      .catch((err: unknown) =>
+        this.o.logger.error(
+          { err, path: this.o.store.path },
+          `cannot write the state file ${this.o.store.path}: a restart would lose alert progress`,
+        ),
+      );
+  }
+
+  /** Warns loudly when Prometheus lacks recorded series the alerts use (rules not loaded there?). */
+  async checkRecordedSeries(): Promise<void> {
+    const names = recordedSeriesUsed(this.groups);
+    const r = await this.o.prometheus.knownSeries(names);
+    if (!r.ok) {
+      this.seriesCheck = { checked: false, missing: [], error: r.error };
+      this.o.logger.warn(
+        { error: r.error },
+        `could not check that Prometheus knows the recorded series the alerts use; will retry: ${r.error}`,
+      );
+      return;
+    }
+    this.seriesCheck = { checked: true, missing: r.missing, error: undefined };
+    this.o.metrics.missingSeries.set(r.missing.length);
+    if (r.missing.length > 0) {
+      this.o.logger.warn(
+        { missing: r.missing, prometheus: this.o.prometheus.url },
+        `Prometheus at ${this.o.prometheus.url} has no data for recorded series the alerts use: ${r.missing.join(', ')}. Alerts on them cannot fire: load the same rule files into Prometheus (rule_files in prometheus.yml) and check its recording rules.`,
+      );
+    }
+  }
+}

@@ -1,0 +1,202 @@
+// Composition root of the canary daemon: real collaborators are created here and nowhere else.
+// `startDaemon` is used by the CLI, the local-stack orchestrator and the tests (in-process).
+import path from 'node:path';
+import { systemClock, type Clock } from '../shared/clock.js';
+import { loadConfig, type Config } from '../shared/config.js';
+import { createLogger, type Logger } from '../shared/logger.js';
+import { createFileFlagStore } from '../flags/file-flag-store.js';
+import type { FlagStore } from '../flags/types.js';
+import { ActionRunner } from './action-runner.js';
+import type { Action } from './actions/action.js';
+import { createImmediateRollback } from './actions/immediate-rollback.js';
+import { createNotify, type Team } from './actions/notify.js';
+import { buildHealthView, buildRulesView } from './api-view.js';
+import { CanaryDaemon, type ReloadResult } from './canary-daemon.js';
+import { evaluateRule } from './evaluator.js';
+import { buildHttpServer } from './http-server.js';
+import { Limiter } from './limiter.js';
+import { DaemonMetrics } from './metrics.js';
+import { createPrometheusClient, displayUrl, type PrometheusClient } from './prometheus-client.js';
+import { PrometheusWatch } from './prometheus-watch.js';
+import { RuleEngine, type EvaluateFn } from './rule-engine.js';
+import { loadRuleFiles } from './rules/load-rules.js';
+import { watchRuleFiles, type LoadRulesFn } from './rule-source.js';
+import { StateStore } from './state-store.js';
+import type { ActionName } from './types.js';
+
+export interface DaemonOptions {
+  readonly ruleFiles: readonly string[];
+  readonly prometheusUrl: string;
+  readonly dataDir: string;
+  readonly flagsFile: string;
+  readonly intervalMs?: number;
+  readonly dryRun?: boolean;
+  /** 0 picks a free port. */
+  readonly port?: number;
+  readonly host?: string;
+  readonly alertmanagerUrl?: string;
+  readonly webhooks?: Readonly<Partial<Record<Team, string>>>;
+  readonly queryTimeoutMs?: number;
+  readonly resendDelayMs?: number;
+  readonly adminToken?: string;
+  /** Bootstrap values for a flag file that does not exist yet. */
+  readonly bootstrap?: Config['bootstrap'];
+  /** Consecutive failed evaluations before CanaryPrometheusUnreachable fires. */
+  readonly failureThreshold?: number;
+  readonly queryConcurrency?: number;
+  readonly watchRuleFiles?: boolean;
+  readonly showValues?: boolean;
+  readonly rollbackBackoffMs?: { readonly initial: number; readonly max: number };
+  // Collaborators tests may replace.
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  readonly flagStore?: FlagStore;
+  readonly prometheus?: PrometheusClient;
+  readonly loadRules?: LoadRulesFn;
+  readonly evaluate?: EvaluateFn;
+}
+
+export interface RunningDaemon {
+  readonly url: string;
+  readonly statePath: string;
+  reload(): Promise<ReloadResult>;
+  /** Stops scheduling, lets the running evaluation finish, saves state, closes the server. */
+  close(): Promise<void>;
+}
+
+export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
+  const clock = o.clock ?? systemClock;
+  const logger = o.logger ?? createLogger({ name: 'canary-daemon', level: 'info' });
+  const dryRun = o.dryRun ?? false;
+  const resendDelayMs = o.resendDelayMs ?? 60_000;
+  const queryTimeoutMs = o.queryTimeoutMs ?? 10_000;
+  const metrics = new DaemonMetrics();
+  const prometheus =
+    o.prometheus ?? createPrometheusClient({ url: o.prometheusUrl, timeoutMs: queryTimeoutMs });
+  const store = await StateStore.open({ dataDir: o.dataDir, clock, logger });
+  const flags =
+    o.flagStore ??
+    createFileFlagStore({
+      path: o.flagsFile,
+      bootstrap: o.bootstrap ?? loadConfig({}).bootstrap,
+      logger,
+    });
+  const host = o.host ?? '0.0.0.0';
+  const statusUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${o.port ?? 3100}/`;
+  const notifyOptions = {
+    alertmanagerUrl: o.alertmanagerUrl,
+    webhooks: o.webhooks ?? {},
+    timeoutMs: queryTimeoutMs,
+    resendDelayMs,
+    generatorUrl: statusUrl,
+  };
+  const actions = new Map<ActionName, Action>([
+    [
+      'immediate_rollback',
+      createImmediateRollback({
+        flags,
+        clock,
+        logger,
+        initialBackoffMs: o.rollbackBackoffMs?.initial,
+        maxBackoffMs: o.rollbackBackoffMs?.max,
+      }),
+    ],
+    ['notify_dev_team', createNotify('notify_dev_team', notifyOptions)],
+    ['notify_product_team', createNotify('notify_product_team', notifyOptions)],
+  ]);
+  const runner = new ActionRunner({
+    actions,
+    store,
+    clock,
+    logger,
+    metrics,
+    dryRun,
+    resendDelayMs,
+  });
+  const watch = new PrometheusWatch({
+    threshold: o.failureThreshold ?? 3,
+    runner,
+    logger,
+    prometheusUrl: prometheus.url,
+  });
+  const engine = new RuleEngine({
+    prometheus,
+    evaluate: o.evaluate ?? evaluateRule,
+    store,
+    runner,
+    metrics,
+    logger,
+    limiter: new Limiter(o.queryConcurrency ?? 16),
+    showValues: o.showValues ?? true,
+  });
+  const daemon = new CanaryDaemon({
+    ruleFiles: o.ruleFiles.map((f) => path.resolve(f)),
+    defaultIntervalMs: o.intervalMs ?? 15_000,
+    loadRules: o.loadRules ?? loadRuleFiles,
+    clock,
+    logger,
+    metrics,
+    store,
+    engine,
+    runner,
+    watch,
+    prometheus,
+  });
+  logDestinations(logger, o, dryRun);
+  await daemon.start();
+  const unwatch =
+    o.watchRuleFiles === false
+      ? () => undefined
+      : watchRuleFiles(o.ruleFiles, 300, () => void daemon.reload('file change'));
+  const app = buildHttpServer({
+    logger,
+    metrics,
+    adminToken: o.adminToken,
+    rules: () =>
+      buildRulesView(daemon, store, engine, watch, { dryRun, prometheusUrl: prometheus.url }),
+    health: () => buildHealthView(daemon, watch),
+    actions: (limit) => store.actions.latest(limit),
+    reload: (trigger) => daemon.reload(trigger),
+  });
+  await app.listen({ port: o.port ?? 3100, host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : (o.port ?? 3100);
+  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+  logger.info(
+    { url, prometheus: prometheus.url, dryRun, state: store.path, flags: flags.path },
+    `canary daemon listening on ${url}`,
+  );
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    statePath: store.path,
+    reload: () => daemon.reload('api'),
+    close: () =>
+      (closing ??= (async () => {
+        unwatch();
+        await daemon.stop();
+        await runner.stop();
+        await store.save();
+        await app.close();
+        logger.info('canary daemon stopped; state saved');
+      })()),
+  };
+}
+
+function logDestinations(logger: Logger, o: DaemonOptions, dryRun: boolean): void {
+  if (dryRun) logger.warn('DRY RUN: actions are evaluated and recorded, never performed');
+  if (o.alertmanagerUrl) {
+    logger.info(
+      { alertmanager: displayUrl(o.alertmanagerUrl) },
+      'notifications go to Alertmanager',
+    );
+    return;
+  }
+  for (const team of ['dev_team', 'product_team'] as const) {
+    if (!o.webhooks?.[team]) {
+      logger.warn(
+        `no destination for ${team} notifications: set ALERTMANAGER_URL, --webhook ${team}=URL or CANARY_WEBHOOK_${team.toUpperCase()}`,
+      );
+    }
+  }
+}

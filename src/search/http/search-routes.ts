@@ -1,0 +1,82 @@
+// GET /api/search and POST /api/search/:searchId/feedback: schemas bound every input before the
+// handler runs, so a bad request is a 400 with a reason and never reaches the search.
+import type { FastifyInstance } from 'fastify';
+import type { SearchService } from '../search-service.js';
+import { sendError } from './errors.js';
+
+export const MAX_QUERY_BYTES = 2048;
+export const MAX_LIMIT = 100;
+export const DEFAULT_LIMIT = 10;
+
+const userHeader = {
+  type: 'object',
+  properties: {
+    'x-user-id': { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9._@:-]+$' },
+  },
+  required: ['x-user-id'],
+} as const;
+
+const searchSchema = {
+  headers: userHeader,
+  querystring: {
+    type: 'object',
+    properties: {
+      q: { type: 'string', minLength: 1, maxLength: MAX_QUERY_BYTES },
+      limit: { type: 'integer', minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT },
+    },
+    required: ['q'],
+  },
+} as const;
+
+const feedbackSchema = {
+  params: {
+    type: 'object',
+    properties: { searchId: { type: 'string', pattern: '^[0-9a-f-]{36}$' } },
+    required: ['searchId'],
+  },
+  body: {
+    type: 'object',
+    properties: { rating: { type: 'integer', minimum: 1, maximum: 5 } },
+    required: ['rating'],
+  },
+} as const;
+
+interface SearchQuery {
+  q: string;
+  limit: number;
+}
+
+export function registerSearchRoutes(app: FastifyInstance, service: SearchService): void {
+  app.get<{ Querystring: SearchQuery; Headers: { 'x-user-id': string } }>(
+    '/api/search',
+    { schema: searchSchema },
+    async (req, reply) => {
+      const { q, limit } = req.query;
+      if (q.trim() === '') return sendError(reply, 400, 'querystring/q must contain a search term');
+      if (Buffer.byteLength(q, 'utf8') > MAX_QUERY_BYTES) {
+        return sendError(reply, 400, `querystring/q must be at most ${MAX_QUERY_BYTES} bytes`);
+      }
+      return service.search({ q, limit, userId: req.headers['x-user-id'] });
+    },
+  );
+
+  app.post<{ Params: { searchId: string }; Body: { rating: number } }>(
+    '/api/search/:searchId/feedback',
+    { schema: feedbackSchema },
+    async (req, reply) => {
+      const result = service.feedback(req.params.searchId, req.body.rating);
+      switch (result) {
+        case 'recorded':
+          return reply.code(202).send({ searchId: req.params.searchId, rating: req.body.rating });
+        case 'unknown':
+          return sendError(
+            reply,
+            404,
+            'unknown or expired searchId: feedback is taken for an hour after the search',
+          );
+        case 'already_rated':
+          return sendError(reply, 409, 'this search has already been rated');
+      }
+    },
+  );
+}

@@ -1,0 +1,301 @@
+// Every metric of the search service, in one place: names (OpenTelemetry GenAI / HTTP / DB
+// semantic conventions), bucket boundaries, bounded labels, and the series that must exist at zero
+// from start-up so an error ratio is 0, never "no data", while traffic flows. docs/metrics.md is the
+// catalog for people; keep the two in step.
+import type { Attributes } from '@opentelemetry/api';
+import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import type { UserSegment } from '../flags/types.js';
+import { DB_OPERATIONS, type DbObserver } from './contacts/store.js';
+import { LLM_ERROR_TYPES, type LlmCallRecord, type LlmTelemetry } from './llm/types.js';
+import {
+  BoundedLabel,
+  seedZeroHistograms,
+  type HistogramSeed,
+  type HistogramSpec,
+} from './metrics-zero-series.js';
+
+export type SearchMode = 'ai' | 'keyword';
+export type SearchOutcome = 'success' | 'empty' | 'degraded' | 'error';
+export const SEARCH_MODES: readonly SearchMode[] = ['ai', 'keyword'];
+export const SEARCH_OUTCOMES: readonly SearchOutcome[] = ['success', 'empty', 'degraded', 'error'];
+
+/** Routes whose 5xx share the API error-rate rule divides; their 500 series start at zero. */
+export const API_ROUTES: readonly (readonly [method: string, route: string])[] = [
+  ['GET', '/api/search'],
+  ['POST', '/api/search/:searchId/feedback'],
+  ['GET', '/api/flags/:key'],
+  ['PUT', '/api/flags/:key'],
+];
+/** Every error class the LLM layer reports; pre-created so the AI error ratio has a numerator. */
+export const SEEDED_GEN_AI_ERRORS: readonly string[] = LLM_ERROR_TYPES;
+
+export const BUCKETS = {
+  // API latency: fine below one second (the 200 ms target), up to an AI search's minute.
+  http: [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 2, 5, 10, 30,
+    60,
+  ],
+  // A whole search: keyword in milliseconds, AI up to the 30 s timeout (2 s = slow_response_time).
+  search: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 15, 20, 30, 45, 60],
+  // One LLM call: the GenAI semantic conventions' advice, up to about a minute and a half.
+  genAiDuration: [
+    0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
+  ],
+  // Tokens per call: the GenAI semantic conventions' advice (powers of four).
+  tokens: [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576],
+  // One SQLite query: sub-millisecond resolution, the 100 ms target well inside.
+  db: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  rating: [1, 2, 3, 4, 5],
+} as const;
+
+const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+export interface MetricsPage {
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: string;
+}
+
+export interface ServiceMetrics extends LlmTelemetry {
+  readonly enabled: boolean;
+  /** `route` must be a route template (or 'unmatched'), never a raw path. */
+  recordHttp(route: string, method: string, status: number, seconds: number): void;
+  recordSearch(mode: SearchMode, outcome: SearchOutcome, seconds: number): void;
+  readonly recordDb: DbObserver;
+  recordFlag(flag: string, variant: string, segment: UserSegment): void;
+  recordFeedback(rating: number): void;
+  /** The Prometheus text page for /metrics (503 with a reason when monitoring is off). */
+  render(): Promise<MetricsPage>;
+  shutdown(): Promise<void>;
+}
+
+export interface MetricsOptions {
+  readonly enabled: boolean;
+  /** COST_TRACKING_ENABLED: when false the cost counter stays at zero. */
+  readonly costTracking: boolean;
+  /** The configured provider chain; their series are pre-created. */
+  readonly providers: readonly { readonly name: string; readonly model: string }[];
+  /** Flags whose evaluations are pre-created per segment and variant. */
+  readonly flags?: readonly string[];
+  readonly serviceName?: string;
+}
+
+const OFF_PAGE: MetricsPage = {
+  status: 503,
+  contentType: 'text/plain; charset=utf-8',
+  body: 'monitoring is off (ENABLE_AI_SEARCH_MONITORING=false): no metrics are recorded\n',
+};
+
+const HISTOGRAMS = {
+  http: spec('http.server.request.duration', 's', 'Duration of HTTP server requests', BUCKETS.http),
+  search: spec(
+    'ai_search.search.duration',
+    's',
+    'Duration of a whole search, by the mode the rollout chose',
+    BUCKETS.search,
+  ),
+  genAi: spec(
+    'gen_ai.client.operation.duration',
+    's',
+    'Duration of one LLM call (one provider attempt)',
+    BUCKETS.genAiDuration,
+  ),
+  tokens: spec('gen_ai.client.token.usage', '{token}', 'Tokens used per LLM call', BUCKETS.tokens),
+  db: spec('db.client.operation.duration', 's', 'Duration of database operations', BUCKETS.db),
+  rating: spec('ai_search.feedback.rating', '', 'User feedback ratings (1..5)', BUCKETS.rating),
+} as const;
+
+function spec(
+  name: string,
+  unit: string,
+  description: string,
+  boundaries: readonly number[],
+): HistogramSpec {
+  return { name, unit, description, boundaries };
+}
+
+function instruments(meter: ReturnType<MeterProvider['getMeter']>) {
+  const histogram = (s: HistogramSpec) =>
+    meter.createHistogram(s.name, {
+      unit: s.unit,
+      description: s.description,
+      advice: { explicitBucketBoundaries: [...s.boundaries] },
+    });
+  return {
+    http: histogram(HISTOGRAMS.http),
+    searches: meter.createCounter('ai_search.searches', {
+      description: 'Searches answered, by mode and outcome',
+    }),
+    search: histogram(HISTOGRAMS.search),
+    genAi: histogram(HISTOGRAMS.genAi),
+    tokens: histogram(HISTOGRAMS.tokens),
+    cost: meter.createCounter('ai_search.cost_usd', {
+      description: 'LLM spend in US dollars, from the price table',
+    }),
+    db: histogram(HISTOGRAMS.db),
+    cache: meter.createCounter('ai_search.cache.requests', {
+      description: 'Query-understanding cache lookups',
+    }),
+    rating: histogram(HISTOGRAMS.rating),
+    flags: meter.createCounter('feature_flag.evaluations', {
+      description: 'Feature flag evaluations',
+    }),
+  };
+}
+
+type Instruments = ReturnType<typeof instruments>;
+
+function histogramSeeds(options: MetricsOptions): HistogramSeed[] {
+  const seeds: HistogramSeed[] = [];
+  const add = (spec: HistogramSpec, attributes: Attributes) => seeds.push({ spec, attributes });
+  for (const [method, route] of API_ROUTES) {
+    add(HISTOGRAMS.http, {
+      'http.route': route,
+      'http.request.method': method,
+      'http.response.status_code': '500',
+    });
+  }
+  for (const mode of SEARCH_MODES) add(HISTOGRAMS.search, { mode });
+  for (const p of options.providers) {
+    const base = { 'gen_ai.provider.name': p.name, 'gen_ai.request.model': p.model };
+    add(HISTOGRAMS.genAi, base);
+    for (const e of SEEDED_GEN_AI_ERRORS) {
+      add(HISTOGRAMS.genAi, { ...base, 'error.type': e });
+    }
+    for (const t of ['input', 'output']) {
+      add(HISTOGRAMS.tokens, { ...base, 'gen_ai.token.type': t });
+    }
+  }
+  for (const op of DB_OPERATIONS) {
+    add(HISTOGRAMS.db, { 'db.operation.name': op });
+    add(HISTOGRAMS.db, { 'db.operation.name': op, 'error.type': '_OTHER' });
+  }
+  add(HISTOGRAMS.rating, {});
+  return seeds;
+}
+
+function seedCounters(i: Instruments, options: MetricsOptions): void {
+  for (const mode of SEARCH_MODES) {
+    for (const outcome of SEARCH_OUTCOMES) i.searches.add(0, { mode, outcome });
+  }
+  for (const p of options.providers) {
+    i.cost.add(0, { 'gen_ai.provider.name': p.name, 'gen_ai.request.model': p.model });
+  }
+  for (const result of ['hit', 'miss']) i.cache.add(0, { result });
+  for (const flag of options.flags ?? []) {
+    for (const segment of ['internal-users', 'beta-users', 'public']) {
+      for (const variant of ['on', 'off']) {
+        i.flags.add(0, { 'feature_flag.key': flag, 'feature_flag.variant': variant, segment });
+      }
+    }
+  }
+}
+
+export function createServiceMetrics(options: MetricsOptions): ServiceMetrics {
+  if (!options.enabled) return noopMetrics();
+  const exporter = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
+  const provider = new MeterProvider({
+    resource: resourceFromAttributes({ 'service.name': options.serviceName ?? 'ai-search' }),
+    readers: [exporter],
+  });
+  const i = instruments(provider.getMeter('ai-search'));
+  seedCounters(i, options);
+  const seeds = histogramSeeds(options);
+  return recordingMetrics(
+    i,
+    options,
+    async () => {
+      const { resourceMetrics } = await exporter.collect();
+      seedZeroHistograms(resourceMetrics, seeds);
+      return new PrometheusSerializer(undefined, false, undefined, false, true).serialize(
+        resourceMetrics,
+      );
+    },
+    () => provider.shutdown(),
+  );
+}
+
+function recordingMetrics(
+  i: Instruments,
+  options: MetricsOptions,
+  collect: () => Promise<string>,
+  shutdown: () => Promise<void>,
+): ServiceMetrics {
+  // Values that come from outside (LLM error classes, models, flag variants) are capped in number.
+  const errorTypes = new BoundedLabel(32);
+  const models = new BoundedLabel(32);
+  const variants = new BoundedLabel(16);
+  const llmAttrs = (c: LlmCallRecord): Attributes => ({
+    'gen_ai.provider.name': c.provider,
+    'gen_ai.request.model': models.bound(c.model),
+  });
+  return {
+    enabled: true,
+    recordHttp(route, method, status, seconds) {
+      i.http.record(seconds, {
+        'http.route': route,
+        'http.request.method': HTTP_METHODS.has(method) ? method : '_OTHER',
+        'http.response.status_code': String(status),
+      });
+    },
+    recordSearch(mode, outcome, seconds) {
+      i.searches.add(1, { mode, outcome });
+      i.search.record(seconds, { mode });
+    },
+    recordDb(operation, seconds, errorType) {
+      const attrs: Attributes = { 'db.operation.name': operation };
+      if (errorType) attrs['error.type'] = errorTypes.bound(errorType);
+      i.db.record(seconds, attrs);
+    },
+    recordCall(call) {
+      const attrs = llmAttrs(call);
+      const failed = call.errorType !== undefined;
+      i.genAi.record(
+        call.durationMs / 1000,
+        failed ? { ...attrs, 'error.type': call.errorType as string } : attrs,
+      );
+      if (call.inputTokens > 0 || !failed)
+        i.tokens.record(call.inputTokens, { ...attrs, 'gen_ai.token.type': 'input' });
+      if (call.outputTokens > 0 || !failed)
+        i.tokens.record(call.outputTokens, { ...attrs, 'gen_ai.token.type': 'output' });
+      if (options.costTracking && call.costUsd > 0) i.cost.add(call.costUsd, attrs);
+    },
+    recordCache(hit) {
+      i.cache.add(1, { result: hit ? 'hit' : 'miss' });
+    },
+    recordFlag(flag, variant, segment) {
+      i.flags.add(1, {
+        'feature_flag.key': flag,
+        'feature_flag.variant': variants.bound(variant),
+        segment,
+      });
+    },
+    recordFeedback(rating) {
+      i.rating.record(rating);
+    },
+    async render() {
+      const body = await collect();
+      return { status: 200, contentType: 'text/plain; version=0.0.4; charset=utf-8', body };
+    },
+    shutdown,
+  };
+}
+
+/** Monitoring off: nothing is recorded (no SDK is even created); /metrics says why it is empty. */
+function noopMetrics(): ServiceMetrics {
+  const nothing = () => {};
+  return {
+    enabled: false,
+    recordHttp: nothing,
+    recordSearch: nothing,
+    recordDb: nothing,
+    recordCall: nothing,
+    recordCache: nothing,
+    recordFlag: nothing,
+    recordFeedback: nothing,
+    render: async () => OFF_PAGE,
+    shutdown: async () => {},
+  };
+}

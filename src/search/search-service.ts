@@ -1,0 +1,152 @@
+// One search, start to end: who the user is, which mode the rollout gives them, the AI path with
+// its fallback to keyword search, and the numbers that go to metrics. No HTTP in here.
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { AI_SEARCH_FLAG, type FlagDecision, type UserSegment } from '../flags/types.js';
+import type { Logger } from '../shared/logger.js';
+import type { ContactHit, ContactsStore } from './contacts/store.js';
+import type { QueryUnderstanding, UnderstandFailure, UnderstandResult } from './llm/types.js';
+import type { SearchMode, SearchOutcome, ServiceMetrics } from './metrics.js';
+import type { FeedbackResult, RecentSearches } from './recent-searches.js';
+import type { TokenBuckets } from './token-buckets.js';
+
+/** Why an AI search answered with keyword results. */
+export type DegradedReason = UnderstandFailure | 'rate_limited';
+
+export interface SearchRequest {
+  readonly q: string;
+  readonly limit: number;
+  readonly userId: string;
+}
+
+export interface SearchAnswer {
+  readonly searchId: string;
+  /** The mode the rollout chose for this user. */
+  readonly mode: SearchMode;
+  /** True when an AI search fell back to keyword results. */
+  readonly degraded: boolean;
+  readonly degradedReason?: DegradedReason;
+  readonly results: readonly ContactHit[];
+  readonly tookMs: number;
+  readonly costUsd: number;
+}
+
+/** What the service needs of the flag evaluator (src/flags). */
+export interface FlagEvaluator {
+  evaluate(flag: string, userId: string, segment: UserSegment): Promise<FlagDecision>;
+}
+
+export interface SearchServiceDeps {
+  readonly store: ContactsStore;
+  readonly flags: FlagEvaluator;
+  readonly understanding: QueryUnderstanding;
+  readonly metrics: ServiceMetrics;
+  readonly recent: RecentSearches;
+  /** AI searches per user; undefined means no limit. */
+  readonly aiQuota: TokenBuckets | undefined;
+  /** AI_SEARCH_TIMEOUT: the whole AI part of one search, enforced here too as a safety net. */
+  readonly aiTimeoutMs: number;
+  readonly logger: Logger;
+}
+
+interface Served {
+  readonly results: readonly ContactHit[];
+  readonly degradedReason?: DegradedReason;
+  readonly costUsd: number;
+}
+
+export class SearchService {
+  constructor(private readonly deps: SearchServiceDeps) {}
+
+  /** The segment of a known user; unknown ids are treated as the public. */
+  segmentOf(userId: string): UserSegment {
+    return this.deps.store.findUser(userId)?.segment ?? 'public';
+  }
+
+  async search(req: SearchRequest): Promise<SearchAnswer> {
+    const started = performance.now();
+    const { metrics } = this.deps;
+    let mode: SearchMode = 'keyword';
+    try {
+      const segment = this.segmentOf(req.userId);
+      const decision = await this.deps.flags.evaluate(AI_SEARCH_FLAG, req.userId, segment);
+      metrics.recordFlag(AI_SEARCH_FLAG, decision.variant, segment);
+      mode = decision.value ? 'ai' : 'keyword';
+      const served = mode === 'ai' ? await this.aiSearch(req) : this.keyword(req);
+      const seconds = (performance.now() - started) / 1000;
+      metrics.recordSearch(mode, outcomeOf(served), seconds);
+      const answer: SearchAnswer = {
+        searchId: randomUUID(),
+        mode,
+        degraded: served.degradedReason !== undefined,
+        ...(served.degradedReason ? { degradedReason: served.degradedReason } : {}),
+        results: served.results,
+        tookMs: Math.round(seconds * 1000 * 100) / 100,
+        costUsd: served.costUsd,
+      };
+      this.deps.recent.add(answer.searchId, { mode, degraded: answer.degraded });
+      return answer;
+    } catch (err) {
+      metrics.recordSearch(mode, 'error', (performance.now() - started) / 1000);
+      throw err;
+    }
+  }
+
+  feedback(searchId: string, rating: number): FeedbackResult {
+    const result = this.deps.recent.rate(searchId);
+    if (result === 'recorded') this.deps.metrics.recordFeedback(rating);
+    return result;
+  }
+
+  private keyword(req: SearchRequest, degradedReason?: DegradedReason, costUsd = 0): Served {
+    const results = this.deps.store.keywordSearch(req.q, req.limit);
+    return degradedReason ? { results, degradedReason, costUsd } : { results, costUsd };
+  }
+
+  private async aiSearch(req: SearchRequest): Promise<Served> {
+    const quota = this.deps.aiQuota?.take(req.userId);
+    if (quota && !quota.ok) return this.keyword(req, 'rate_limited');
+    const understood = await this.understandWithin(req.q, this.deps.aiTimeoutMs);
+    if (!understood.ok) {
+      this.deps.logger.warn(
+        { reason: understood.reason, error: understood.error, calls: understood.calls.length },
+        'AI search degraded to keyword results',
+      );
+      return this.keyword(req, understood.reason, understood.costUsd);
+    }
+    const results = this.deps.store.filterSearch(understood.filters, req.limit);
+    // Filters that say nothing searchable (all lists empty) leave the words of the query.
+    const useful = results.length > 0 || hasAnyFilter(understood.filters);
+    return { results: useful ? results : this.keyword(req).results, costUsd: understood.costUsd };
+  }
+
+  /** The LLM layer bounds itself; this guard keeps a search bounded even if it did not. */
+  private async understandWithin(q: string, ms: number): Promise<UnderstandResult> {
+    const abort = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<UnderstandResult>((resolve) => {
+      timer = setTimeout(() => {
+        abort.abort();
+        const error = `no answer within AI_SEARCH_TIMEOUT (${ms} ms)`;
+        resolve({ ok: false, reason: 'timeout', error, costUsd: 0, calls: [] });
+      }, ms);
+    });
+    try {
+      return await Promise.race([
+        this.deps.understanding.understand(q, { signal: abort.signal }),
+        late,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function hasAnyFilter(filters: Record<string, readonly string[]>): boolean {
+  return Object.values(filters).some((list) => list.length > 0);
+}
+
+function outcomeOf(served: Served): SearchOutcome {
+  if (served.degradedReason !== undefined) return 'degraded';
+  return served.results.length > 0 ? 'success' : 'empty';
+}

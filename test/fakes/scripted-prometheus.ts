@@ -1,0 +1,41 @@
+// A PrometheusClient whose answers the test scripts per expression; it records every query.
+import type {
+  KnownSeriesResult,
+  PrometheusClient,
+  QueryOutcome,
+} from '../../src/canary/prometheus-client.js';
+import type { Sample } from '../../src/canary/types.js';
+
+export class ScriptedPrometheus implements PrometheusClient {
+  readonly url = 'http://scripted-prometheus';
+  readonly queries: { expr: string; at: number }[] = [];
+  private answers = new Map<string, QueryOutcome>();
+  /** When set, every query answers this (Prometheus down). */
+  outage: QueryOutcome | undefined;
+  missing: string[] = [];
+  /** Resolves queries only when released (to hold an evaluation open). */
+  gate: Promise<void> | undefined;
+
+  samples(expr: string, samples: Sample[]): void {
+    this.answers.set(expr, { ok: true, samples });
+  }
+  value(expr: string, value: number | undefined, labels: Record<string, string> = {}): void {
+    this.samples(expr, value === undefined ? [] : [{ labels, value }]);
+  }
+  async query(expr: string, at: number): Promise<QueryOutcome> {
+    this.queries.push({ expr, at });
+    if (this.gate) await this.gate;
+    if (this.outage) return this.outage;
+    return this.answers.get(expr) ?? { ok: true, samples: [] };
+  }
+  async knownSeries(): Promise<KnownSeriesResult> {
+    if (this.outage && !this.outage.ok) return this.outage;
+    return { ok: true, missing: this.missing };
+  }
+}
+
+export const DOWN: QueryOutcome = {
+  ok: false,
+  kind: 'error',
+  error: 'http://scripted-prometheus/api/v1/query refused the connection',
+};

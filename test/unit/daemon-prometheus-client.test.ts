@@ -1,0 +1,167 @@
+// The Prometheus client against a tiny local HTTP server that answers what each case needs:
+// data, no data, errors and garbage must come out as different outcomes with actionable messages.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPrometheusClient } from '../../src/canary/prometheus-client.js';
+
+type Reply = { status: number; body: string; delayMs?: number };
+let reply: Reply = { status: 200, body: '' };
+let lastUrl = '';
+let server: Server;
+let base = '';
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    lastUrl = req.url ?? '';
+    const r = reply;
+    const send = () => res.writeHead(r.status, { 'content-type': 'application/json' }).end(r.body);
+    if (r.delayMs) setTimeout(send, r.delayMs).unref();
+    else send();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((r) => server.close(() => r()));
+});
+
+const vector = (result: unknown[]) =>
+  JSON.stringify({ status: 'success', data: { resultType: 'vector', result } });
+
+describe('query outcomes', () => {
+  const cases: { name: string; reply: Reply; expect: Record<string, unknown>; message?: RegExp }[] =
+    [
+      {
+        name: 'a vector with values, NaN and +Inf',
+        reply: {
+          status: 200,
+          body: vector([
+            { metric: { job: 'a' }, value: [1, '0.25'] },
+            { metric: { job: 'b' }, value: [1, 'NaN'] },
+            { metric: { job: 'c' }, value: [1, '+Inf'] },
+          ]),
+        },
+        expect: {
+          ok: true,
+          samples: [
+            { labels: { job: 'a' }, value: 0.25 },
+            { labels: { job: 'b' }, value: NaN },
+            { labels: { job: 'c' }, value: Infinity },
+          ],
+        },
+      },
+      {
+        name: 'no data is an empty vector, not an error',
+        reply: { status: 200, body: vector([]) },
+        expect: { ok: true, samples: [] },
+      },
+      {
+        name: 'Prometheus status:error is a query error',
+        reply: {
+          status: 400,
+          body: JSON.stringify({
+            status: 'error',
+            errorType: 'bad_data',
+            error: 'parse error at char 3',
+          }),
+        },
+        expect: { ok: false, kind: 'error' },
+        message: /refused the query \(HTTP 400, bad_data\): parse error at char 3/,
+      },
+      {
+        name: 'HTTP 500 with a text body is a query error',
+        reply: { status: 500, body: 'internal' },
+        expect: { ok: false, kind: 'error' },
+        message: /answered HTTP 500: internal/,
+      },
+      {
+        name: 'HTML from a proxy is garbage',
+        reply: { status: 200, body: '<html>login</html>' },
+        expect: { ok: false, kind: 'garbage' },
+        message: /not JSON.*really Prometheus/,
+      },
+      {
+        name: 'JSON without status is garbage',
+        reply: { status: 200, body: '{"hello":1}' },
+        expect: { ok: false, kind: 'garbage' },
+      },
+      {
+        name: 'a matrix is garbage for an alert',
+        reply: {
+          status: 200,
+          body: JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [] } }),
+        },
+        expect: { ok: false, kind: 'garbage' },
+        message: /answered a matrix, but an alert expression must give an instant vector/,
+      },
+      {
+        name: 'a vector element without a value is garbage',
+        reply: { status: 200, body: vector([{ metric: {} }]) },
+        expect: { ok: false, kind: 'garbage' },
+      },
+      {
+        name: 'a non-numeric value is garbage',
+        reply: { status: 200, body: vector([{ metric: {}, value: [1, 'abc'] }]) },
+        expect: { ok: false, kind: 'garbage' },
+      },
+    ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      reply = c.reply;
+      const r = await createPrometheusClient({ url: base, timeoutMs: 2000 }).query(
+        'up',
+        1_700_000_000_000,
+      );
+      expect(r).toMatchObject(c.expect);
+      if (!r.ok) {
+        expect(r.error).toContain(`${base}/api/v1/query`);
+        if (c.message) expect(r.error).toMatch(c.message);
+      }
+    });
+  }
+
+  it('queries at the slot time, in seconds', async () => {
+    reply = { status: 200, body: vector([]) };
+    await createPrometheusClient({ url: base, timeoutMs: 2000 }).query('up > 1', 1_700_000_015_000);
+    const params = new URL(lastUrl, base).searchParams;
+    expect(params.get('time')).toBe('1700000015.000');
+    expect(params.get('query')).toBe('up > 1');
+  });
+
+  it('a slow Prometheus is a timeout error naming the option', async () => {
+    reply = { status: 200, body: vector([]), delayMs: 1500 };
+    const r = await createPrometheusClient({ url: base, timeoutMs: 100 }).query('up', 0);
+    expect(r).toMatchObject({ ok: false, kind: 'error' });
+    expect(!r.ok && r.error).toMatch(/did not answer within 100 ms \(--query-timeout\)/);
+  });
+
+  it('connection refused says so, and never shows credentials from the URL', async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const r = await createPrometheusClient({
+      url: `http://admin:s3cret@127.0.0.1:${port}`,
+      timeoutMs: 1000,
+    }).query('up', 0);
+    expect(r).toMatchObject({ ok: false, kind: 'error' });
+    expect(!r.ok && r.error).toMatch(/refused the connection — is Prometheus running/);
+    expect(!r.ok && r.error).not.toContain('s3cret');
+  });
+});
+
+describe('knownSeries', () => {
+  it('lists the names Prometheus has no series for', async () => {
+    reply = { status: 200, body: JSON.stringify({ status: 'success', data: [] }) };
+    const r = await createPrometheusClient({ url: base, timeoutMs: 2000 }).knownSeries(['a:b:c']);
+    expect(r).toEqual({ ok: true, missing: ['a:b:c'] });
+    expect(new URL(lastUrl, base).searchParams.get('match[]')).toBe('{__name__="a:b:c"}');
+  });
+  it('reports an unreachable Prometheus as a failure, not as "all missing"', async () => {
+    reply = { status: 503, body: 'unavailable' };
+    const r = await createPrometheusClient({ url: base, timeoutMs: 2000 }).knownSeries(['a:b:c']);
+    expect(r).toMatchObject({ ok: false, kind: 'error' });
+  });
+});
