@@ -14,7 +14,6 @@ import { buildHealthView, buildRulesView } from './api-view.js';
 import { CanaryDaemon, type ReloadResult } from './canary-daemon.js';
 import { evaluateRule } from './evaluator.js';
 import { buildHttpServer } from './http-server.js';
-import { Limiter } from './limiter.js';
 import { DaemonMetrics } from './metrics.js';
 import { createPrometheusClient, displayUrl, type PrometheusClient } from './prometheus-client.js';
 import { PrometheusWatch } from './prometheus-watch.js';
@@ -43,7 +42,10 @@ export interface DaemonOptions {
   readonly bootstrap?: Config['bootstrap'];
   /** Consecutive failed evaluations before CanaryPrometheusUnreachable fires. */
   readonly failureThreshold?: number;
+  /** Prometheus requests in flight at once (8). */
   readonly queryConcurrency?: number;
+  /** Alert expressions per batched query (50; 1 = one query per rule). */
+  readonly queryBatchSize?: number;
   readonly watchRuleFiles?: boolean;
   readonly showValues?: boolean;
   readonly rollbackBackoffMs?: { readonly initial: number; readonly max: number };
@@ -59,7 +61,8 @@ export interface DaemonOptions {
 export interface RunningDaemon {
   readonly url: string;
   readonly statePath: string;
-  reload(): Promise<ReloadResult>;
+  /** Reloads the rule files; `trigger` names the cause in logs (SIGHUP, api…). */
+  reload(trigger?: string): Promise<ReloadResult>;
   /** Stops scheduling, lets the running evaluation finish, saves state, closes the server. */
   close(): Promise<void>;
 }
@@ -72,7 +75,13 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const queryTimeoutMs = o.queryTimeoutMs ?? 10_000;
   const metrics = new DaemonMetrics();
   const prometheus =
-    o.prometheus ?? createPrometheusClient({ url: o.prometheusUrl, timeoutMs: queryTimeoutMs });
+    o.prometheus ??
+    createPrometheusClient({
+      url: o.prometheusUrl,
+      timeoutMs: queryTimeoutMs,
+      concurrency: o.queryConcurrency,
+      batchSize: o.queryBatchSize,
+    });
   const store = await StateStore.open({ dataDir: o.dataDir, clock, logger });
   const flags =
     o.flagStore ??
@@ -126,7 +135,6 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     runner,
     metrics,
     logger,
-    limiter: new Limiter(o.queryConcurrency ?? 16),
     showValues: o.showValues ?? true,
   });
   const daemon = new CanaryDaemon({
@@ -170,7 +178,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   return {
     url,
     statePath: store.path,
-    reload: () => daemon.reload('api'),
+    reload: (trigger = 'api') => daemon.reload(trigger),
     close: () =>
       (closing ??= (async () => {
         unwatch();

@@ -3,7 +3,6 @@
 // rule's alert state as it was (the evaluator's contract) and never triggers an action.
 import type { Logger } from '../shared/logger.js';
 import type { ActionRunner } from './action-runner.js';
-import type { Limiter } from './limiter.js';
 import type { DaemonMetrics } from './metrics.js';
 import { toQueryResult, type PrometheusClient, type QueryOutcome } from './prometheus-client.js';
 import type { StateStore } from './state-store.js';
@@ -31,7 +30,6 @@ export interface RuleEngineOptions {
   readonly runner: ActionRunner;
   readonly metrics: DaemonMetrics;
   readonly logger: Logger;
-  readonly limiter: Limiter;
   /** Also query the left side of `expr > threshold`, to show a rule's value while it is inactive. */
   readonly showValues: boolean;
 }
@@ -59,10 +57,16 @@ export class RuleEngine {
   ): Promise<GroupResult> {
     const started = performance.now();
     const alerts = group.rules.filter((r): r is AlertingRule => r.kind === 'alert');
-    const outcomes = await Promise.all(
-      alerts.map((rule) => this.evaluateRule(group, rule, idOf(rule), ts)),
-    );
-    const failures = outcomes.filter((o): o is { error: string } => o !== undefined);
+    const shown = this.o.showValues ? alerts.filter((r) => r.threshold !== undefined) : [];
+    // One batched round for the group: every alert expression, then the display values.
+    const exprs = [...alerts.map((r) => r.expr), ...shown.map((r) => r.threshold!.lhs)];
+    const results = await this.o.prometheus.queryMany(exprs, ts);
+    shown.forEach((rule, i) => this.noteValue(idOf(rule), rule, results[alerts.length + i]!, ts));
+    const failures: string[] = [];
+    alerts.forEach((rule, i) => {
+      const error = this.applyResult(group, rule, idOf(rule), results[i]!, ts);
+      if (error !== undefined) failures.push(error);
+    });
     const durationMs = performance.now() - started;
     this.o.metrics.evaluationDuration.labels(group.name).observe(durationMs / 1000);
     if (alerts.length > 0 && failures.length < alerts.length) {
@@ -74,22 +78,19 @@ export class RuleEngine {
       rules: alerts.length,
       failed: failures.length,
       durationMs,
-      firstError: failures[0]?.error,
+      firstError: failures[0],
     };
   }
 
-  /** Returns the error when the query failed, else undefined. */
-  private async evaluateRule(
+  /** Feeds one query outcome to the evaluator; returns the error when the query failed. */
+  private applyResult(
     group: RuleGroup,
     rule: AlertingRule,
     id: string,
+    result: QueryOutcome,
     ts: number,
-  ): Promise<{ error: string } | undefined> {
+  ): string | undefined {
     const { metrics, store } = this.o;
-    const [result] = await Promise.all([
-      this.o.limiter.run(() => this.o.prometheus.query(rule.expr, ts)),
-      this.refreshValue(id, rule, ts),
-    ]);
     const prev = store.getRule(id);
     const outcome = this.o.evaluate(rule, toQueryResult(result), ts, prev);
     store.setRule(id, outcome.state);
@@ -97,27 +98,24 @@ export class RuleEngine {
     if (!result.ok) {
       metrics.evaluationFailures.labels(rule.name).inc();
       metrics.prometheusErrors.labels(result.kind).inc();
-      if (prev?.health !== 'err')
+      if (prev?.health !== 'err') {
         this.o.logger.warn(
           { rule: rule.name, group: group.name, kind: result.kind },
           `rule ${rule.name}: query failed, state kept: ${result.error}`,
         );
+      }
     }
     this.recordState(rule, outcome.state);
     for (const t of outcome.transitions) this.logTransition(t, rule);
     this.o.runner.afterEvaluation(id, group.name, rule, outcome, ts);
-    return result.ok ? undefined : { error: result.error };
+    return result.ok ? undefined : result.error;
   }
 
-  private async refreshValue(id: string, rule: AlertingRule, ts: number): Promise<void> {
-    if (!this.o.showValues || !rule.threshold) return;
-    const r: QueryOutcome = await this.o.limiter.run(() =>
-      this.o.prometheus.query(rule.threshold!.lhs, ts),
-    );
+  private noteValue(id: string, rule: AlertingRule, r: QueryOutcome, ts: number): void {
     if (!r.ok) return;
     // One number for the page: the largest (or, for `<` rules, the smallest) series value.
     const values = r.samples.map((s) => s.value).filter((v) => !Number.isNaN(v));
-    const lower = rule.threshold.op === '<' || rule.threshold.op === '<=';
+    const lower = rule.threshold?.op === '<' || rule.threshold?.op === '<=';
     const value = values.length === 0 ? null : lower ? Math.min(...values) : Math.max(...values);
     this.currentValues.set(id, { value, at: ts });
   }

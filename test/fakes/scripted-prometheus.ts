@@ -28,6 +28,9 @@ export class ScriptedPrometheus implements PrometheusClient {
     if (this.outage) return this.outage;
     return this.answers.get(expr) ?? { ok: true, samples: [] };
   }
+  queryMany(exprs: readonly string[], at: number): Promise<QueryOutcome[]> {
+    return Promise.all(exprs.map((e) => this.query(e, at)));
+  }
   async knownSeries(): Promise<KnownSeriesResult> {
     if (this.outage && !this.outage.ok) return this.outage;
     return { ok: true, missing: this.missing };

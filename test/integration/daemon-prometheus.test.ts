@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type RunningDaemon } from '../../src/canary/main.js';
+import { createPrometheusClient } from '../../src/canary/prometheus-client.js';
 import { createFileFlagStore } from '../../src/flags/file-flag-store.js';
 import { createLogger } from '../../src/shared/logger.js';
 import {
@@ -127,6 +128,36 @@ async function watchMoments(d: RunningDaemon, alert: string, untilMs: number) {
   }
   return { seen, activeAt };
 }
+
+describe('batched queries on a real Prometheus', () => {
+  it('give exactly what one query per expression gives, tricky cases included', async () => {
+    const exprs = [
+      'test_ai_error_ratio > -1',
+      '{__name__=~"test_ai_error_ratio|test_api_error_ratio"} >= 0', // two series differing only by name
+      'test_ai_error_ratio > -1', // the same expression twice: same label sets
+      'test_ai_error_ratio > 100', // no data
+      'test_ai_error_ratio / 0 * 0', // NaN
+      'scalar(test_ai_error_ratio)', // a scalar: the batch is refused and re-run per expression
+      'sum by (job) (test_ai_error_ratio)',
+    ];
+    const at = Date.now();
+    const one = createPrometheusClient({ url: prom.url, timeoutMs: 5000, batchSize: 1 });
+    const batched = createPrometheusClient({ url: prom.url, timeoutMs: 5000 });
+    const sort = (r: Awaited<ReturnType<typeof one.queryMany>>) =>
+      r.map((x) =>
+        x.ok
+          ? [...x.samples].sort((a, b) =>
+              JSON.stringify(a.labels).localeCompare(JSON.stringify(b.labels)),
+            )
+          : x,
+      );
+    expect(sort(await batched.queryMany(exprs, at))).toEqual(sort(await one.queryMany(exprs, at)));
+    const withoutScalar = exprs.filter((e) => !e.startsWith('scalar'));
+    expect(sort(await batched.queryMany(withoutScalar, at))).toEqual(
+      sort(await one.queryMany(withoutScalar, at)),
+    );
+  });
+});
 
 describe('daemon beside a real Prometheus on the same rule file', () => {
   it('goes pending and firing when Prometheus does (within one interval) and rolls back exactly once', async () => {

@@ -4,20 +4,30 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrometheusClient } from '../../src/canary/prometheus-client.js';
+import { BATCH_LABEL, batchExpr } from '../../src/canary/query-batch.js';
 
 type Reply = { status: number; body: string; delayMs?: number };
-let reply: Reply = { status: 200, body: '' };
+let reply: Reply | ((params: URLSearchParams) => Reply) = { status: 200, body: '' };
 let lastUrl = '';
+let lastParams = new URLSearchParams();
+let requests = 0;
 let server: Server;
 let base = '';
 
 beforeAll(async () => {
   server = createServer((req, res) => {
-    lastUrl = req.url ?? '';
-    const r = reply;
-    const send = () => res.writeHead(r.status, { 'content-type': 'application/json' }).end(r.body);
-    if (r.delayMs) setTimeout(send, r.delayMs).unref();
-    else send();
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      requests++;
+      lastUrl = req.url ?? '';
+      lastParams = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+      const r = typeof reply === 'function' ? reply(lastParams) : reply;
+      const send = () =>
+        res.writeHead(r.status, { 'content-type': 'application/json' }).end(r.body);
+      if (r.delayMs) setTimeout(send, r.delayMs).unref();
+      else send();
+    });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -125,7 +135,8 @@ describe('query outcomes', () => {
   it('queries at the slot time, in seconds', async () => {
     reply = { status: 200, body: vector([]) };
     await createPrometheusClient({ url: base, timeoutMs: 2000 }).query('up > 1', 1_700_000_015_000);
-    const params = new URL(lastUrl, base).searchParams;
+    const params = lastParams;
+    expect(lastUrl).toBe('/api/v1/query');
     expect(params.get('time')).toBe('1700000015.000');
     expect(params.get('query')).toBe('up > 1');
   });
@@ -157,11 +168,73 @@ describe('knownSeries', () => {
     reply = { status: 200, body: JSON.stringify({ status: 'success', data: [] }) };
     const r = await createPrometheusClient({ url: base, timeoutMs: 2000 }).knownSeries(['a:b:c']);
     expect(r).toEqual({ ok: true, missing: ['a:b:c'] });
-    expect(new URL(lastUrl, base).searchParams.get('match[]')).toBe('{__name__="a:b:c"}');
+    expect(lastParams.get('match[]')).toBe('{__name__="a:b:c"}');
   });
   it('reports an unreachable Prometheus as a failure, not as "all missing"', async () => {
     reply = { status: 503, body: 'unavailable' };
     const r = await createPrometheusClient({ url: base, timeoutMs: 2000 }).knownSeries(['a:b:c']);
     expect(r).toMatchObject({ ok: false, kind: 'error' });
+  });
+});
+
+describe('queryMany (batched)', () => {
+  const exprs = ['a > 1', 'b > 1', 'c > 1'];
+
+  it('sends one request for many expressions and splits the answer back per expression', async () => {
+    requests = 0;
+    reply = (p) => {
+      expect(p.get('query')).toBe(batchExpr(exprs));
+      return {
+        status: 200,
+        body: vector([
+          { metric: { __name__: 'a', job: 'x', [BATCH_LABEL]: '0' }, value: [1, '2'] },
+          { metric: { __name__: 'c', job: 'y', [BATCH_LABEL]: '2' }, value: [1, '3'] },
+        ]),
+      };
+    };
+    const r = await createPrometheusClient({ url: base, timeoutMs: 2000 }).queryMany(exprs, 0);
+    expect(requests).toBe(1);
+    expect(r).toEqual([
+      { ok: true, samples: [{ labels: { __name__: 'a', job: 'x' }, value: 2 }] },
+      { ok: true, samples: [] },
+      { ok: true, samples: [{ labels: { __name__: 'c', job: 'y' }, value: 3 }] },
+    ]);
+  });
+
+  it('a batch Prometheus refuses is re-run per expression, so the error lands on the rule that caused it', async () => {
+    requests = 0;
+    reply = (p) => {
+      const q = p.get('query') ?? '';
+      if (q.includes(' or ') || q === 'b > 1')
+        return {
+          status: 422,
+          body: JSON.stringify({ status: 'error', errorType: 'execution', error: 'bad b' }),
+        };
+      return { status: 200, body: vector([{ metric: {}, value: [1, '5'] }]) };
+    };
+    const r = await createPrometheusClient({ url: base, timeoutMs: 2000 }).queryMany(exprs, 0);
+    expect(requests).toBe(4);
+    expect(r.map((x) => x.ok)).toEqual([true, false, true]);
+    expect(!r[1]!.ok && r[1]!.error).toMatch(/bad b/);
+  });
+
+  it('an unreachable or garbage-answering Prometheus fails every expression of the batch, without a retry storm', async () => {
+    requests = 0;
+    reply = { status: 200, body: 'not json' };
+    const r = await createPrometheusClient({ url: base, timeoutMs: 2000 }).queryMany(exprs, 0);
+    expect(requests).toBe(1);
+    expect(r.map((x) => !x.ok && x.kind)).toEqual(['garbage', 'garbage', 'garbage']);
+  });
+
+  it('splits into batches of batchSize', async () => {
+    requests = 0;
+    reply = { status: 200, body: vector([]) };
+    const many = Array.from({ length: 7 }, (_, i) => `m${i} > 0`);
+    const r = await createPrometheusClient({ url: base, timeoutMs: 2000, batchSize: 3 }).queryMany(
+      many,
+      0,
+    );
+    expect(requests).toBe(3);
+    expect(r).toHaveLength(7);
   });
 });

@@ -162,6 +162,18 @@ describe('reload', () => {
     expect(await (await d.get('/metrics')).text()).toMatch(/canary_rule_last_reload_successful 0/);
   });
 
+  it('notices an edit of the rules file (fs.watch, debounced) and reloads', async () => {
+    await writeRules(rulesFile, ROLLBACK_RULE);
+    const d = await start({ options: { watchRuleFiles: true } });
+    await writeRules(rulesFile, ROLLBACK_RULE + NOTIFY_RULE);
+    for (let i = 0; i < 200; i++) {
+      if ((await d.rules()).rules.some((r) => r.name === 'high_error_rate')) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect((await d.rules()).rules.map((r) => r.name)).toContain('high_error_rate');
+    expect(d.lines.some((l) => /rules loaded \(file change\)/.test(l.msg))).toBe(true);
+  });
+
   it('POST /-/reload: loopback without a token; with CANARY_ADMIN_TOKEN only with the right bearer', async () => {
     await writeRules(rulesFile, NOTIFY_RULE);
     const open = await start();

@@ -145,7 +145,7 @@ async function runDaemon(opts: DaemonCliOptions): Promise<number> {
     return 1;
   }
   const running = daemon;
-  process.on('SIGHUP', () => void running.reload());
+  process.on('SIGHUP', () => void running.reload('SIGHUP'));
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       logger.info(
