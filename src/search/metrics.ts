@@ -3,7 +3,7 @@
 // from start-up so an error ratio is 0, never "no data", while traffic flows. docs/metrics.md is the
 // catalog for people; keep the two in step.
 import type { Attributes } from '@opentelemetry/api';
-import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import type { UserSegment } from '../flags/types.js';
@@ -15,6 +15,7 @@ import {
   type HistogramSeed,
   type HistogramSpec,
 } from './metrics-zero-series.js';
+import { serializeMetrics } from './metrics-text.js';
 
 export type SearchMode = 'ai' | 'keyword';
 export type SearchOutcome = 'success' | 'empty' | 'degraded' | 'error';
@@ -209,9 +210,7 @@ export function createServiceMetrics(options: MetricsOptions): ServiceMetrics {
     async () => {
       const { resourceMetrics } = await exporter.collect();
       seedZeroHistograms(resourceMetrics, seeds);
-      return new PrometheusSerializer(undefined, false, undefined, false, true).serialize(
-        resourceMetrics,
-      );
+      return serializeMetrics(resourceMetrics);
     },
     () => provider.shutdown(),
   );

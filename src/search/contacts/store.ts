@@ -62,11 +62,12 @@ export interface OpenedStore {
   readonly seeded: { contacts: number; users: number; ms: number };
 }
 
-// bm25 weights by column: name, outlet, role, beats, city, country, languages, bio.
+// bm25 weights by column: name, outlet, role, beats, city, country, languages, bio. Ranking runs in
+// the FTS subquery, so only the top `limit` matches are joined with their contact rows.
 const RANK = 'bm25(contacts_fts, 3.0, 2.0, 2.0, 4.0, 2.5, 2.0, 1.5, 0.5)';
-const SELECT_HITS = `SELECT c.*, -${RANK} AS score FROM contacts_fts
-  JOIN contacts c ON c.id = contacts_fts.rowid
-  WHERE contacts_fts MATCH ? ORDER BY ${RANK} LIMIT ?`;
+const SELECT_HITS = `SELECT c.*, f.rank AS rank FROM (
+    SELECT rowid, ${RANK} AS rank FROM contacts_fts WHERE contacts_fts MATCH ? ORDER BY rank LIMIT ?
+  ) f JOIN contacts c ON c.id = f.rowid ORDER BY f.rank`;
 
 export function openDatabase(file: string): Database {
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -106,13 +107,20 @@ function seedIfEmpty(db: Database, options: OpenStoreOptions): OpenedStore['seed
   return { contacts: options.contacts, users: options.users, ms: performance.now() - started };
 }
 
-interface ContactRow extends Omit<ContactHit, 'beats' | 'languages'> {
+interface ContactRow extends Omit<ContactHit, 'beats' | 'languages' | 'score'> {
   readonly beats: string;
   readonly languages: string;
+  /** bm25: lower is better. */
+  readonly rank: number;
 }
 
-function toHit(row: ContactRow): ContactHit {
-  return { ...row, beats: row.beats.split(', '), languages: row.languages.split(', ') };
+function toHit({ rank, ...row }: ContactRow): ContactHit {
+  return {
+    ...row,
+    beats: row.beats.split(', '),
+    languages: row.languages.split(', '),
+    score: Math.round(-rank * 1000) / 1000,
+  };
 }
 
 function errorClass(err: unknown): string {

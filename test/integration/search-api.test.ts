@@ -1,0 +1,469 @@
+// The search API over real HTTP, a real SQLite file, the real flag file and evaluator, and the real
+// LLM layer (official SDKs) talking to the LLM simulator.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLlmSimulator, type LlmSimulator } from '../../src/llm-sim/index.js';
+import { startService, type RunningService } from '../../src/search/main.js';
+import { loadConfig } from '../../src/shared/config.js';
+import { eventually } from '../harness/index.js';
+
+const TOKEN = 'test-admin-token-0123456789';
+let dir = '';
+let sim: LlmSimulator;
+let svc: RunningService;
+const users = { internal: [] as string[], beta: [] as string[], public: [] as string[] };
+
+function env(extra: Record<string, string> = {}) {
+  return {
+    DATA_DIR: dir,
+    LLM_SIM_URL: sim.url,
+    NEXT_PUBLIC_AI_SEARCH_ENABLED: 'true',
+    NEXT_PUBLIC_AI_SEARCH_ROLLOUT_PERCENTAGE: '0',
+    AI_SEARCH_INTERNAL_USERS: 'true',
+    AI_SEARCH_BETA_USERS: 'false',
+    FLAG_ADMIN_TOKEN: TOKEN,
+    AI_SEARCH_RATE_LIMIT: '5',
+    AI_SEARCH_TIMEOUT: '1500',
+    AI_SEARCH_LOG_LEVEL: 'silent',
+    ...extra,
+  };
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'search-api-'));
+  sim = await startLlmSimulator({
+    port: 0,
+    seed: 7,
+    latency: { baseMs: 5, perOutputTokenMs: 0, jitterMs: 0 },
+  });
+  svc = await startService({
+    config: loadConfig(env()),
+    port: 0,
+    contacts: 3000,
+    users: 1000,
+    clientRateLimit: false,
+    flagPollMs: 200,
+  });
+  users.internal = svc.store.usersInSegment('internal-users', 20);
+  users.beta = svc.store.usersInSegment('beta-users', 5);
+  users.public = svc.store.usersInSegment('public', 5);
+});
+
+afterAll(async () => {
+  await svc?.close();
+  await sim?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface Answer {
+  searchId: string;
+  mode: 'ai' | 'keyword';
+  degraded: boolean;
+  degradedReason?: string;
+  results: { id: number; name: string; city: string; beats: string[] }[];
+  tookMs: number;
+  costUsd: number;
+}
+
+async function search(userId: string, q: string, limit = 10): Promise<Answer> {
+  const url = `${svc.url}/api/search?q=${encodeURIComponent(q)}&limit=${limit}`;
+  const res = await fetch(url, { headers: { 'x-user-id': userId } });
+  expect(res.status, await res.clone().text()).toBe(200);
+  return (await res.json()) as Answer;
+}
+
+async function putFlag(body: unknown, auth?: string) {
+  return fetch(`${svc.url}/api/flags/ai-search-enabled`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) },
+    body: JSON.stringify(body),
+  });
+}
+
+describe('search modes by flag and segment', () => {
+  it('gives internal users AI search and everyone else keyword search', async () => {
+    const ai = await search(users.internal[0]!, 'climate reporters in Berlin');
+    expect(ai).toMatchObject({ mode: 'ai', degraded: false });
+    expect(ai.costUsd).toBeGreaterThan(0);
+    expect(ai.results.length).toBeGreaterThan(0);
+    for (const r of ai.results) {
+      expect(r.beats).toContain('climate');
+      expect(r.city).toBe('Berlin');
+    }
+    for (const u of [users.beta[0]!, users.public[0]!, 'someone-unknown']) {
+      const kw = await search(u, 'climate reporters in Berlin');
+      expect(kw).toMatchObject({ mode: 'keyword', degraded: false, costUsd: 0 });
+      expect(kw.results.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('follows a rollout change and the kill switch made over the admin API', async () => {
+    expect(
+      (
+        await putFlag(
+          { percentage: 100, segment: 'beta-users', reason: 'beta rollout' },
+          `Bearer ${TOKEN}`,
+        )
+      ).status,
+    ).toBe(200);
+    await eventually(
+      async () => ((await search(users.beta[1]!, 'energy')).mode === 'ai' ? true : undefined),
+      { what: 'beta user in AI mode' },
+    );
+    expect((await putFlag({ value: false, reason: 'kill switch' }, `Bearer ${TOKEN}`)).status).toBe(
+      200,
+    );
+    await eventually(
+      async () =>
+        (await search(users.internal[1]!, 'energy')).mode === 'keyword' ? true : undefined,
+      { what: 'kill switch served' },
+    );
+    expect(
+      (
+        await putFlag(
+          { value: true, percentage: 0, segment: 'beta-users', reason: 'restore' },
+          `Bearer ${TOKEN}`,
+        )
+      ).status,
+    ).toBe(200);
+    await eventually(
+      async () => ((await search(users.internal[1]!, 'energy')).mode === 'ai' ? true : undefined),
+      { what: 'flag back on' },
+    );
+  });
+
+  it('answers a cached query again at no cost', async () => {
+    const q = 'sports editors in Madrid';
+    const first = await search(users.internal[2]!, q);
+    const again = await search(users.internal[3]!, q);
+    expect(first.costUsd).toBeGreaterThan(0);
+    expect(again).toMatchObject({ mode: 'ai', degraded: false, costUsd: 0 });
+    expect(again.results.map((r) => r.id)).toEqual(first.results.map((r) => r.id));
+  });
+});
+
+describe('AI failures degrade to keyword results', () => {
+  it('gives a degraded keyword answer when the LLM is slower than AI_SEARCH_TIMEOUT', async () => {
+    sim.setFaults({ latencyMs: 5000 });
+    try {
+      const a = await search(users.internal[4]!, 'fashion columnists in Paris');
+      expect(a).toMatchObject({ mode: 'ai', degraded: true, degradedReason: 'timeout' });
+      expect(a.results.length).toBeGreaterThan(0);
+    } finally {
+      sim.setFaults({ errorRate: 0 });
+    }
+  });
+
+  it.each(['error', 'garbage', 'injection'] as const)(
+    'gives keyword results when every provider answers with %s',
+    async (mode) => {
+      sim.setFaults({ errorRate: 1, mode, status: 503 });
+      try {
+        const a = await search(users.internal[5]!, `gaming podcasters in Tokyo ${mode}`);
+        expect(a).toMatchObject({ mode: 'ai', degraded: true });
+        expect(a.degradedReason).toBeDefined();
+        expect(a.results.length).toBeGreaterThan(0);
+      } finally {
+        sim.setFaults({ errorRate: 0 });
+      }
+    },
+  );
+
+  it('holds AI_SEARCH_RATE_LIMIT per user: above it, keyword results marked rate_limited', async () => {
+    const user = users.internal[6]!;
+    const answers: Answer[] = [];
+    for (let i = 0; i < 7; i++) answers.push(await search(user, `travel journalists ${i}`));
+    expect(answers.slice(0, 5).every((a) => !a.degraded)).toBe(true);
+    expect(answers.slice(5).map((a) => a.degradedReason)).toEqual(['rate_limited', 'rate_limited']);
+    expect(answers[6]!.results.length).toBeGreaterThan(0);
+    expect((await search(users.internal[7]!, 'travel journalists')).degraded).toBe(false);
+  });
+});
+
+describe('feedback', () => {
+  it('takes one rating per search', async () => {
+    const a = await search(users.public[1]!, 'climate');
+    const rate = (rating: number) =>
+      fetch(`${svc.url}/api/search/${a.searchId}/feedback`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ rating }),
+      });
+    expect((await rate(5)).status).toBe(202);
+    expect((await rate(4)).status).toBe(409);
+  });
+});
+
+const feedbackUrl = (id: string) => `/api/search/${id}/feedback`;
+const json = { 'content-type': 'application/json' };
+const BAD_INPUT: [
+  name: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+  status: number,
+][] = [
+  ['empty q', 'GET', '/api/search?q=', { 'x-user-id': 'u-000001' }, undefined, 400],
+  ['missing q', 'GET', '/api/search', { 'x-user-id': 'u-000001' }, undefined, 400],
+  ['blank q', 'GET', '/api/search?q=%20%20', { 'x-user-id': 'u-000001' }, undefined, 400],
+  [
+    'q over 2 KB (chars)',
+    'GET',
+    `/api/search?q=${'a'.repeat(2049)}`,
+    { 'x-user-id': 'u-000001' },
+    undefined,
+    400,
+  ],
+  [
+    'q over 2 KB (bytes)',
+    'GET',
+    `/api/search?q=${encodeURIComponent('é'.repeat(1100))}`,
+    { 'x-user-id': 'u-000001' },
+    undefined,
+    400,
+  ],
+  ['limit 0', 'GET', '/api/search?q=x&limit=0', { 'x-user-id': 'u-000001' }, undefined, 400],
+  ['limit 101', 'GET', '/api/search?q=x&limit=101', { 'x-user-id': 'u-000001' }, undefined, 400],
+  ['limit abc', 'GET', '/api/search?q=x&limit=abc', { 'x-user-id': 'u-000001' }, undefined, 400],
+  ['limit 1.5', 'GET', '/api/search?q=x&limit=1.5', { 'x-user-id': 'u-000001' }, undefined, 400],
+  ['missing user id', 'GET', '/api/search?q=x', {}, undefined, 400],
+  ['bad user id', 'GET', '/api/search?q=x', { 'x-user-id': 'u 1; drop' }, undefined, 400],
+  [
+    'bad JSON',
+    'POST',
+    feedbackUrl('00000000-0000-4000-8000-000000000000'),
+    json,
+    '{"rating":',
+    400,
+  ],
+  [
+    'rating 0',
+    'POST',
+    feedbackUrl('00000000-0000-4000-8000-000000000000'),
+    json,
+    '{"rating":0}',
+    400,
+  ],
+  [
+    'rating 6',
+    'POST',
+    feedbackUrl('00000000-0000-4000-8000-000000000000'),
+    json,
+    '{"rating":6}',
+    400,
+  ],
+  [
+    'rating 4.5',
+    'POST',
+    feedbackUrl('00000000-0000-4000-8000-000000000000'),
+    json,
+    '{"rating":4.5}',
+    400,
+  ],
+  ['rating missing', 'POST', feedbackUrl('00000000-0000-4000-8000-000000000000'), json, '{}', 400],
+  ['no body', 'POST', feedbackUrl('00000000-0000-4000-8000-000000000000'), {}, undefined, 400],
+  ['malformed searchId', 'POST', feedbackUrl('not-a-search'), json, '{"rating":3}', 400],
+  [
+    'unknown searchId',
+    'POST',
+    feedbackUrl('00000000-0000-4000-8000-000000000000'),
+    json,
+    '{"rating":3}',
+    404,
+  ],
+  [
+    'body too large',
+    'POST',
+    feedbackUrl('00000000-0000-4000-8000-000000000000'),
+    json,
+    JSON.stringify({ rating: 3, pad: 'x'.repeat(5000) }),
+    413,
+  ],
+  [
+    'text body',
+    'POST',
+    feedbackUrl('00000000-0000-4000-8000-000000000000'),
+    { 'content-type': 'text/plain' },
+    'rating=3',
+    400,
+  ],
+  [
+    'xml body',
+    'POST',
+    feedbackUrl('00000000-0000-4000-8000-000000000000'),
+    { 'content-type': 'application/xml' },
+    '<rating>3</rating>',
+    415,
+  ],
+  ['unknown route', 'GET', '/api/nothing-here', {}, undefined, 404],
+  ['unknown flag', 'GET', '/api/flags/no-such-flag', {}, undefined, 404],
+  [
+    'PUT without token',
+    'PUT',
+    '/api/flags/ai-search-enabled',
+    json,
+    '{"value":false,"reason":"x"}',
+    401,
+  ],
+  [
+    'PUT with wrong token',
+    'PUT',
+    '/api/flags/ai-search-enabled',
+    { ...json, authorization: 'Bearer nope' },
+    '{"value":false,"reason":"x"}',
+    401,
+  ],
+  [
+    'PUT without reason',
+    'PUT',
+    '/api/flags/ai-search-enabled',
+    { ...json, authorization: `Bearer ${TOKEN}` },
+    '{"value":false}',
+    400,
+  ],
+  [
+    'PUT bad percentage',
+    'PUT',
+    '/api/flags/ai-search-enabled',
+    { ...json, authorization: `Bearer ${TOKEN}` },
+    '{"percentage":101,"reason":"x"}',
+    400,
+  ],
+  [
+    'PUT nothing to change',
+    'PUT',
+    '/api/flags/ai-search-enabled',
+    { ...json, authorization: `Bearer ${TOKEN}` },
+    '{"reason":"x"}',
+    400,
+  ],
+  [
+    'PUT bad segment',
+    'PUT',
+    '/api/flags/ai-search-enabled',
+    { ...json, authorization: `Bearer ${TOKEN}` },
+    '{"percentage":5,"segment":"everyone","reason":"x"}',
+    400,
+  ],
+];
+
+describe('bad input gets a 4xx with a reason, never a 5xx', () => {
+  it.each(BAD_INPUT)('%s', async (_name, method, p, headers, body, status) => {
+    const res = await fetch(`${svc.url}${p}`, {
+      method,
+      headers,
+      ...(body !== undefined ? { body } : {}),
+    });
+    const answer = (await res.json()) as { error: string; reason: string };
+    expect(res.status, JSON.stringify(answer)).toBe(status);
+    expect(answer.reason.length).toBeGreaterThan(5);
+  });
+
+  it('keeps the flag unchanged after refused writes', async () => {
+    const res = await fetch(`${svc.url}/api/flags/ai-search-enabled`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({
+      flag: 'ai-search-enabled',
+      rollout: { enabled: true },
+    });
+  });
+});
+
+describe('SQL and FTS injection strings are only searched for', () => {
+  const ATTACKS = [
+    `'; DROP TABLE contacts; --`,
+    `" OR 1=1 --`,
+    `climate" OR "berlin`,
+    'NEAR(climate berlin, 2)',
+    'beats : climate',
+    'content:* ^climate',
+    ') OR (',
+    `Robert'); DELETE FROM users WHERE ('1'='1`,
+    '\\x00 \u0000 %00',
+  ];
+  it.each(ATTACKS)('%s', async (q) => {
+    const before = svc.store.counts();
+    for (const user of [users.public[2]!, users.internal[8]!]) {
+      await search(user, q);
+    }
+    expect(svc.store.counts()).toEqual(before);
+  });
+});
+
+describe('health', () => {
+  it('answers /healthz and /readyz', async () => {
+    expect((await fetch(`${svc.url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${svc.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ ready: true });
+  });
+});
+
+describe('a second service: writing off, client rate limit, corrupt flag file', () => {
+  let dir2 = '';
+  let other: RunningService;
+  beforeAll(async () => {
+    dir2 = mkdtempSync(path.join(os.tmpdir(), 'search-api-2-'));
+    other = await startService({
+      config: loadConfig({ ...env(), DATA_DIR: dir2, FLAG_ADMIN_TOKEN: '' }),
+      port: 0,
+      contacts: 300,
+      users: 50,
+      clientRateLimit: { perSecond: 0.5, burst: 3 },
+      flagPollMs: 200,
+    });
+  });
+  afterAll(async () => {
+    await other?.close();
+    rmSync(dir2, { recursive: true, force: true });
+  });
+
+  it('refuses flag writes with 403 when no FLAG_ADMIN_TOKEN is configured', async () => {
+    const res = await fetch(`${other.url}/api/flags/ai-search-enabled`, {
+      method: 'PUT',
+      headers: { ...json, authorization: 'Bearer anything' },
+      body: '{"value":false,"reason":"x"}',
+    });
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { reason: string }).reason).toContain('FLAG_ADMIN_TOKEN');
+  });
+
+  it('answers 429 with Retry-After past the per-client limit, and leaves /healthz alone', async () => {
+    const statuses: number[] = [];
+    let retryAfter: string | null = null;
+    for (let i = 0; i < 5; i++) {
+      const res = await fetch(`${other.url}/api/search?q=climate`, {
+        headers: { 'x-user-id': 'u-000002' },
+      });
+      statuses.push(res.status);
+      if (res.status === 429) retryAfter = res.headers.get('retry-after');
+    }
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(1);
+    expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
+    expect((await fetch(`${other.url}/healthz`)).status).toBe(200);
+  });
+
+  it('is not ready while the flag file is corrupt, and ready again once it is fixed', async () => {
+    const flagsFile = path.join(dir2, 'flags.json');
+    const good = await (await import('node:fs/promises')).readFile(flagsFile, 'utf8');
+    writeFileSync(flagsFile, '{ not json');
+    const reasons = await eventually(
+      async () => {
+        const res = await fetch(`${other.url}/readyz`);
+        return res.status === 503
+          ? ((await res.json()) as { reasons: string[] }).reasons
+          : undefined;
+      },
+      { what: '/readyz 503' },
+    );
+    expect(reasons.join(' ')).toMatch(/flags not loaded/);
+    writeFileSync(flagsFile, good);
+    await eventually(
+      async () => ((await fetch(`${other.url}/readyz`)).status === 200 ? true : undefined),
+      { what: '/readyz 200' },
+    );
+  });
+});

@@ -1,0 +1,112 @@
+// The contacts store on a real SQLite file: migrations, seeding, FTS5 search and its escaping.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  migrateDatabase,
+  openContactsStore,
+  openDatabase,
+  type ContactsStore,
+} from '../../src/search/contacts/store.js';
+
+let dir = '';
+let file = '';
+let store: ContactsStore;
+const observed: [string, string | undefined][] = [];
+const none = { keywords: [], beats: [], locations: [], outlets: [], roles: [], languages: [] };
+
+beforeAll(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'search-store-'));
+  file = path.join(dir, 'contacts.sqlite');
+  const opened = openContactsStore({
+    file,
+    contacts: 3000,
+    users: 500,
+    observe: (op, _s, err) => void observed.push([op, err]),
+  });
+  store = opened.store;
+  expect(opened.migrations.applied.map((m) => m.version)).toEqual([1, 2]);
+  expect(opened.seeded).toMatchObject({ contacts: 3000, users: 500 });
+});
+
+afterAll(() => {
+  store?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('contacts store', () => {
+  it('applies migrations once and seeds only an empty database', () => {
+    const again = openContactsStore({ file, contacts: 10, users: 10 });
+    expect(again.migrations).toEqual({ applied: [], version: 2 });
+    expect(again.seeded.contacts).toBe(0);
+    expect(again.store.counts()).toEqual({ contacts: 3000, users: 500 });
+    again.store.close();
+    expect(migrateDatabase(file).applied).toEqual([]);
+  });
+
+  it('runs in WAL mode', () => {
+    const db = openDatabase(file);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+  });
+
+  it('finds contacts by keyword with stemming, best match first', () => {
+    const hits = store.keywordSearch('climate reporters Berlin', 10);
+    expect(hits.length).toBeGreaterThan(0);
+    expect(hits[0]!.city).toBe('Berlin');
+    expect(hits[0]!.beats).toContain('climate');
+    const scores = hits.map((h) => h.score);
+    expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+  });
+
+  it('falls back to any word when no contact has them all', () => {
+    const hits = store.keywordSearch('climate zzzunknownzzz', 5);
+    expect(hits.length).toBe(5);
+  });
+
+  it('applies each filter to its own column', () => {
+    const hits = store.filterSearch({ ...none, beats: ['sports'], locations: ['Germany'] }, 50);
+    expect(hits.length).toBeGreaterThan(0);
+    for (const h of hits) {
+      expect(h.beats).toContain('sports');
+      expect(h.country).toBe('Germany');
+    }
+    // An outlet name is not a location: column filters do not leak into other fields.
+    expect(store.filterSearch({ ...none, locations: ['Bloomberg'] }, 5)).toEqual([]);
+  });
+
+  it('looks up users and their segment; unknown ids are absent', () => {
+    const [id] = store.usersInSegment('beta-users', 1);
+    expect(store.findUser(id!)).toEqual({ id, segment: 'beta-users' });
+    expect(store.findUser('u-999999')).toBeUndefined();
+  });
+
+  it('never fails and never changes data, whatever the query text (property)', () => {
+    const before = store.counts();
+    fc.assert(
+      fc.property(
+        fc.string({ maxLength: 300 }),
+        fc.array(fc.string({ minLength: 1, maxLength: 64 }), { maxLength: 5 }),
+        (q, terms) => {
+          store.keywordSearch(q, 5);
+          store.filterSearch({ ...none, keywords: terms, outlets: terms }, 5);
+        },
+      ),
+      { numRuns: 300 },
+    );
+    expect(store.counts()).toEqual(before);
+    expect(observed.filter(([, err]) => err !== undefined)).toEqual([]);
+  });
+
+  it('reports each query to the observer', () => {
+    observed.length = 0;
+    store.keywordSearch('climate', 1);
+    store.findUser('u-000001');
+    expect(observed).toEqual([
+      ['keyword_search', undefined],
+      ['get_user', undefined],
+    ]);
+  });
+});

@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { createServiceMetrics } from '../../src/search/metrics.js';
+
+const providers = [
+  { name: 'openai', model: 'gpt-4o-mini' },
+  { name: 'anthropic', model: 'claude-3-5-haiku-latest' },
+];
+
+function samples(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const at = line.lastIndexOf(' ');
+    out.set(line.slice(0, at), Number(line.slice(at + 1)));
+  }
+  return out;
+}
+
+describe('service metrics', () => {
+  it('exposes every catalog series from start-up, error series at zero', async () => {
+    const m = createServiceMetrics({
+      enabled: true,
+      costTracking: true,
+      providers,
+      flags: ['ai-search-enabled'],
+    });
+    const page = await m.render();
+    expect(page.status).toBe(200);
+    const s = samples(page.body);
+    for (const key of [
+      'http_server_request_duration_count{http_route="/api/search",http_request_method="GET",http_response_status_code="500"}',
+      'ai_search_searches_total{mode="ai",outcome="degraded"}',
+      'ai_search_searches_total{mode="keyword",outcome="error"}',
+      'ai_search_search_duration_count{mode="ai"}',
+      'gen_ai_client_operation_duration_count{gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o-mini"}',
+      'gen_ai_client_operation_duration_count{gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o-mini",error_type="timeout"}',
+      'gen_ai_client_token_usage_count{gen_ai_provider_name="anthropic",gen_ai_request_model="claude-3-5-haiku-latest",gen_ai_token_type="output"}',
+      'ai_search_cost_usd_total{gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o-mini"}',
+      'db_client_operation_duration_count{db_operation_name="keyword_search",error_type="_OTHER"}',
+      'ai_search_cache_requests_total{result="hit"}',
+      'ai_search_feedback_rating_count',
+      'feature_flag_evaluations_total{feature_flag_key="ai-search-enabled",feature_flag_variant="on",segment="beta-users"}',
+    ]) {
+      expect(s.get(key), key).toBe(0);
+    }
+    await m.shutdown();
+  });
+
+  it('records LLM calls: duration by outcome, tokens, and cost from the record', async () => {
+    const m = createServiceMetrics({ enabled: true, costTracking: true, providers });
+    const call = {
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      inputTokens: 400,
+      outputTokens: 50,
+      cachedInputTokens: 0,
+    } as const;
+    m.recordCall({ ...call, durationMs: 300, costUsd: 0.0001 });
+    m.recordCall({
+      ...call,
+      durationMs: 1200,
+      costUsd: 0,
+      errorType: 'http_5xx',
+      inputTokens: 0,
+      outputTokens: 0,
+    });
+    m.recordCache(true);
+    const s = samples((await m.render()).body);
+    const base = 'gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o-mini"';
+    expect(s.get(`gen_ai_client_operation_duration_count{${base}}`)).toBe(1);
+    expect(s.get(`gen_ai_client_operation_duration_count{${base},error_type="http_5xx"}`)).toBe(1);
+    expect(
+      s.get(`gen_ai_client_operation_duration_bucket{${base},error_type="http_5xx",le="1.28"}`),
+    ).toBe(1);
+    expect(s.get(`gen_ai_client_token_usage_sum{${base},gen_ai_token_type="input"}`)).toBe(400);
+    expect(s.get(`gen_ai_client_token_usage_count{${base},gen_ai_token_type="input"}`)).toBe(1);
+    expect(s.get(`ai_search_cost_usd_total{${base}}`)).toBeCloseTo(0.0001, 10);
+    expect(s.get('ai_search_cache_requests_total{result="hit"}')).toBe(1);
+    await m.shutdown();
+  });
+
+  it('keeps the cost counter at zero when cost tracking is off', async () => {
+    const m = createServiceMetrics({ enabled: true, costTracking: false, providers });
+    m.recordCall({
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      durationMs: 10,
+      inputTokens: 1,
+      outputTokens: 1,
+      cachedInputTokens: 0,
+      costUsd: 1,
+    });
+    const s = samples((await m.render()).body);
+    expect(
+      s.get(
+        'ai_search_cost_usd_total{gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o-mini"}',
+      ),
+    ).toBe(0);
+  });
+
+  it('bounds labels from outside: unknown HTTP methods and too many DB error classes', async () => {
+    const m = createServiceMetrics({ enabled: true, costTracking: true, providers: [] });
+    m.recordHttp('unmatched', 'BREW', 404, 0.001);
+    for (let i = 0; i < 40; i++) m.recordDb('get_user', 0.001, `SQLITE_E${i}`);
+    const body = (await m.render()).body;
+    expect(body).toContain('http_request_method="_OTHER"');
+    expect(body).not.toContain('BREW');
+    expect(body).toContain('error_type="_OTHER"');
+    expect(body).not.toContain('SQLITE_E39');
+  });
+
+  it('records nothing and says why when monitoring is off', async () => {
+    const m = createServiceMetrics({ enabled: false, costTracking: true, providers });
+    m.recordSearch('ai', 'success', 1);
+    const page = await m.render();
+    expect(m.enabled).toBe(false);
+    expect(page.status).toBe(503);
+    expect(page.body).toContain('ENABLE_AI_SEARCH_MONITORING');
+  });
+});

@@ -1,0 +1,207 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { ContactHit, ContactsStore } from '../../src/search/contacts/store.js';
+import type {
+  QueryUnderstanding,
+  SearchFilters,
+  UnderstandResult,
+} from '../../src/search/llm/types.js';
+import type { SearchMode, SearchOutcome, ServiceMetrics } from '../../src/search/metrics.js';
+import { RecentSearches } from '../../src/search/recent-searches.js';
+import { SearchService, type FlagEvaluator } from '../../src/search/search-service.js';
+import { TokenBuckets } from '../../src/search/token-buckets.js';
+import type { UserSegment } from '../../src/flags/types.js';
+import { FakeClock } from '../../src/shared/clock.js';
+
+const hit = (id: number): ContactHit => ({
+  id,
+  name: `C ${id}`,
+  outlet: 'Reuters',
+  role: 'reporter',
+  beats: ['climate'],
+  city: 'Berlin',
+  country: 'Germany',
+  languages: ['German'],
+  bio: 'b',
+  email: 'e',
+  twitter: '@t',
+  linkedin: 'l',
+  score: 1,
+});
+
+function fakeStore(
+  overrides: Partial<ContactsStore> = {},
+): ContactsStore & { filtersSeen: SearchFilters[] } {
+  const filtersSeen: SearchFilters[] = [];
+  return {
+    file: ':memory:',
+    keywordSearch: () => [hit(1)],
+    filterSearch: (f) => (filtersSeen.push(f), [hit(2), hit(3)]),
+    findUser: (id) => (id === 'u-internal' ? { id, segment: 'internal-users' } : undefined),
+    usersInSegment: () => [],
+    counts: () => ({ contacts: 3, users: 1 }),
+    ping: () => true,
+    close: () => {},
+    filtersSeen,
+    ...overrides,
+  };
+}
+
+function recordingMetrics() {
+  const searches: [SearchMode, SearchOutcome][] = [];
+  const flags: [string, UserSegment][] = [];
+  const ratings: number[] = [];
+  const nothing = () => {};
+  const metrics: ServiceMetrics = {
+    enabled: true,
+    recordHttp: nothing,
+    recordDb: nothing,
+    recordCall: nothing,
+    recordCache: nothing,
+    recordSearch: (mode, outcome) => void searches.push([mode, outcome]),
+    recordFlag: (_f, variant, segment) => void flags.push([variant, segment]),
+    recordFeedback: (r) => void ratings.push(r),
+    render: async () => ({ status: 200, contentType: 'text/plain', body: '' }),
+    shutdown: async () => {},
+  };
+  return { metrics, searches, flags, ratings };
+}
+
+const filters: SearchFilters = {
+  keywords: [],
+  beats: ['climate'],
+  locations: ['Berlin'],
+  outlets: [],
+  roles: [],
+  languages: [],
+};
+const understood: UnderstandResult = {
+  ok: true,
+  filters,
+  cached: false,
+  provider: 'openai',
+  model: 'gpt-4o-mini',
+  costUsd: 0.0002,
+  calls: [],
+};
+
+function setup(opts: {
+  on: boolean;
+  understand?: QueryUnderstanding['understand'];
+  quota?: number;
+  store?: Partial<ContactsStore>;
+}) {
+  const m = recordingMetrics();
+  const store = fakeStore(opts.store);
+  let llmCalls = 0;
+  const flags: FlagEvaluator = {
+    evaluate: async () => ({
+      value: opts.on,
+      variant: opts.on ? 'on' : 'off',
+      reason: 'TARGETING_MATCH',
+    }),
+  };
+  const clock = new FakeClock(0);
+  const service = new SearchService({
+    store,
+    flags,
+    metrics: m.metrics,
+    recent: new RecentSearches(clock),
+    understanding: {
+      understand: (q, o) => (llmCalls++, (opts.understand ?? (async () => understood))(q, o)),
+    },
+    aiQuota: opts.quota
+      ? new TokenBuckets({ capacity: opts.quota, refillPerSecond: opts.quota / 60 }, clock)
+      : undefined,
+    aiTimeoutMs: 50,
+    logger: pino({ level: 'silent' }),
+  });
+  return { service, store, ...m, llmCalls: () => llmCalls };
+}
+
+describe('SearchService', () => {
+  it('serves keyword search when the flag is off, without calling the LLM', async () => {
+    const t = setup({ on: false });
+    const a = await t.service.search({ q: 'climate', limit: 5, userId: 'u-x' });
+    expect(a).toMatchObject({ mode: 'keyword', degraded: false, costUsd: 0, results: [hit(1)] });
+    expect(t.llmCalls()).toBe(0);
+    expect(t.searches).toEqual([['keyword', 'success']]);
+    expect(t.flags).toEqual([['off', 'public']]);
+  });
+
+  it('runs the LLM filters as the search when the flag is on', async () => {
+    const t = setup({ on: true });
+    const a = await t.service.search({
+      q: 'climate reporters in Berlin',
+      limit: 5,
+      userId: 'u-internal',
+    });
+    expect(a).toMatchObject({ mode: 'ai', degraded: false, costUsd: 0.0002 });
+    expect(a.results.map((r) => r.id)).toEqual([2, 3]);
+    expect(t.store.filtersSeen).toEqual([filters]);
+    expect(t.flags).toEqual([['on', 'internal-users']]);
+    expect(t.searches).toEqual([['ai', 'success']]);
+  });
+
+  it.each([
+    ['all_providers_failed', 0.0001],
+    ['invalid_output', 0.0003],
+    ['overloaded', 0],
+  ] as const)(
+    'falls back to keyword results when understanding fails: %s',
+    async (reason, costUsd) => {
+      const t = setup({
+        on: true,
+        understand: async () => ({ ok: false, reason, error: 'x', costUsd, calls: [] }),
+      });
+      const a = await t.service.search({ q: 'climate', limit: 5, userId: 'u-x' });
+      expect(a).toMatchObject({
+        mode: 'ai',
+        degraded: true,
+        degradedReason: reason,
+        costUsd,
+        results: [hit(1)],
+      });
+      expect(t.searches).toEqual([['ai', 'degraded']]);
+    },
+  );
+
+  it('bounds the AI part by the timeout even when the LLM layer never answers', async () => {
+    const t = setup({ on: true, understand: () => new Promise(() => {}) });
+    const a = await t.service.search({ q: 'climate', limit: 5, userId: 'u-x' });
+    expect(a).toMatchObject({ degraded: true, degradedReason: 'timeout', results: [hit(1)] });
+  });
+
+  it('gives keyword results (degraded, rate_limited) above the per-user AI quota', async () => {
+    const t = setup({ on: true, quota: 2 });
+    const answers = [];
+    for (let i = 0; i < 3; i++)
+      answers.push(await t.service.search({ q: 'climate', limit: 5, userId: 'u-x' }));
+    expect(answers.map((a) => a.degradedReason)).toEqual([undefined, undefined, 'rate_limited']);
+    expect(t.llmCalls()).toBe(2);
+    const other = await t.service.search({ q: 'climate', limit: 5, userId: 'u-y' });
+    expect(other.degraded).toBe(false);
+  });
+
+  it('counts an error and rethrows when the database fails', async () => {
+    const t = setup({
+      on: false,
+      store: {
+        keywordSearch: () => {
+          throw new Error('disk I/O error');
+        },
+      },
+    });
+    await expect(t.service.search({ q: 'x', limit: 1, userId: 'u-x' })).rejects.toThrow('disk I/O');
+    expect(t.searches).toEqual([['keyword', 'error']]);
+  });
+
+  it('records a rating once per search; unknown ids are refused', async () => {
+    const t = setup({ on: false });
+    const a = await t.service.search({ q: 'climate', limit: 5, userId: 'u-x' });
+    expect(t.service.feedback(a.searchId, 5)).toBe('recorded');
+    expect(t.service.feedback(a.searchId, 1)).toBe('already_rated');
+    expect(t.service.feedback('00000000-0000-0000-0000-000000000000', 3)).toBe('unknown');
+    expect(t.ratings).toEqual([5]);
+  });
+});
