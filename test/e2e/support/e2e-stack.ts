@@ -81,7 +81,11 @@ const SCRUBBED = ['ALERTMANAGER_URL', 'FLAGS_FILE'].concat(
  * `node bin/canary.js …` with `env` on top of ours, minus any real provider key (tests never call
  * a paid API). `env(1)` execs, so the pid is the canary process itself and a signal reaches it.
  */
-function launchCanary(args: string[], env: Record<string, string>, name: string): ManagedProcess {
+export function launchCanary(
+  args: string[],
+  env: Record<string, string>,
+  name: string,
+): ManagedProcess {
   const envArgs = SCRUBBED.flatMap((k) => ['-u', k]);
   for (const [k, v] of Object.entries(env)) envArgs.push(`${k}=${v}`);
   return launch('env', [...envArgs, process.execPath, BIN, ...args], name);
