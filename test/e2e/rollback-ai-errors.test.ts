@@ -15,17 +15,19 @@ import {
   waitForAiTraffic,
   type E2eStack,
 } from './support/e2e-stack.js';
+import { failEvenly, type EvenFailures } from './support/even-failures.js';
 import { alertStateAt } from './support/prometheus-timeline.js';
 import { daemonRollbacks, waitForRollback } from './support/rollback-watch.js';
 import { usersOfEverySegment } from './support/segment-users.js';
 import { sentBetween, startSteadyTraffic, type SteadyTraffic } from './support/steady-traffic.js';
 import { eventually } from '../harness/index.js';
 
-/** Enough LLM calls per 5 s window that a 7% error rate rarely looks like 10% by chance. */
-const SEARCHES_PER_SECOND = 50;
+/** Searches per second: a few hundred LLM calls per 5 s window, far above the traffic guard. */
+const SEARCHES_PER_SECOND = 40;
 
 let stack: E2eStack;
 let traffic: SteadyTraffic;
+let failures: EvenFailures | undefined;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
@@ -39,6 +41,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  failures?.stop();
   await traffic?.stop();
   await stack?.stop();
 });
@@ -89,7 +92,8 @@ describe('AI errors and the rollback, end to end', () => {
 
   it('notifies the dev team at 7% AI errors (ai_error_rate_above_target) and rolls nothing back', async () => {
     const since = Date.now();
-    stack.setAiErrorRate(0.07);
+    stack.setAiErrorRate(0);
+    failures = failEvenly(stack.sim, 0.07);
     const notice = await eventually(
       () => devNotices('ai_error_rate_above_target').find((a) => a.status === 'firing'),
       { what: 'the dev-team webhook to receive ai_error_rate_above_target', timeoutMs: 60_000 },
@@ -104,9 +108,20 @@ describe('AI errors and the rollback, end to end', () => {
       },
     );
     await sleep(ROLLBACK_FOR_MS);
+    failures.stop();
     expect((await stack.flags.getRollout(AI_FLAG))?.enabled, stackOutput(stack)).toBe(true);
     expect(await daemonRollbacks(stack)).toEqual([]);
     expect(devNotices('ai_service_failure')).toEqual([]);
+    // What Prometheus recorded is the scenario: around 7%, above 5%, never at 10%.
+    const phase = `${Math.floor((Date.now() - since) / 1000) - 6}s`;
+    const [avg] = await stack.prom.query(
+      `avg_over_time(ai_search:ai_error_ratio:rate5m[${phase}])`,
+    );
+    const [max] = await stack.prom.query(
+      `max_over_time(ai_search:ai_error_ratio:rate5m[${phase}])`,
+    );
+    expect(avg!.value).toBeGreaterThan(0.05);
+    expect(max!.value).toBeLessThan(0.1);
   });
 
   it('turns the flag off at 30% AI errors within the bound, once, with an audit record that says why', async () => {
