@@ -64,11 +64,6 @@ export class ActionRunner {
     }
   }
 
-  /** Runs one request now (the daemon's own alerts use this). */
-  runDirect(action: Action, req: Omit<ActionRequest, 'signal'>): Promise<ActionResult> {
-    return this.execute(action, { ...req, signal: this.abort.signal });
-  }
-
   /** Resolves when every running action has finished. */
   async idle(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight.values()]);
@@ -97,13 +92,22 @@ export class ActionRunner {
   ): void {
     const key = rollbackKey(rule.name, inst.key, inst.activeAt);
     const mark = this.o.store.getRollback(key);
-    if (mark && mark.status !== 'started') return;
+    // Done is done. A dry run records an instance once; a real run after a dry run still acts.
+    if (mark?.status === 'done' || (this.o.dryRun && mark !== undefined)) return;
     this.track(key, async () => {
       const { store, clock } = this.o;
       const startedAt = mark?.startedAt ?? new Date(clock.now()).toISOString();
       if (!this.o.dryRun) {
         store.setRollback({ key, rule: rule.name, status: 'started', startedAt });
-        await store.save();
+        // Turning the flag off is the safe side: an unwritable state file must not stop it.
+        await store
+          .save()
+          .catch((err: unknown) =>
+            this.o.logger.error(
+              { err, path: store.path },
+              `cannot record the rollback in ${store.path}; rolling back anyway`,
+            ),
+          );
       }
       const req = {
         event: 'firing' as const,
@@ -125,7 +129,14 @@ export class ActionRunner {
           detail: result.detail,
         });
       }
-      await store.save();
+      await store
+        .save()
+        .catch((err: unknown) =>
+          this.o.logger.error(
+            { err, path: store.path },
+            `cannot record the rollback in ${store.path}: a restart may repeat it (it is idempotent)`,
+          ),
+        );
     });
   }
 
@@ -147,7 +158,7 @@ export class ActionRunner {
       const req = { event, rule, group, instance: inst, at: ts, signal: this.abort.signal };
       const result = await this.execute(action, req);
       if (result.outcome !== 'failure')
-        this.o.store.setNotified(key, { activeAt: inst.activeAt, lastSentAt: ts });
+        this.o.store.setNotified(key, { ruleId, activeAt: inst.activeAt, lastSentAt: ts });
     });
   }
 

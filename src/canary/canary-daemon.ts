@@ -6,16 +6,26 @@ import { AlignedTimer, slotOffset } from './aligned-timer.js';
 import type { ActionRunner } from './action-runner.js';
 import type { DaemonMetrics } from './metrics.js';
 import type { PrometheusClient } from './prometheus-client.js';
-import type { PrometheusWatch } from './prometheus-watch.js';
+import { DAEMON_GROUP, type PrometheusWatch } from './prometheus-watch.js';
 import { keyRules } from './carry-state.js';
 import type { GroupResult, RuleEngine } from './rule-engine.js';
 import { formatLoadError, recordedSeriesUsed, type LoadRulesFn } from './rule-source.js';
 import type { StateStore } from './state-store.js';
 import type { AlertingRule, RuleGroup } from './types.js';
 
+const SERIES_RECHECK_MS = 60_000;
+
 export type ReloadResult =
   | { readonly ok: true; readonly groups: number; readonly rules: number; readonly files: string[] }
   | { readonly ok: false; readonly errors: string[] };
+
+/** The rule files are invalid at start-up, when there are no previous rules to keep. */
+export class RuleFilesInvalidError extends Error {
+  constructor(readonly errors: readonly string[]) {
+    super(`the rule files are invalid:\n${errors.join('\n')}`);
+    this.name = 'RuleFilesInvalidError';
+  }
+}
 
 export interface ReloadStatus {
   readonly ok: boolean;
@@ -54,13 +64,14 @@ export class CanaryDaemon {
   private timers: AlignedTimer[] = [];
   private reloading: Promise<ReloadResult> = Promise.resolve({ ok: false, errors: [] });
   private stopped = false;
+  private seriesCheckedAt = 0;
 
   constructor(private readonly o: CanaryDaemonOptions) {}
 
   /** Loads the rules and starts evaluating; a broken file at start-up is an error (nothing to keep). */
   async start(): Promise<ReloadResult> {
     const r = await this.reload('start');
-    if (!r.ok) throw new Error(`cannot start: the rule files are invalid:\n${r.errors.join('\n')}`);
+    if (!r.ok) throw new RuleFilesInvalidError(r.errors);
     return r;
   }
 
@@ -89,16 +100,25 @@ export class CanaryDaemon {
       this.lastReload = { ok: false, at: this.o.clock.now(), trigger, errors };
       metrics.reloads.labels('failure').inc();
       metrics.lastReloadSuccessful.set(0);
+      const kept =
+        this.timers.length === 0
+          ? 'there are no previous rules to keep'
+          : 'the previous rules keep running';
       logger.error(
         { trigger, errors },
-        `rule reload (${trigger}) failed; the previous rules keep running:\n${errors.join('\n')}`,
+        `rule load (${trigger}) failed; ${kept}:\n${errors.join('\n')}`,
       );
       return { ok: false, errors };
     }
     await Promise.all(this.timers.map((t) => t.stop()));
     this.groups = loaded.groups;
+    // Per-rule gauges start over, so rules a reload removed do not linger on /metrics.
+    metrics.ruleState.reset();
+    metrics.alerts.reset();
     this.ruleIds = new Map(keyRules(loaded.groups).map((k) => [k.rule, k.id]));
-    this.o.store.retainRules(new Set(this.ruleIds.values()));
+    const ids = new Set(this.ruleIds.values());
+    this.o.store.retainRules(ids, (id) => id.startsWith(`${DAEMON_GROUP}::`));
+    this.o.engine.retainValues(ids);
     this.timers = loaded.groups.map((g) => this.startTimer(g));
     this.lastReload = { ok: true, at: this.o.clock.now(), trigger, errors: [] };
     metrics.reloads.labels('success').inc();
@@ -111,7 +131,7 @@ export class CanaryDaemon {
       { trigger, groups: loaded.groups.length, alertingRules: rules, files: loaded.files },
       `rules loaded (${trigger}): ${rules} alerting rules in ${loaded.groups.length} groups`,
     );
-    await this.checkRecordedSeries();
+    await this.checkRecordedSeries(true);
     return { ok: true, groups: loaded.groups.length, rules, files: loaded.files };
   }
 
@@ -148,7 +168,8 @@ export class CanaryDaemon {
     );
     this.lastGroupResults.set(`${group.file}::${group.name}`, r);
     this.o.watch.observe(r);
-    if (r.failed < r.rules && !this.seriesCheck.checked) await this.checkRecordedSeries();
+    // Persist before anything else that waits on the network, so a crash right after an
+    // evaluation loses as little `for` progress as possible.
     await this.o.store
       .save()
       .catch((err: unknown) =>
@@ -157,14 +178,26 @@ export class CanaryDaemon {
           `cannot write the state file ${this.o.store.path}: a restart would lose alert progress`,
         ),
       );
+    // Until every recorded series is known (Prometheus may have just started), look again each minute.
+    const recheck = !this.seriesCheck.checked || this.seriesCheck.missing.length > 0;
+    if (
+      recheck &&
+      r.failed < r.rules &&
+      this.o.clock.now() - this.seriesCheckedAt >= SERIES_RECHECK_MS
+    ) {
+      await this.checkRecordedSeries();
+    }
   }
 
   /** Warns loudly when Prometheus lacks recorded series the alerts use (rules not loaded there?). */
-  async checkRecordedSeries(): Promise<void> {
+  async checkRecordedSeries(announce = false): Promise<void> {
     const names = recordedSeriesUsed(this.groups);
+    this.seriesCheckedAt = this.o.clock.now();
     const r = await this.o.prometheus.knownSeries(names);
+    const before = this.seriesCheck;
     if (!r.ok) {
       this.seriesCheck = { checked: false, missing: [], error: r.error };
+      if (before.error !== undefined) return; // said once; Prometheus errors are reported per rule
       this.o.logger.warn(
         { error: r.error },
         `could not check that Prometheus knows the recorded series the alerts use; will retry: ${r.error}`,
@@ -173,7 +206,13 @@ export class CanaryDaemon {
     }
     this.seriesCheck = { checked: true, missing: r.missing, error: undefined };
     this.o.metrics.missingSeries.set(r.missing.length);
-    if (r.missing.length > 0) {
+    if (r.missing.length === 0 && before.missing.length > 0) {
+      this.o.logger.info(
+        { prometheus: this.o.prometheus.url },
+        'Prometheus now has every recorded series the alerts use',
+      );
+    }
+    if (r.missing.length > 0 && (announce || r.missing.join() !== before.missing.join())) {
       this.o.logger.warn(
         { missing: r.missing, prometheus: this.o.prometheus.url },
         `Prometheus at ${this.o.prometheus.url} has no data for recorded series the alerts use: ${r.missing.join(', ')}. Alerts on them cannot fire: load the same rule files into Prometheus (rule_files in prometheus.yml) and check its recording rules.`,

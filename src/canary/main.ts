@@ -9,7 +9,7 @@ import type { FlagStore } from '../flags/types.js';
 import { ActionRunner } from './action-runner.js';
 import type { Action } from './actions/action.js';
 import { createImmediateRollback } from './actions/immediate-rollback.js';
-import { createNotify, type Team } from './actions/notify.js';
+import { createNotify, type NotifyOptions, type Team } from './actions/notify.js';
 import { buildHealthView, buildRulesView } from './api-view.js';
 import { CanaryDaemon, type ReloadResult } from './canary-daemon.js';
 import { evaluateRule } from './evaluator.js';
@@ -71,6 +71,61 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const clock = o.clock ?? systemClock;
   const logger = o.logger ?? createLogger({ name: 'canary-daemon', level: 'info' });
   const dryRun = o.dryRun ?? false;
+  const parts = await assemble(o, clock, logger, dryRun);
+  const { daemon, runner, store, prometheus, flags, notify } = parts;
+  logDestinations(logger, o, dryRun);
+  await daemon.start();
+  const app = buildHttpServer({
+    logger,
+    metrics: parts.metrics,
+    adminToken: o.adminToken,
+    rules: () =>
+      buildRulesView(daemon, store, parts.engine, parts.watch, {
+        dryRun,
+        prometheusUrl: prometheus.url,
+      }),
+    health: () => buildHealthView(daemon, parts.watch),
+    actions: (limit) => store.actions.latest(limit),
+    reload: (trigger) => daemon.reload(trigger),
+  });
+  let url: string;
+  try {
+    url = await listen(app, o.host ?? '0.0.0.0', o.port ?? 3100);
+  } catch (err) {
+    await daemon.stop();
+    await runner.stop();
+    throw err;
+  }
+  // Notifications link to the status page, known once the server listens.
+  notify.generatorUrl = `${url}/`;
+  const unwatch =
+    o.watchRuleFiles === false
+      ? () => undefined
+      : watchRuleFiles(o.ruleFiles, 300, () => void daemon.reload('file change'));
+  logger.info(
+    { url, prometheus: prometheus.url, dryRun, state: store.path, flags: flags.path },
+    `canary daemon listening on ${url}`,
+  );
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    statePath: store.path,
+    reload: (trigger = 'api') => daemon.reload(trigger),
+    close: () =>
+      (closing ??= (async () => {
+        unwatch();
+        await daemon.stop();
+        await runner.stop();
+        await store.save();
+        await app.close();
+        if (!o.prometheus) prometheus.close();
+        logger.info('canary daemon stopped; state saved');
+      })()),
+  };
+}
+
+/** Creates every collaborator of the daemon and wires them together. */
+async function assemble(o: DaemonOptions, clock: Clock, logger: Logger, dryRun: boolean) {
   const resendDelayMs = o.resendDelayMs ?? 60_000;
   const queryTimeoutMs = o.queryTimeoutMs ?? 10_000;
   const metrics = new DaemonMetrics();
@@ -90,28 +145,24 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       bootstrap: o.bootstrap ?? loadConfig({}).bootstrap,
       logger,
     });
-  const host = o.host ?? '0.0.0.0';
-  const statusUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${o.port ?? 3100}/`;
-  const notifyOptions = {
+  const notify: NotifyOptions = {
     alertmanagerUrl: o.alertmanagerUrl,
     webhooks: o.webhooks ?? {},
     timeoutMs: queryTimeoutMs,
     resendDelayMs,
-    generatorUrl: statusUrl,
+    generatorUrl: '',
   };
+  const rollback = createImmediateRollback({
+    flags,
+    clock,
+    logger,
+    initialBackoffMs: o.rollbackBackoffMs?.initial,
+    maxBackoffMs: o.rollbackBackoffMs?.max,
+  });
   const actions = new Map<ActionName, Action>([
-    [
-      'immediate_rollback',
-      createImmediateRollback({
-        flags,
-        clock,
-        logger,
-        initialBackoffMs: o.rollbackBackoffMs?.initial,
-        maxBackoffMs: o.rollbackBackoffMs?.max,
-      }),
-    ],
-    ['notify_dev_team', createNotify('notify_dev_team', notifyOptions)],
-    ['notify_product_team', createNotify('notify_product_team', notifyOptions)],
+    ['immediate_rollback', rollback],
+    ['notify_dev_team', createNotify('notify_dev_team', notify)],
+    ['notify_product_team', createNotify('notify_product_team', notify)],
   ]);
   const runner = new ActionRunner({
     actions,
@@ -128,9 +179,10 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     logger,
     prometheusUrl: prometheus.url,
   });
+  const evaluate = o.evaluate ?? evaluateRule;
   const engine = new RuleEngine({
     prometheus,
-    evaluate: o.evaluate ?? evaluateRule,
+    evaluate,
     store,
     runner,
     metrics,
@@ -141,54 +193,20 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     ruleFiles: o.ruleFiles.map((f) => path.resolve(f)),
     defaultIntervalMs: o.intervalMs ?? 15_000,
     loadRules: o.loadRules ?? loadRuleFiles,
-    clock,
-    logger,
-    metrics,
-    store,
-    engine,
-    runner,
-    watch,
-    prometheus,
+    ...{ clock, logger, metrics, store, engine, runner, watch, prometheus },
   });
-  logDestinations(logger, o, dryRun);
-  await daemon.start();
-  const unwatch =
-    o.watchRuleFiles === false
-      ? () => undefined
-      : watchRuleFiles(o.ruleFiles, 300, () => void daemon.reload('file change'));
-  const app = buildHttpServer({
-    logger,
-    metrics,
-    adminToken: o.adminToken,
-    rules: () =>
-      buildRulesView(daemon, store, engine, watch, { dryRun, prometheusUrl: prometheus.url }),
-    health: () => buildHealthView(daemon, watch),
-    actions: (limit) => store.actions.latest(limit),
-    reload: (trigger) => daemon.reload(trigger),
-  });
-  await app.listen({ port: o.port ?? 3100, host });
+  return { metrics, prometheus, store, flags, notify, runner, watch, engine, daemon };
+}
+
+async function listen(
+  app: ReturnType<typeof buildHttpServer>,
+  host: string,
+  port: number,
+): Promise<string> {
+  await app.listen({ port, host });
   const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : (o.port ?? 3100);
-  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
-  logger.info(
-    { url, prometheus: prometheus.url, dryRun, state: store.path, flags: flags.path },
-    `canary daemon listening on ${url}`,
-  );
-  let closing: Promise<void> | undefined;
-  return {
-    url,
-    statePath: store.path,
-    reload: (trigger = 'api') => daemon.reload(trigger),
-    close: () =>
-      (closing ??= (async () => {
-        unwatch();
-        await daemon.stop();
-        await runner.stop();
-        await store.save();
-        await app.close();
-        logger.info('canary daemon stopped; state saved');
-      })()),
-  };
+  const bound = typeof address === 'object' && address ? address.port : port;
+  return `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${bound}`;
 }
 
 function logDestinations(logger: Logger, o: DaemonOptions, dryRun: boolean): void {

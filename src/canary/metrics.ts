@@ -52,7 +52,7 @@ export class DaemonMetrics {
   });
   readonly lastSuccessfulEvaluation = new Gauge({
     name: 'canary_last_successful_evaluation_timestamp_seconds',
-    help: 'Slot time of the last group evaluation whose queries all succeeded.',
+    help: 'Slot time of the last group evaluation in which Prometheus answered (not every query failed).',
     registers: [this.registry],
   });
   readonly alerts = new Gauge({

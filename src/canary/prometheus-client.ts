@@ -28,6 +28,8 @@ export interface PrometheusClient {
   queryMany(exprs: readonly string[], atMs: number): Promise<QueryOutcome[]>;
   /** Which of `names` Prometheus has never seen (no series at all). Never throws. */
   knownSeries(names: readonly string[]): Promise<KnownSeriesResult>;
+  /** Closes kept-alive connections. */
+  close(): void;
 }
 
 export interface PrometheusClientOptions {
@@ -55,12 +57,14 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
   const shown = displayUrl(options.url);
   const concurrency = options.concurrency ?? 8;
   const limiter = new Limiter(concurrency);
+  // Keep-alive: queries every interval must not open a connection each.
+  const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: concurrency });
+  const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: concurrency });
   const http: AxiosInstance = axios.create({
     baseURL: options.url.replace(/\/$/, ''),
     timeout: options.timeoutMs,
-    // Keep-alive: queries every interval must not open a connection each.
-    httpAgent: new HttpAgent({ keepAlive: true, maxSockets: concurrency }),
-    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: concurrency }),
+    httpAgent,
+    httpsAgent,
     // Status codes and bodies are judged here, not by axios.
     validateStatus: () => true,
     responseType: 'text',
@@ -114,6 +118,10 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
       const size = options.batchSize ?? 50;
       const parts = await Promise.all(chunk(exprs, size).map((c) => queryBatch(c, atMs)));
       return parts.flat();
+    },
+    close() {
+      httpAgent.destroy();
+      httpsAgent.destroy();
     },
     async knownSeries(names) {
       const missing: string[] = [];

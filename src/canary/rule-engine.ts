@@ -49,6 +49,12 @@ export class RuleEngine {
 
   constructor(private readonly o: RuleEngineOptions) {}
 
+  /** Drops display values of rules a reload removed. */
+  retainValues(ids: ReadonlySet<string>): void {
+    for (const id of [...this.currentValues.keys()])
+      if (!ids.has(id)) this.currentValues.delete(id);
+  }
+
   /** `idOf` gives each rule's state id (see carry-state.ts). */
   async evaluateGroup(
     group: RuleGroup,

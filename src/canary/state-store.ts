@@ -23,6 +23,8 @@ export interface RollbackMark {
 }
 
 export interface NotifyMark {
+  /** The rule's state id, so marks of rules a reload removed can be dropped. */
+  readonly ruleId: string;
   readonly activeAt: number;
   readonly lastSentAt: number;
 }
@@ -80,8 +82,11 @@ export class StateStore {
     this.rules.set(id, state);
   }
   /** Forgets rules that are no longer loaded (a reload removed or changed them). */
-  retainRules(ids: ReadonlySet<string>): void {
+  retainRules(ids: ReadonlySet<string>, keep: (ruleId: string) => boolean = () => false): void {
     for (const id of [...this.rules.keys()]) if (!ids.has(id)) this.rules.delete(id);
+    for (const [k, m] of [...this.notified]) {
+      if (!ids.has(m.ruleId) && !keep(m.ruleId)) this.notified.delete(k);
+    }
   }
   ruleIds(): string[] {
     return [...this.rules.keys()];

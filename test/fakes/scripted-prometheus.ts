@@ -31,6 +31,7 @@ export class ScriptedPrometheus implements PrometheusClient {
   queryMany(exprs: readonly string[], at: number): Promise<QueryOutcome[]> {
     return Promise.all(exprs.map((e) => this.query(e, at)));
   }
+  close(): void {}
   async knownSeries(): Promise<KnownSeriesResult> {
     if (this.outage && !this.outage.ok) return this.outage;
     return { ok: true, missing: this.missing };

@@ -1,7 +1,7 @@
 // The daemon as a real process (`canary daemon`) beside a real Prometheus: killed with SIGKILL
 // while an alert is pending and restarted, it still fires on time (its `for` progress came from
 // the state file) and it never repeats a rollback it already did.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -103,7 +103,7 @@ async function instance(url: string): Promise<ApiInstance | undefined> {
 }
 
 describe('canary daemon process killed with SIGKILL', () => {
-  it('keeps its `for` progress across the crash, fires on time, and never repeats the rollback', async () => {
+  it('keeps its `for` progress across the crash, fires on time, never repeats the rollback; SIGHUP reloads, SIGTERM stops cleanly', async () => {
     const flagsFile = path.join(dir, 'flags.json');
     const flags = createFileFlagStore({
       path: flagsFile,
@@ -120,6 +120,16 @@ describe('canary daemon process killed with SIGKILL', () => {
         return i?.state === 'pending' ? i : undefined;
       },
       { what: 'pending', intervalMs: 100 },
+    );
+    // The API shows an evaluation a moment before the state file holds it; kill only once the
+    // pending instance is on disk, which is what a restart can know about.
+    const statePath = path.join(dir, 'data', 'canary-state.json');
+    await eventually(
+      async () => {
+        const text = await readFile(statePath, 'utf8').catch(() => '');
+        return text.includes(String(Date.parse(pending.activeAt))) ? true : undefined;
+      },
+      { what: 'the pending instance in the state file', intervalMs: 50 },
     );
     await a.proc.kill('SIGKILL');
 
@@ -162,6 +172,13 @@ describe('canary daemon process killed with SIGKILL', () => {
     );
     expect(byDaemon).toHaveLength(1);
     expect((await flags.getRollout('ai-search-enabled'))?.enabled).toBe(true);
+
+    // SIGHUP reloads the rules in place.
+    c.proc.child.kill('SIGHUP');
+    await eventually(() => (/rules loaded \(SIGHUP\)/.test(c.proc.output()) ? true : undefined), {
+      what: 'reload on SIGHUP',
+    });
+    expect(c.proc.exited()).toBe(false);
 
     await c.proc.stop();
     expect(c.proc.child.exitCode).toBe(0);

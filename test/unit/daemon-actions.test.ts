@@ -103,7 +103,7 @@ describe('immediate_rollback', () => {
     expect(record!.detail).toMatch(/turned off, verified/);
     expect(
       s.lines.some((l) =>
-        /action immediate_rollback \(firing\) success.*because ai_service_failure: value 0.3000 > 0.1/.test(
+        /action immediate_rollback \(firing\) success.*because ai_service_failure: value 0.3 > 0.1/.test(
           l.msg,
         ),
       ),

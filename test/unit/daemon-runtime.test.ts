@@ -125,6 +125,28 @@ describe('restart', () => {
   });
 });
 
+describe('dry run, then for real', () => {
+  it('an instance a dry run only recorded is rolled back once the daemon runs for real', async () => {
+    await writeRules(rulesFile, ROLLBACK_RULE.replace('for: 5s', 'for: 0s'));
+    const prom = new ScriptedPrometheus();
+    prom.value('ai_error_ratio > 0.1', 0.3);
+    const flags = new FakeFlagStore();
+    const clock = new FakeClock(1_700_000_000_000);
+    const dry = await start({ prom, flags, clock, options: { webhooks: {}, dryRun: true } });
+    await dry.step(3);
+    expect(flags.updates).toHaveLength(0);
+    const recorded = (await (await dry.get('/api/actions')).json()) as {
+      actions: { outcome: string }[];
+    };
+    expect(recorded.actions.map((a) => a.outcome)).toEqual(['dry_run']); // once per instance
+    await stop(dry);
+    const real = await start({ prom, flags, clock });
+    await real.step(2);
+    expect(flags.updates).toHaveLength(1);
+    expect(flags.flags.get('ai-search-enabled')?.enabled).toBe(false);
+  });
+});
+
 describe('reload', () => {
   it('keeps the state of unchanged rules, restarts changed ones, and keeps the old rules when the new file is broken', async () => {
     await writeRules(rulesFile, ROLLBACK_RULE + NOTIFY_RULE);
@@ -160,6 +182,15 @@ describe('reload', () => {
     expect(view.rules.map((r) => r.name)).toContain('ai_service_failure');
     expect(act(view, 'ai_service_failure')).toBe(act(before, 'ai_service_failure'));
     expect(await (await d.get('/metrics')).text()).toMatch(/canary_rule_last_reload_successful 0/);
+
+    await writeRules(rulesFile, ROLLBACK_RULE); // high_error_rate removed
+    expect(await d.daemon.reload()).toMatchObject({ ok: true });
+    await d.step(1);
+    const metrics = await (await d.get('/metrics')).text();
+    expect(metrics).not.toContain('rule="high_error_rate"');
+    expect(metrics).toMatch(
+      /canary_rule_state\{rule="ai_service_failure",state="(pending|firing)"\} 1/,
+    );
   });
 
   it('notices an edit of the rules file (fs.watch, debounced) and reloads', async () => {
@@ -178,6 +209,17 @@ describe('reload', () => {
     await writeRules(rulesFile, NOTIFY_RULE);
     const open = await start();
     expect((await fetch(`${open.daemon.url}/-/reload`, { method: 'POST' })).status).toBe(200);
+    await writeFile(
+      rulesFile,
+      'groups:\n  - name: canary\n    rules:\n      - alert: x\n        expr: up >\n',
+      'utf8',
+    );
+    const refused = await fetch(`${open.daemon.url}/-/reload`, { method: 'POST' });
+    expect(refused.status).toBe(400);
+    const body = (await refused.json()) as { error: string; errors: string[] };
+    expect(body.error).toMatch(/previous rules keep running/);
+    expect(body.errors[0]).toMatch(/rules\.yml:5:\d+: /);
+    await writeRules(rulesFile, NOTIFY_RULE);
     const locked = await start({
       options: { adminToken: 'admin-token-123', dataDir: path.join(dir, 'data2') },
     });
@@ -236,6 +278,25 @@ describe('Prometheus down', () => {
   });
 });
 
+describe('Prometheus answering garbage', () => {
+  it('is counted as garbage, keeps state and never acts', async () => {
+    await writeRules(rulesFile, ROLLBACK_RULE.replace('for: 5s', 'for: 0s'));
+    const d = await start();
+    d.prom.outage = {
+      ok: false,
+      kind: 'garbage',
+      error: 'http://x/api/v1/query answered HTTP 200 with a body that is not JSON',
+    };
+    d.prom.value('ai_error_ratio > 0.1', 0.9);
+    await d.step(2);
+    expect(await d.rule('ai_service_failure')).toMatchObject({ state: 'inactive', health: 'err' });
+    expect(d.flags.updates).toHaveLength(0);
+    expect(await (await d.get('/metrics')).text()).toMatch(
+      /canary_prometheus_errors_total\{kind="garbage"\} [1-9]/,
+    );
+  });
+});
+
 describe('HTTP', () => {
   it('/api/rules, /api/actions, /metrics and an escaped status page', async () => {
     await writeRules(rulesFile, ROLLBACK_RULE.replace('for: 5s', 'for: 0s'));
@@ -261,13 +322,13 @@ describe('HTTP', () => {
       actions: { outcome: string; reason: string }[];
     };
     expect(actions.actions[0]).toMatchObject({ outcome: 'success' });
-    expect(actions.actions[0]!.reason).toMatch(/value 0.4200 > 0.1/);
+    expect(actions.actions[0]!.reason).toMatch(/value 0.42 > 0.1/);
     expect((await d.get('/api/actions?limit=abc')).status).toBe(400);
     const page = await (await d.get('/')).text();
     expect(page).not.toContain('<script>alert(1)');
     expect(page).toContain('&#60;script&#62;alert(1)');
     expect(page).toContain('http-equiv="refresh"');
-    expect(page).toMatch(/ai_service_failure[\s\S]*firing[\s\S]*0\.4200[\s\S]*&#62; 0\.1/);
+    expect(page).toMatch(/ai_service_failure[\s\S]*firing[\s\S]*0\.42[\s\S]*&#62; 0\.1/);
     const metrics = await (await d.get('/metrics')).text();
     expect(metrics).toContain('canary_rule_state{rule="ai_service_failure",state="firing"} 1');
     expect(metrics).toContain('canary_alerts{rule="ai_service_failure",state="firing"} 1');
@@ -297,5 +358,12 @@ describe('HTTP', () => {
         .missing,
     ).toEqual(['ai_search:ai_error_ratio:rate5m']);
     expect(await (await d.get('/metrics')).text()).toContain('canary_missing_recorded_series 1');
+    expect(await (await d.get('/healthz')).json()).toMatchObject({ status: 'degraded' });
+    // Prometheus records it a little later (both just started): the daemon looks again each minute.
+    prom.missing = [];
+    await d.step(61);
+    expect(await (await d.get('/metrics')).text()).toContain('canary_missing_recorded_series 0');
+    expect(await (await d.get('/healthz')).json()).toMatchObject({ status: 'ok' });
+    expect(d.lines.some((l) => /now has every recorded series/.test(l.msg))).toBe(true);
   });
 });

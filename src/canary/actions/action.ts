@@ -42,5 +42,6 @@ export function describeWhy(rule: AlertingRule, instance: AlertInstance): string
 
 export function formatValue(v: number): string {
   if (!Number.isFinite(v)) return String(v);
-  return Number.isInteger(v) ? String(v) : v.toPrecision(4);
+  // Four significant digits, without trailing zeros: 0.23, 0.012, 1234.
+  return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)));
 }

@@ -7,6 +7,7 @@ import type { FlagStore } from '../../flags/types.js';
 import { describeWhy, type Action, type ActionRequest } from './action.js';
 
 export const DAEMON_ACTOR = 'canary-daemon';
+const ESCALATE_AFTER = 3;
 
 export interface RollbackOptions {
   readonly flags: FlagStore;
@@ -47,7 +48,9 @@ export function createImmediateRollback(o: RollbackOptions): Action {
             attempts: attempt,
           };
         }
-        o.logger.warn(
+        // Transient at first (a lock held by a person's CLI); after a few attempts someone must act.
+        const level = attempt >= ESCALATE_AFTER ? 'error' : 'warn';
+        o.logger[level](
           { flag, rule: req.rule.name, attempt, retryInMs: delay, error: r.error },
           `rollback of ${flag} did not hold yet (attempt ${attempt}): ${r.error}; retrying in ${delay} ms`,
         );

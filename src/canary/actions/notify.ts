@@ -15,8 +15,8 @@ export interface NotifyOptions {
   readonly webhooks: Readonly<Partial<Record<Team, string>>>;
   readonly timeoutMs: number;
   readonly resendDelayMs: number;
-  /** Where a person sees the alert: the daemon's status page. */
-  readonly generatorUrl: string;
+  /** Where a person sees the alert: the daemon's status page (set once the server listens). */
+  generatorUrl: string;
 }
 
 /** The alert as Alertmanager's v2 API (and our webhook payload) carries it. */

@@ -140,6 +140,11 @@ async function runDaemon(opts: DaemonCliOptions): Promise<number> {
       logger,
     });
   } catch (err) {
+    const { RuleFilesInvalidError } = await import('../../canary/canary-daemon.js');
+    if (err instanceof RuleFilesInvalidError) {
+      console.error(`canary daemon: ${err.message}`);
+      return 2;
+    }
     logger.error({ err }, `canary daemon could not start: ${(err as Error).message}`);
     logger.flush?.();
     return 1;
