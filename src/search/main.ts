@@ -11,7 +11,7 @@ import { openContactsStore, type ContactsStore } from './contacts/store.js';
 import { buildApp } from './http/app.js';
 import { createQueryUnderstanding, describeProviders } from './llm/index.js';
 import type { LlmTelemetry, QueryUnderstanding } from './llm/types.js';
-import { createServiceMetrics } from './metrics.js';
+import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
 import { RecentSearches } from './recent-searches.js';
 import { SearchService } from './search-service.js';
 import { TokenBuckets } from './token-buckets.js';
@@ -52,6 +52,60 @@ export interface RunningService {
 
 export const DEFAULT_CLIENT_RATE_LIMIT: ClientRateLimit = { perSecond: 100, burst: 200 };
 
+function openStore(options: StartServiceOptions, metrics: ServiceMetrics, logger: Logger) {
+  const dbFile = options.dbFile ?? path.join(options.config.dataDir, 'contacts.sqlite');
+  const { store, migrations, seeded } = openContactsStore({
+    file: dbFile,
+    contacts: options.contacts ?? DEFAULT_CONTACTS,
+    users: options.users ?? DEFAULT_USERS,
+    seed: options.seed,
+    observe: metrics.recordDb,
+  });
+  const applied = migrations.applied.map((m) => m.version);
+  logger.info(
+    { dbFile, schemaVersion: migrations.version, applied, seeded, ...store.counts() },
+    seeded.contacts > 0
+      ? `contacts database seeded in ${Math.round(seeded.ms)} ms`
+      : 'contacts database opened',
+  );
+  return { store, dbFile };
+}
+
+async function startFlags(options: StartServiceOptions, logger: Logger, clock: Clock) {
+  const { flagsFile, bootstrap } = options.config;
+  const flagStore = createFileFlagStore({ path: flagsFile, bootstrap, logger, clock });
+  // The file is the truth once it exists; create it from the bootstrap variables on first start.
+  const ensured = await flagStore.ensureFlagFile();
+  if (!ensured.ok) {
+    logger.warn(
+      { flagsFile, error: ensured.error },
+      'flag file not created; serving bootstrap values',
+    );
+  }
+  const pollMs = options.flagPollMs;
+  const flags = await createFlagEvaluator({
+    path: flagsFile,
+    bootstrap,
+    logger,
+    ...(pollMs !== undefined ? { pollMs } : {}),
+  });
+  return { flagStore, flags };
+}
+
+function perUserAiQuota(config: Config, clock: Clock): TokenBuckets | undefined {
+  const perMinute = config.rateLimitPerMinute;
+  return perMinute > 0
+    ? new TokenBuckets({ capacity: perMinute, refillPerSecond: perMinute / 60 }, clock)
+    : undefined;
+}
+
+function perClientLimit(options: StartServiceOptions, clock: Clock): TokenBuckets | undefined {
+  const limit = options.clientRateLimit ?? DEFAULT_CLIENT_RATE_LIMIT;
+  return limit
+    ? new TokenBuckets({ capacity: limit.burst, refillPerSecond: limit.perSecond }, clock)
+    : undefined;
+}
+
 export async function startService(options: StartServiceOptions): Promise<RunningService> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
@@ -64,105 +118,65 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
     providers: config.providers,
     flags: [AI_SEARCH_FLAG],
   });
-  const dbFile = options.dbFile ?? path.join(config.dataDir, 'contacts.sqlite');
-  const { store, migrations, seeded } = openContactsStore({
-    file: dbFile,
-    contacts: options.contacts ?? DEFAULT_CONTACTS,
-    users: options.users ?? DEFAULT_USERS,
-    seed: options.seed,
-    observe: metrics.recordDb,
-  });
-  logger.info(
-    {
-      dbFile,
-      schemaVersion: migrations.version,
-      applied: migrations.applied.map((m) => m.version),
-      seeded,
-      ...store.counts(),
-    },
-    seeded.contacts > 0
-      ? `contacts database seeded in ${Math.round(seeded.ms)} ms`
-      : 'contacts database opened',
-  );
+  // Whatever was opened is closed again if a later step fails (e.g. the port is taken).
+  const cleanup: (() => Promise<void> | void)[] = [() => metrics.shutdown()];
+  let closing: Promise<void> | undefined;
+  const closeAll = () =>
+    (closing ??= (async () => {
+      for (const step of [...cleanup].reverse()) await step();
+    })());
+  try {
+    const { store, dbFile } = openStore(options, metrics, logger);
+    cleanup.push(() => store.close());
+    const { flagStore, flags } = await startFlags(options, logger, clock);
+    cleanup.push(() => flags.close());
+    const service = new SearchService({
+      store,
+      flags,
+      understanding:
+        options.understanding?.(metrics) ??
+        createQueryUnderstanding({ config, telemetry: metrics, logger, clock }),
+      metrics,
+      recent: new RecentSearches(clock),
+      aiQuota: perUserAiQuota(config, clock),
+      aiTimeoutMs: config.timeoutMs,
+      clock,
+      logger,
+    });
+    const app = buildApp({
+      service,
+      flagStore,
+      metrics,
+      adminToken: config.flagAdminToken,
+      clientLimit: perClientLimit(options, clock),
+      logger,
+      readiness: () => {
+        const reasons: string[] = [];
+        if (!store.ping()) reasons.push(`the contacts database ${dbFile} is not open`);
+        const flagError = flags.lastLoadError();
+        if (flagError) reasons.push(`flags not loaded: ${flagError}`);
+        return reasons;
+      },
+    });
+    cleanup.push(() => app.close());
+    const url = await app.listen({
+      port: options.port ?? config.ports.service,
+      host: options.host ?? '127.0.0.1',
+    });
+    logStarted(config, url, metrics.enabled, logger);
+    return { url, store, close: closeAll };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
 
-  const flagStore = createFileFlagStore({
-    path: config.flagsFile,
-    bootstrap: config.bootstrap,
-    logger,
-    clock,
-  });
-  const ensured = await flagStore.ensureFlagFile();
-  if (!ensured.ok)
-    logger.warn(
-      { flagsFile: config.flagsFile, error: ensured.error },
-      'flag file not created; serving bootstrap values',
-    );
-  const flags = await createFlagEvaluator({
-    path: config.flagsFile,
-    bootstrap: config.bootstrap,
-    logger,
-    ...(options.flagPollMs !== undefined ? { pollMs: options.flagPollMs } : {}),
-  });
-
-  const understanding =
-    options.understanding?.(metrics) ??
-    createQueryUnderstanding({ config, telemetry: metrics, logger, clock });
-  const perMinute = config.rateLimitPerMinute;
-  const service = new SearchService({
-    store,
-    flags,
-    understanding,
-    metrics,
-    recent: new RecentSearches(clock),
-    aiQuota:
-      perMinute > 0
-        ? new TokenBuckets({ capacity: perMinute, refillPerSecond: perMinute / 60 }, clock)
-        : undefined,
-    aiTimeoutMs: config.timeoutMs,
-    logger,
-  });
-  const limit = options.clientRateLimit ?? DEFAULT_CLIENT_RATE_LIMIT;
-  const app = buildApp({
-    service,
-    flagStore,
-    metrics,
-    adminToken: config.flagAdminToken,
-    clientLimit: limit
-      ? new TokenBuckets({ capacity: limit.burst, refillPerSecond: limit.perSecond }, clock)
-      : undefined,
-    logger,
-    readiness: () => {
-      const reasons: string[] = [];
-      if (!store.ping()) reasons.push(`the contacts database ${dbFile} is not open`);
-      const flagError = flags.lastLoadError();
-      if (flagError) reasons.push(`flags not loaded: ${flagError}`);
-      return reasons;
-    },
-  });
-
-  const url = await app.listen({
-    port: options.port ?? config.ports.service,
-    host: options.host ?? '127.0.0.1',
-  });
+function logStarted(config: Config, url: string, monitoring: boolean, logger: Logger): void {
   const chain = describeProviders(config);
   logger.info({ providers: chain.providers }, chain.message);
+  const flagAdmin = config.flagAdminToken ? 'on' : 'off';
   logger.info(
-    {
-      url,
-      monitoring: metrics.enabled,
-      flagsFile: config.flagsFile,
-      flagAdmin: config.flagAdminToken ? 'on' : 'off',
-    },
+    { url, monitoring, flagsFile: config.flagsFile, flagAdmin },
     `search service listening on ${url}`,
   );
-  return {
-    url,
-    store,
-    async close() {
-      await app.close();
-      await flags.close();
-      await metrics.shutdown();
-      store.close();
-    },
-  };
 }

@@ -3,12 +3,16 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { AI_SEARCH_FLAG, type FlagDecision, type UserSegment } from '../flags/types.js';
+import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { ContactHit, ContactsStore } from './contacts/store.js';
 import type { QueryUnderstanding, UnderstandFailure, UnderstandResult } from './llm/types.js';
 import type { SearchMode, SearchOutcome, ServiceMetrics } from './metrics.js';
 import type { FeedbackResult, RecentSearches } from './recent-searches.js';
 import type { TokenBuckets } from './token-buckets.js';
+
+/** How long after AI_SEARCH_TIMEOUT the service stops waiting for an LLM layer that overran. */
+export const GUARD_GRACE_MS = 250;
 
 /** Why an AI search answered with keyword results. */
 export type DegradedReason = UnderstandFailure | 'rate_limited';
@@ -46,6 +50,7 @@ export interface SearchServiceDeps {
   readonly aiQuota: TokenBuckets | undefined;
   /** AI_SEARCH_TIMEOUT: the whole AI part of one search, enforced here too as a safety net. */
   readonly aiTimeoutMs: number;
+  readonly clock: Clock;
   readonly logger: Logger;
 }
 
@@ -55,7 +60,12 @@ interface Served {
   readonly costUsd: number;
 }
 
+/** During an outage every AI search degrades; one line per reason per interval is enough. */
+export const DEGRADED_LOG_INTERVAL_MS = 10_000;
+
 export class SearchService {
+  private readonly degradedLog = new Map<DegradedReason, { at: number; suppressed: number }>();
+
   constructor(private readonly deps: SearchServiceDeps) {}
 
   /** The segment of a known user; unknown ids are treated as the public. */
@@ -108,10 +118,7 @@ export class SearchService {
     if (quota && !quota.ok) return this.keyword(req, 'rate_limited');
     const understood = await this.understandWithin(req.q, this.deps.aiTimeoutMs);
     if (!understood.ok) {
-      this.deps.logger.warn(
-        { reason: understood.reason, error: understood.error, calls: understood.calls.length },
-        'AI search degraded to keyword results',
-      );
+      this.logDegraded(understood.reason, understood.error);
       return this.keyword(req, understood.reason, understood.costUsd);
     }
     const results = this.deps.store.filterSearch(understood.filters, req.limit);
@@ -120,24 +127,42 @@ export class SearchService {
     return { results: useful ? results : this.keyword(req).results, costUsd: understood.costUsd };
   }
 
-  /** The LLM layer bounds itself; this guard keeps a search bounded even if it did not. */
+  private logDegraded(reason: DegradedReason, error: string): void {
+    const now = this.deps.clock.now();
+    const last = this.degradedLog.get(reason);
+    if (last && now - last.at < DEGRADED_LOG_INTERVAL_MS) {
+      last.suppressed += 1;
+      return;
+    }
+    const suppressed = last?.suppressed ?? 0;
+    this.degradedLog.set(reason, { at: now, suppressed: 0 });
+    this.deps.logger.warn(
+      { reason, error, similarSinceLastLine: suppressed },
+      'AI search degraded to keyword results',
+    );
+  }
+
+  /**
+   * The LLM layer bounds itself by AI_SEARCH_TIMEOUT and reports what the calls cost; this guard,
+   * a little later, keeps a search bounded even if it did not.
+   */
   private async understandWithin(q: string, ms: number): Promise<UnderstandResult> {
     const abort = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<UnderstandResult>((resolve) => {
-      timer = setTimeout(() => {
-        abort.abort();
-        const error = `no answer within AI_SEARCH_TIMEOUT (${ms} ms)`;
-        resolve({ ok: false, reason: 'timeout', error, costUsd: 0, calls: [] });
-      }, ms);
-    });
+    const limit = ms + GUARD_GRACE_MS;
+    const late = this.deps.clock.sleep(limit, abort.signal).then((): UnderstandResult => ({
+      ok: false,
+      reason: 'timeout',
+      error: `no answer within AI_SEARCH_TIMEOUT (${ms} ms) + ${GUARD_GRACE_MS} ms`,
+      costUsd: 0,
+      calls: [],
+    }));
     try {
       return await Promise.race([
         this.deps.understanding.understand(q, { signal: abort.signal }),
         late,
       ]);
     } finally {
-      clearTimeout(timer);
+      abort.abort(); // ends the guard's sleep, or tells a late LLM layer to stop
     }
   }
 }

@@ -108,6 +108,7 @@ export async function runServe(
     });
     logger.info('stopping the search service');
     await running.close();
+    logger.info('search service stopped');
     return 0;
   } catch (err) {
     logger.fatal({ err }, 'the search service could not start');

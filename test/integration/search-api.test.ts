@@ -6,7 +6,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLlmSimulator, type LlmSimulator } from '../../src/llm-sim/index.js';
 import { startService, type RunningService } from '../../src/search/main.js';
-import { loadConfig } from '../../src/shared/config.js';
+import { loadConfig, secretValues } from '../../src/shared/config.js';
+import { createLogger } from '../../src/shared/logger.js';
 import { eventually } from '../harness/index.js';
 
 const TOKEN = 'test-admin-token-0123456789';
@@ -72,6 +73,18 @@ async function search(userId: string, q: string, limit = 10): Promise<Answer> {
   const res = await fetch(url, { headers: { 'x-user-id': userId } });
   expect(res.status, await res.clone().text()).toBe(200);
   return (await res.json()) as Answer;
+}
+
+async function metricsText(url: string): Promise<string> {
+  return (await fetch(`${url}/metrics`)).text();
+}
+
+/** Sum of one series' samples whose labels contain `match`. */
+function countOf(text: string, series: string, match: string): number {
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith(`${series}{`) && l.includes(match))
+    .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
 }
 
 async function putFlag(body: unknown, auth?: string) {
@@ -160,11 +173,21 @@ describe('AI failures degrade to keyword results', () => {
     'gives keyword results when every provider answers with %s',
     async (mode) => {
       sim.setFaults({ errorRate: 1, mode, status: 503 });
+      const errorType = mode === 'error' ? 'http_5xx' : 'invalid_output';
+      const failures = async () =>
+        countOf(
+          await metricsText(svc.url),
+          'gen_ai_client_operation_duration_count',
+          `error_type="${errorType}"`,
+        );
       try {
+        const before = await failures();
         const a = await search(users.internal[5]!, `gaming podcasters in Tokyo ${mode}`);
         expect(a).toMatchObject({ mode: 'ai', degraded: true });
-        expect(a.degradedReason).toBeDefined();
+        expect(a.degradedReason).toBe(mode === 'error' ? 'all_providers_failed' : 'invalid_output');
         expect(a.results.length).toBeGreaterThan(0);
+        // Each provider's rejected answer counts as an AI failure of its class.
+        expect((await failures()) - before).toBe(3);
       } finally {
         sim.setFaults({ errorRate: 0 });
       }
@@ -179,6 +202,72 @@ describe('AI failures degrade to keyword results', () => {
     expect(answers.slice(5).map((a) => a.degradedReason)).toEqual(['rate_limited', 'rate_limited']);
     expect(answers[6]!.results.length).toBeGreaterThan(0);
     expect((await search(users.internal[7]!, 'travel journalists')).degraded).toBe(false);
+  });
+});
+
+describe('provider fallback and the concurrency cap', () => {
+  it('answers from the next provider when the first one fails, not degraded', async () => {
+    sim.setFaults({ providers: { openai: { errorRate: 1, mode: 'error', status: 500 } } });
+    try {
+      const a = await search(users.internal[9]!, 'automotive reporters in Munich');
+      expect(a).toMatchObject({ mode: 'ai', degraded: false });
+      expect(a.costUsd).toBeGreaterThan(0);
+      const metrics = await (await fetch(`${svc.url}/metrics`)).text();
+      expect(metrics).toMatch(
+        /gen_ai_client_operation_duration_count\{gen_ai_provider_name="openai",[^}]*error_type="http_5xx"\} [1-9]/,
+      );
+      expect(metrics).toMatch(
+        /gen_ai_client_operation_duration_count\{gen_ai_provider_name="openrouter",gen_ai_request_model="[^"]+"\} [1-9]/,
+      );
+    } finally {
+      sim.setFaults({ errorRate: 0 });
+    }
+  });
+
+  it('never has more than AI_SEARCH_MAX_CONCURRENT_REQUESTS LLM calls in flight', async () => {
+    const dir3 = mkdtempSync(path.join(os.tmpdir(), 'search-api-3-'));
+    const capped = await startService({
+      config: loadConfig({
+        ...env(),
+        DATA_DIR: dir3,
+        AI_SEARCH_MAX_CONCURRENT_REQUESTS: '2',
+        AI_SEARCH_RATE_LIMIT: '0',
+        ENABLE_AI_SEARCH_MONITORING: 'false',
+      }),
+      port: 0,
+      contacts: 300,
+      users: 100,
+      clientRateLimit: false,
+    });
+    sim.setFaults({ latencyMs: 150 });
+    sim.resetStats();
+    try {
+      const internal = capped.store.usersInSegment('internal-users', 1)[0]!;
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, async (_, i) => {
+          const res = await fetch(
+            `${capped.url}/api/search?q=${encodeURIComponent(`media editors ${i}`)}`,
+            {
+              headers: { 'x-user-id': internal },
+            },
+          );
+          expect(res.status).toBe(200);
+          return (await res.json()) as Answer;
+        }),
+      );
+      expect(sim.stats().maxInFlight).toBeLessThanOrEqual(2);
+      expect(answers.every((a) => a.mode === 'ai' && a.results !== undefined)).toBe(true);
+      // Those that found no free slot in time are keyword answers marked overloaded.
+      for (const a of answers) if (a.degraded) expect(a.degradedReason).toBe('overloaded');
+      // This service runs with monitoring off: /metrics says so, searches are unaffected.
+      const page = await fetch(`${capped.url}/metrics`);
+      expect(page.status).toBe(503);
+      expect(await page.text()).toContain('ENABLE_AI_SEARCH_MONITORING=false');
+    } finally {
+      sim.setFaults({ errorRate: 0 });
+      await capped.close();
+      rmSync(dir3, { recursive: true, force: true });
+    }
   });
 });
 
@@ -405,10 +494,27 @@ describe('health', () => {
 describe('a second service: writing off, client rate limit, corrupt flag file', () => {
   let dir2 = '';
   let other: RunningService;
+  const logLines: string[] = [];
+  const OPENAI_KEY = 'sk-test-0123456789abcdef';
   beforeAll(async () => {
     dir2 = mkdtempSync(path.join(os.tmpdir(), 'search-api-2-'));
+    const config = loadConfig({
+      ...env(),
+      DATA_DIR: dir2,
+      FLAG_ADMIN_TOKEN: '',
+      AI_SEARCH_LOG_LEVEL: 'info',
+      // A "real" OpenAI provider (a key is set), served here by the simulator; the others simulated.
+      OPENAI_API_KEY: OPENAI_KEY,
+      OPENAI_BASE_URL: `${sim.url}/v1`,
+    });
     other = await startService({
-      config: loadConfig({ ...env(), DATA_DIR: dir2, FLAG_ADMIN_TOKEN: '' }),
+      config,
+      logger: createLogger({
+        name: 'ai-search',
+        level: 'info',
+        secrets: secretValues(config),
+        destination: { write: (line: string) => void logLines.push(line) },
+      }),
       port: 0,
       contacts: 300,
       users: 50,
@@ -419,6 +525,14 @@ describe('a second service: writing off, client rate limit, corrupt flag file', 
   afterAll(async () => {
     await other?.close();
     rmSync(dir2, { recursive: true, force: true });
+  });
+
+  it('says at start which providers are real and which are simulated, never the key', () => {
+    const log = logLines.join('');
+    expect(log).toContain(`openai (gpt-4o-mini) → ${sim.url}/v1`);
+    expect(log).toMatch(/anthropic \([^)]+\) → LLM simulator at .*ANTHROPIC_API_KEY is not set/);
+    expect(log).toContain('search service listening on');
+    expect(log).not.toContain(OPENAI_KEY);
   });
 
   it('refuses flag writes with 403 when no FLAG_ADMIN_TOKEN is configured', async () => {
@@ -465,5 +579,30 @@ describe('a second service: writing off, client rate limit, corrupt flag file', 
       async () => ((await fetch(`${other.url}/readyz`)).status === 200 ? true : undefined),
       { what: '/readyz 200' },
     );
+  });
+});
+
+// Last: it closes the main service's database.
+describe('a failing database', () => {
+  it('answers 500 (counted, with no detail) when the database is gone, and is not ready', async () => {
+    svc.store.close();
+    const res = await fetch(`${svc.url}/api/search?q=climate`, {
+      headers: { 'x-user-id': 'u-000003' },
+    });
+    expect(res.status).toBe(500);
+    expect(await res.json()).toEqual({
+      error: 'internal',
+      reason: 'internal error; the service log has the details',
+    });
+    const ready = await fetch(`${svc.url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(((await ready.json()) as { reasons: string[] }).reasons.join(' ')).toMatch(
+      /database .* is not open/,
+    );
+    const metrics = await (await fetch(`${svc.url}/metrics`)).text();
+    expect(metrics).toMatch(
+      /http_server_request_duration_count\{http_route="\/api\/search",http_request_method="GET",http_response_status_code="500"\} 1\n/,
+    );
+    expect(metrics).toMatch(/ai_search_searches_total\{mode="(ai|keyword)",outcome="error"\} 1\n/);
   });
 });

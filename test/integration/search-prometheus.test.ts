@@ -110,6 +110,7 @@ beforeAll(async () => {
   prom = await startPrometheus({
     scrapeTargets: [{ job: 'ai-search', targets: [target] }],
     scrapeInterval: '1s',
+    ruleFiles: [path.resolve('rules/ai-search.rules.yml')],
   });
   // Error series must exist at zero before any traffic: the ratio is 0, not "no data".
   await eventually(
@@ -228,5 +229,23 @@ describe('what Prometheus sees', () => {
       'histogram_quantile(0.95, sum by (le) (rate(http_server_request_duration_bucket{http_route=~"/api/.*"}[1m])))',
     );
     expect(p95).toBeGreaterThan(0);
+  });
+
+  it('feeds the recording rules of rules/ai-search.rules.yml with the figures the traffic implies', async () => {
+    const expectedCost = client.costUsd / client.aiSearches;
+    const [errorRatio, costPerSearch] = await eventually(
+      async () => {
+        const ratio = (await prom.query('ai_search:ai_error_ratio:rate5m'))[0]?.value;
+        const cost = (await prom.query('ai_search:cost_per_search_usd:1h'))[0]?.value;
+        if (ratio === undefined || cost === undefined) return undefined;
+        return Math.abs(cost - expectedCost) < expectedCost * 1e-6 ? [ratio, cost] : undefined;
+      },
+      { what: 'recorded AI error ratio and cost per search' },
+    );
+    expect(errorRatio).toBeGreaterThan(0.12);
+    expect(errorRatio).toBeLessThan(0.28);
+    expect(costPerSearch).toBeLessThan(0.1);
+    expect((await prom.query('ai_search:api_error_ratio:rate5m'))[0]?.value).toBe(0);
+    expect((await prom.query('ai_search:db_error_ratio:rate5m'))[0]?.value).toBe(0);
   });
 });

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkAdminToken } from '../../src/search/http/admin-token.js';
 import { RecentSearches } from '../../src/search/recent-searches.js';
@@ -15,6 +16,26 @@ describe('TokenBuckets', () => {
     await clock.advance(20_000);
     expect(buckets.take('u-1').ok).toBe(true);
     expect(buckets.take('u-1').ok).toBe(false);
+  });
+
+  it('never allows more than capacity + refill × elapsed time (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 20 }),
+        fc.array(fc.integer({ min: 0, max: 5000 }), { minLength: 1, maxLength: 200 }),
+        async (capacity, gaps) => {
+          const clock = new FakeClock(0);
+          const perSecond = capacity / 60;
+          const buckets = new TokenBuckets({ capacity, refillPerSecond: perSecond }, clock);
+          let allowed = 0;
+          for (const gap of gaps) {
+            await clock.advance(gap);
+            if (buckets.take('u').ok) allowed += 1;
+          }
+          expect(allowed).toBeLessThanOrEqual(capacity + (clock.now() / 1000) * perSecond);
+        },
+      ),
+    );
   });
 
   it('forgets the least recently used key past maxKeys (memory stays bounded)', () => {

@@ -8,7 +8,12 @@ import type {
 } from '../../src/search/llm/types.js';
 import type { SearchMode, SearchOutcome, ServiceMetrics } from '../../src/search/metrics.js';
 import { RecentSearches } from '../../src/search/recent-searches.js';
-import { SearchService, type FlagEvaluator } from '../../src/search/search-service.js';
+import {
+  DEGRADED_LOG_INTERVAL_MS,
+  GUARD_GRACE_MS,
+  SearchService,
+  type FlagEvaluator,
+} from '../../src/search/search-service.js';
 import { TokenBuckets } from '../../src/search/token-buckets.js';
 import type { UserSegment } from '../../src/flags/types.js';
 import { FakeClock } from '../../src/shared/clock.js';
@@ -90,6 +95,7 @@ function setup(opts: {
   understand?: QueryUnderstanding['understand'];
   quota?: number;
   store?: Partial<ContactsStore>;
+  logLines?: string[];
 }) {
   const m = recordingMetrics();
   const store = fakeStore(opts.store);
@@ -114,9 +120,12 @@ function setup(opts: {
       ? new TokenBuckets({ capacity: opts.quota, refillPerSecond: opts.quota / 60 }, clock)
       : undefined,
     aiTimeoutMs: 50,
-    logger: pino({ level: 'silent' }),
+    clock,
+    logger: opts.logLines
+      ? pino({ level: 'info' }, { write: (l: string) => void opts.logLines!.push(l) })
+      : pino({ level: 'silent' }),
   });
-  return { service, store, ...m, llmCalls: () => llmCalls };
+  return { service, store, clock, ...m, llmCalls: () => llmCalls };
 }
 
 describe('SearchService', () => {
@@ -166,10 +175,24 @@ describe('SearchService', () => {
     },
   );
 
-  it('bounds the AI part by the timeout even when the LLM layer never answers', async () => {
+  it('bounds the AI part by the timeout (plus a grace) even when the LLM layer never answers', async () => {
     const t = setup({ on: true, understand: () => new Promise(() => {}) });
-    const a = await t.service.search({ q: 'climate', limit: 5, userId: 'u-x' });
-    expect(a).toMatchObject({ degraded: true, degradedReason: 'timeout', results: [hit(1)] });
+    let settled = false;
+    const pending = t.service.search({ q: 'climate', limit: 5, userId: 'u-x' });
+    void pending.finally(() => (settled = true));
+    const tick = () => new Promise((r) => setImmediate(r));
+    await tick();
+    await t.clock.advance(50); // AI_SEARCH_TIMEOUT: the LLM layer's own bound, not yet the guard's
+    await tick();
+    expect(settled).toBe(false);
+    await t.clock.advance(GUARD_GRACE_MS);
+    await tick();
+    expect(settled).toBe(true);
+    expect(await pending).toMatchObject({
+      degraded: true,
+      degradedReason: 'timeout',
+      results: [hit(1)],
+    });
   });
 
   it('gives keyword results (degraded, rate_limited) above the per-user AI quota', async () => {
@@ -203,5 +226,28 @@ describe('SearchService', () => {
     expect(t.service.feedback(a.searchId, 1)).toBe('already_rated');
     expect(t.service.feedback('00000000-0000-0000-0000-000000000000', 3)).toBe('unknown');
     expect(t.ratings).toEqual([5]);
+  });
+
+  it('logs one warning per degradation reason per interval, with the count in between', async () => {
+    const logLines: string[] = [];
+    const failing: QueryUnderstanding['understand'] = async () => ({
+      ok: false,
+      reason: 'all_providers_failed',
+      error: 'openai: http_5xx; openrouter: http_5xx; anthropic: http_5xx',
+      costUsd: 0,
+      calls: [],
+    });
+    const t = setup({ on: true, understand: failing, logLines });
+    for (let i = 0; i < 3; i++) await t.service.search({ q: `q${i}`, limit: 5, userId: 'u-x' });
+    expect(logLines).toHaveLength(1);
+    await t.clock.advance(DEGRADED_LOG_INTERVAL_MS);
+    await t.service.search({ q: 'q4', limit: 5, userId: 'u-x' });
+    expect(logLines).toHaveLength(2);
+    expect(JSON.parse(logLines[1]!)).toMatchObject({
+      level: 40,
+      reason: 'all_providers_failed',
+      similarSinceLastLine: 2,
+      msg: 'AI search degraded to keyword results',
+    });
   });
 });
