@@ -9,7 +9,7 @@ export class PortInUseError extends Error {
   ) {
     super(
       `port ${port} (${what}) is already in use: stop whatever listens there ` +
-        `(e.g. \`ss -ltnp 'sport = :${port}'\`) or choose another port with its --*-port option`,
+        `(\`ss -ltnp 'sport = :${port}'\` shows it) or choose another port`,
     );
     this.name = 'PortInUseError';
   }

@@ -48,13 +48,13 @@ export class ChildGroup {
     proc.stdout?.pipe(log, { end: false });
     proc.stderr?.pipe(log, { end: false });
     if (proc.pid === undefined) throw new Error(`${spec.name}: could not start ${spec.command}`);
+    // 'close' comes after the output pipes are drained, so the log is complete when it resolves.
     const exited = new Promise<number | string>((resolve) => {
       proc.once('error', (e) => resolve(`spawn error: ${e.message}`));
-      proc.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
+      proc.once('close', (code, signal) => log.end(() => resolve(code ?? signal ?? 'unknown')));
     });
     const run: RunningChild = { name: spec.name, pid: proc.pid, logFile, exited };
     void exited.then((code) => {
-      log.end();
       if (!this.stopping) this.onUnexpectedExit(run, code);
     });
     this.children.push({ run, proc });

@@ -4,6 +4,7 @@
 // docker-compose.yml, without Docker.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { assertNoLeftovers } from './leftovers.js';
 import { localPrometheusConfig } from './prometheus-config.js';
 import { ChildGroup, logTail, type ChildSpec, type RunningChild } from './processes.js';
 import { assertPortsFree } from './ports.js';
@@ -170,7 +171,8 @@ function canarySpec(
 }
 
 function daemonArgs(opts: StackOptions, ruleFiles: string[], urls: StackUrls): string[] {
-  const args = ['daemon', '--port', String(opts.ports.daemon), '--data-dir', opts.dataDir];
+  const args = ['daemon', '--host', '127.0.0.1', '--port', String(opts.ports.daemon)];
+  args.push('--data-dir', opts.dataDir);
   args.push('--prometheus-url', urls.prometheus);
   for (const f of ruleFiles) args.push('--rules', f);
   if (opts.fast) args.push('--interval', FAST.interval);
@@ -179,10 +181,16 @@ function daemonArgs(opts: StackOptions, ruleFiles: string[], urls: StackUrls): s
 }
 
 export async function startStack(opts: StackOptions): Promise<RunningStack> {
+  assertNoLeftovers(opts.dataDir);
   const withAm = opts.tools.alertmanager !== undefined;
-  const ports: Record<string, number> = { ...opts.ports };
-  if (!withAm) delete ports.alertmanager;
-  await assertPortsFree(ports);
+  const p = opts.ports;
+  await assertPortsFree({
+    'search service, --service-port': p.service,
+    'canary daemon, --daemon-port': p.daemon,
+    'LLM simulator, --sim-port': p.llmSim,
+    'Prometheus, --prometheus-port': p.prometheus,
+    ...(withAm ? { 'Alertmanager, --alertmanager-port': p.alertmanager } : {}),
+  });
   const urls = urlsOf(opts.ports, withAm);
   const logDir = path.join(opts.dataDir, 'logs');
   mkdirSync(logDir, { recursive: true });
@@ -238,7 +246,7 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
       requestsPerSecond: 4,
       seed: Date.now() % 1_000_000,
       maxInFlight: 20,
-      userCount: 200,
+      userCount: 1000,
       feedbackShare: 0.3,
     });
   }

@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DASHBOARD_FILES, dashboardQueries } from '../../src/stack/dashboards/index.js';
 import { isAlive, runStack, waitFor, type StackRun } from './stack-run.js';
 
 let stack: StackRun;
@@ -81,6 +82,23 @@ describe('canary start --fast', () => {
       stack.urls.llmSim,
     ]);
   }, 90_000);
+
+  it('marks the rollback on the rollout dashboard (the Rollbacks annotation)', async () => {
+    const annotation = dashboardQueries(DASHBOARD_FILES['ai-search-rollout.json']).find(
+      (q) => q.where === 'AI Search rollout health / annotation Rollbacks',
+    );
+    const marks = await waitFor(
+      'the rollback annotation',
+      async () => {
+        const body = await json<{ data: { result: { metric: Record<string, string> }[] } }>(
+          `${stack.urls.prometheus}/api/v1/query?${new URLSearchParams({ query: annotation!.expr })}`,
+        );
+        return body.data.result.length > 0 ? body.data.result : undefined;
+      },
+      30_000,
+    );
+    expect(marks[0]?.metric).toEqual({ action: 'immediate_rollback', outcome: 'success' });
+  });
 
   it('stops everything on SIGINT, leaving no process behind', async () => {
     const pids = Object.values(stack.pids);

@@ -93,6 +93,15 @@ describe.skipIf(!compose)('docker-compose (skipped: docker-compose not installed
     expect(r.ok).toBe(true);
   });
 
+  it('makes every program listen beyond its container (they default to loopback)', () => {
+    const c = parse(run(compose as string, ['config']).out) as {
+      services: Record<string, { command?: string[] }>;
+    };
+    for (const name of ['service', 'daemon', 'llm-sim']) {
+      expect(c.services[name]?.command?.join(' ')).toContain('--host 0.0.0.0');
+    }
+  });
+
   it('publishes the ports DESIGN.md names', () => {
     const c = parse(run(compose as string, ['config']).out) as {
       services: Record<string, { ports?: { published: number | string; target: number }[] }>;

@@ -115,13 +115,14 @@ beforeAll(async () => {
     scrapeTargets: [{ job: 'ai-search-service', targets: [`127.0.0.1:${port}`] }],
     ruleFiles: [existsSync(RULES) ? RULES : stub],
   });
-  // Wait for a few scrapes and a rule evaluation, so rates have two points.
+  // Wait for a few scrapes and an evaluation of every rule group, so rates have two points.
+  const firstOfEachGroup = ['ai_search:searches:rate5m', 'ai_search:cost_per_search_usd:1h'];
   await eventually(
     async () => {
-      const r = await prom.query('ai_search:searches:rate5m');
-      return r.length > 0 ? true : undefined;
+      const r = await Promise.all(firstOfEachGroup.map((s) => prom.query(s)));
+      return r.every((samples) => samples.length > 0) ? true : undefined;
     },
-    { timeoutMs: 30_000, what: 'the recorded series ai_search:searches:rate5m' },
+    { timeoutMs: 30_000, what: `the recorded series ${firstOfEachGroup.join(', ')}` },
   );
 });
 

@@ -1,9 +1,11 @@
 // The local stack's process handling: whole process groups stopped, busy ports named.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { assertNoLeftovers } from '../../src/stack/leftovers.js';
 import { assertPortsFree, freePort, PortInUseError } from '../../src/stack/ports.js';
 import { ChildGroup } from '../../src/stack/processes.js';
 
@@ -92,5 +94,74 @@ describe('ports', () => {
     await expect(assertPortsFree({ service: 4000, daemon: 4000 })).rejects.toThrow(
       /both service and daemon/,
     );
+  });
+});
+
+describe('canary start with a busy port', () => {
+  it('exits 1 naming the port and the component, starting nothing', async () => {
+    const server = net.createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const busy = (server.address() as net.AddressInfo).port;
+    try {
+      const ports = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+      const r = spawnSync(
+        process.execPath,
+        [
+          'bin/canary.js',
+          'start',
+          '--data-dir',
+          dir,
+          '--service-port',
+          String(ports[0]),
+          '--daemon-port',
+          String(ports[1]),
+          '--sim-port',
+          String(ports[2]),
+          '--prometheus-port',
+          String(busy),
+          '--alertmanager-port',
+          String(ports[3]),
+        ],
+        { encoding: 'utf8', timeout: 30_000 },
+      );
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(`port ${busy} (Prometheus, --prometheus-port) is already in use`);
+      expect(r.stdout).not.toContain('starting');
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe('leftovers of a stack whose orchestrator was killed hard', () => {
+  it('refuses to start over live children, saying how to stop them', async () => {
+    const sleeper = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+    const state = mkdtempSync(path.join(os.tmpdir(), 'stack-left-'));
+    try {
+      writeFileSync(
+        path.join(state, 'stack.json'),
+        JSON.stringify({ pids: { service: sleeper.pid } }),
+      );
+      expect(() => assertNoLeftovers(state)).toThrow(
+        `is still running (pids ${sleeper.pid}); stop it with: kill -TERM -${sleeper.pid}`,
+      );
+    } finally {
+      process.kill(-(sleeper.pid as number), 'SIGKILL');
+      rmSync(state, { recursive: true, force: true });
+    }
+  });
+
+  it('clears a stale record whose processes are gone', () => {
+    const state = mkdtempSync(path.join(os.tmpdir(), 'stack-left-'));
+    try {
+      writeFileSync(
+        path.join(state, 'stack.json'),
+        JSON.stringify({ pids: { service: 2 ** 22 + 1 } }),
+      );
+      assertNoLeftovers(state);
+      expect(existsSync(path.join(state, 'stack.json'))).toBe(false);
+    } finally {
+      rmSync(state, { recursive: true, force: true });
+    }
   });
 });

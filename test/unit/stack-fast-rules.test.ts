@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { parser } from '@prometheus-io/lezer-promql';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { formatDuration, parseDuration } from '../../src/stack/durations.js';
@@ -124,5 +125,32 @@ describe('scaleRuleFile', () => {
 
   it('refuses a non-positive factor', () => {
     expect(() => scaleRuleFile(RULES, 'ai.yml', { factor: 0 })).toThrow(/positive/);
+  });
+});
+
+describe('scaleExpr keeps the expression (property)', () => {
+  const shape = (expr: string): string[] => {
+    const names: string[] = [];
+    parser.parse(expr).iterate({ enter: (n) => void names.push(n.name) });
+    return names;
+  };
+  const unit = fc.constantFrom('s', 'm', 'h', 'd', 'w');
+  const dur = fc.tuple(fc.integer({ min: 1, max: 90 }), unit).map(([n, u]) => `${n}${u}`);
+  const expr = fc
+    .tuple(dur, dur, dur, fc.constantFrom('rate', 'increase', 'avg_over_time'))
+    .map(
+      ([a, b, c, fn]) =>
+        `sum by (le) (${fn}(x{job="a",le="5m"}[${a}] offset ${b})) / max_over_time(y[${c}:${b}]) > 0.1`,
+    );
+
+  it('changes only durations: same syntax tree, no parse error', () => {
+    fc.assert(
+      fc.property(expr, (e) => {
+        const out = scaleExpr(e, { factor: 60, minRangeMs: 4000 });
+        expect(shape(out)).toEqual(shape(e));
+        expect(shape(out)).not.toContain('⚠');
+        expect(out).toContain('le="5m"');
+      }),
+    );
   });
 });

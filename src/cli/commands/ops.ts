@@ -87,8 +87,9 @@ const OPS: readonly OpDef[] = [
           baseUrl: a.serviceUrl,
           durationSeconds: o.duration as number,
           connections: o.connections as number,
-          query: 'technology journalists',
-          userId: o.user as string,
+          query: 'technology journalists in London',
+          rate: o.rate as number,
+          users: o.users as number,
         }),
       ),
   },
@@ -117,10 +118,12 @@ function register(program: Command, op: OpDef): void {
       .option('--duration <seconds>', 'load duration', positiveInt, 10)
       .option('--connections <n>', 'concurrent connections', positiveInt, 10)
       .option(
-        '--user <id>',
-        'x-user-id of the load (a user outside the AI rollout tests the keyword path)',
-        'u-000042',
-      );
+        '--rate <rps>',
+        'requests per second in total (the service limits one client to 100/s)',
+        positiveInt,
+        50,
+      )
+      .option('--users <n>', 'users u-000001… taking turns', positiveInt, 200);
   }
   cmd.action(async (opts: AimOptions & Record<string, unknown>) => {
     process.exitCode = await runChecks(op.title, opts, (aim) => op.run(aim, opts));

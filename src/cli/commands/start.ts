@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, type Command } from 'commander';
+import { flagOffNote } from '../../stack/leftovers.js';
 import { DEFAULT_PORTS, shortPath, startStack, type StackPorts } from '../../stack/stack.js';
 import { findStackTools } from '../../stack/tools.js';
 import type { RegisterCommand } from './index.js';
@@ -64,15 +65,22 @@ async function run(flags: StartFlags): Promise<void> {
     say: (line) => console.log(line),
   });
   printUrls({ ...stack.urls }, flags.fast, shortPath(stack.logDir));
+  const note = await flagOffNote(stack.urls.service);
+  if (note) console.log(`\n${note}`);
+  let stopping = false;
+  // Ctrl-C reaches npm and this process both, and npm forwards it: a second signal must not
+  // end this process before its children are stopped.
   const stopOn = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
     console.log(`\n${signal}: stopping the stack…`);
     void stack.stop().then(() => {
       console.log('stopped; no process left behind.');
       process.exit(0);
     });
   };
-  process.once('SIGINT', stopOn);
-  process.once('SIGTERM', stopOn);
+  process.on('SIGINT', stopOn);
+  process.on('SIGTERM', stopOn);
   await stack.failed; // resolves never; rejects when a child dies (the stack is then stopped)
 }
 

@@ -1,5 +1,5 @@
 // "Canary daemon": is the daemon evaluating, is Prometheus answering it, what has it done.
-import type { DashboardSpec } from './model.js';
+import { actionEvents, type DashboardSpec } from './model.js';
 
 export const DAEMON_DASHBOARD: DashboardSpec = {
   uid: 'canary-daemon',
@@ -96,12 +96,12 @@ export const DAEMON_DASHBOARD: DashboardSpec = {
           thresholds: [{ value: 1, color: 'red' }],
         },
         {
-          title: 'Actions (last hour)',
+          title: 'Actions since the daemon started',
           description:
             'Rollbacks and notifications by outcome: success, failure, skipped, dry_run.',
           targets: [
             {
-              expr: 'sum by (action, outcome) (increase(canary_actions_total[1h])) or on () vector(0)',
+              expr: 'sum by (action, outcome) (canary_actions_total) or on () vector(0)',
               legend: '{{action}} {{outcome}}',
             },
           ],
@@ -122,7 +122,7 @@ export const DAEMON_DASHBOARD: DashboardSpec = {
   annotations: [
     {
       name: 'Actions',
-      expr: 'sum by (action, outcome) (increase(canary_actions_total[2m])) > 0',
+      expr: actionEvents(''),
       color: 'red',
       title: '{{action}} ({{outcome}})',
       text: 'canary daemon action',

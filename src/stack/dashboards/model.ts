@@ -40,6 +40,16 @@ export type Section = { readonly row: string; readonly panels: readonly PanelSpe
 
 const HEIGHT = 8;
 
+/**
+ * Moments when the daemon ran an action, for annotations. The daemon's counter series only appear
+ * with their first action (at 1), which `increase()` cannot see; a series that is new within the
+ * window counts too.
+ */
+export function actionEvents(selector: string): string {
+  const s = `canary_actions_total${selector}`;
+  return `sum by (action, outcome) ((increase(${s}[2m]) > 0) or (${s} unless ${s} offset 2m))`;
+}
+
 function fieldConfig(p: PanelSpec): Record<string, unknown> {
   const steps = [
     { color: p.base ?? 'green', value: null },

@@ -1,5 +1,5 @@
 // "AI Search rollout health": the guide's key metrics, each against its target.
-import type { DashboardSpec, PanelSpec, Section } from './model.js';
+import { actionEvents, type DashboardSpec, type PanelSpec, type Section } from './model.js';
 
 const API = 'http_route=~"/api/.*"';
 const FLAG = 'feature_flag_key="ai-search-enabled"';
@@ -253,14 +253,14 @@ export const ROLLOUT_DASHBOARD: DashboardSpec = {
   annotations: [
     {
       name: 'Rollbacks',
-      expr: 'sum by (action, outcome) (increase(canary_actions_total{action="immediate_rollback"}[2m])) > 0',
+      expr: actionEvents('{action="immediate_rollback"}'),
       color: 'red',
       title: 'rollback ({{outcome}})',
       text: 'The canary daemon turned ai-search-enabled off',
     },
     {
       name: 'Notifications',
-      expr: 'sum by (action, outcome) (increase(canary_actions_total{action=~"notify_.*"}[2m])) > 0',
+      expr: actionEvents('{action=~"notify_.*"}'),
       color: 'orange',
       title: '{{action}} ({{outcome}})',
       text: 'The canary daemon notified a team',

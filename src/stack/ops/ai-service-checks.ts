@@ -1,5 +1,6 @@
 // test:ai-services: one tiny completion from every provider of the fallback chain, as configured
 // (real providers when their key is set, else the LLM simulator). Keys go in headers only.
+import { SIMULATOR_API_KEY } from '../../search/llm/sdk-settings.js';
 import type { ProviderConfig } from '../../shared/config.js';
 import { describe, probe } from './http-probe.js';
 import { fail, pass, type CheckResult } from './verdict.js';
@@ -7,8 +8,10 @@ import { fail, pass, type CheckResult } from './verdict.js';
 function request(p: ProviderConfig): { url: string; init: RequestInit } {
   const base = p.baseUrl.replace(/\/$/, '');
   const headers: Record<string, string> = { 'content-type': 'application/json' };
+  // The simulator wants a key too (any value), as the service's SDK clients send it.
+  const key = p.apiKey ?? (p.simulated ? SIMULATOR_API_KEY : undefined);
   if (p.name === 'anthropic') {
-    if (p.apiKey) headers['x-api-key'] = p.apiKey;
+    if (key) headers['x-api-key'] = key;
     headers['anthropic-version'] = '2023-06-01';
     const body = { model: p.model, max_tokens: 8, messages: [{ role: 'user', content: 'ping' }] };
     return {
@@ -16,7 +19,7 @@ function request(p: ProviderConfig): { url: string; init: RequestInit } {
       init: { method: 'POST', headers, body: JSON.stringify(body) },
     };
   }
-  if (p.apiKey) headers.authorization = `Bearer ${p.apiKey}`;
+  if (key) headers.authorization = `Bearer ${key}`;
   const body = { model: p.model, max_tokens: 8, messages: [{ role: 'user', content: 'ping' }] };
   return {
     url: `${base}/chat/completions`,

@@ -8,7 +8,10 @@ export interface LoadOptions {
   readonly durationSeconds: number;
   readonly connections: number;
   readonly query: string;
-  readonly userId: string;
+  /** Requests per second in total: below the service's per-client limit (100/s), so a 429 is a real finding. */
+  readonly rate: number;
+  /** Users u-000001 … u-<users> take turns, as real traffic does (per-user AI quotas). */
+  readonly users: number;
 }
 
 export interface LoadFigures {
@@ -47,13 +50,25 @@ export function judgeLoad(f: LoadFigures): CheckResult[] {
 export async function runLoad(o: LoadOptions): Promise<LoadFigures> {
   const latencies: number[] = [];
   let errors = 0;
+  let n = 0;
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
       {
         url: `${o.baseUrl}/api/search?q=${encodeURIComponent(o.query)}&limit=10`,
-        headers: { 'x-user-id': o.userId },
         connections: o.connections,
         duration: o.durationSeconds,
+        overallRate: o.rate,
+        requests: [
+          {
+            setupRequest: (req) => {
+              n = (n % o.users) + 1;
+              return {
+                ...req,
+                headers: { ...req.headers, 'x-user-id': `u-${String(n).padStart(6, '0')}` },
+              };
+            },
+          },
+        ],
       },
       (err, res) => (err ? reject(err as Error) : resolve(res)),
     );
