@@ -79,3 +79,24 @@ export function watchRuleState(
     stop: () => clearInterval(timer),
   };
 }
+
+export interface LogLine {
+  readonly level: number;
+  readonly time: number;
+  readonly msg: string;
+}
+
+/** The daemon's JSON log lines written at or after `since` (pino: level 40 WARN, 50 ERROR). */
+export function logLinesSince(output: string, since: number): LogLine[] {
+  const lines: LogLine[] = [];
+  for (const text of output.split('\n')) {
+    if (!text.startsWith('{')) continue;
+    try {
+      const l = JSON.parse(text) as LogLine;
+      if (l.time >= since) lines.push(l);
+    } catch {
+      // a line cut by the output buffer's trimming
+    }
+  }
+  return lines;
+}
