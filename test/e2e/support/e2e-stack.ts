@@ -163,8 +163,11 @@ export async function startE2eStack(o: E2eStackOptions = {}): Promise<E2eStack> 
     daemonArgs.push('--data-dir', dir, '--flags-file', flagsFile);
     daemonArgs.push('--webhook', `dev_team=${webhook.url}/dev`);
     daemonArgs.push('--webhook', `product_team=${webhook.url}/product`);
+    let daemonProc: ManagedProcess | undefined;
+    cleanups.push(async () => daemonProc?.stop());
     const startDaemon = async (): Promise<DaemonProcess> => {
       const proc = launchCanary(daemonArgs, daemonEnv, 'canary-daemon');
+      daemonProc = proc;
       const url = `http://127.0.0.1:${daemonPort}`;
       const readyAt = await waitHttp(`${url}/healthz`, proc, 'the canary daemon');
       return { proc, url, readyAt };
@@ -198,7 +201,6 @@ export async function startE2eStack(o: E2eStackOptions = {}): Promise<E2eStack> 
       },
       stop,
     };
-    cleanups.push(() => stack.daemon.proc.stop());
     return stack;
   } catch (err) {
     await stop();
