@@ -1,0 +1,42 @@
+// validate:response-times and monitor:errors: the key metrics from Prometheus against targets.
+import { instantQuery, type InstantResult } from './prometheus-client.js';
+import type { MetricTarget } from './targets.js';
+import { fail, judge, pass, type CheckResult } from './verdict.js';
+
+/** The worst sample for the target's direction (the highest latency, the lowest success). */
+export function judgeTarget(target: MetricTarget, result: InstantResult): CheckResult {
+  if (!result.ok)
+    return fail(target.name, `query failed: ${result.error}`, `${target.op} ${target.threshold}`);
+  const values = result.samples.map((s) => s.value).filter((v) => !Number.isNaN(v));
+  if (values.length === 0) {
+    return judge(
+      target.name,
+      result.samples.length > 0 ? NaN : undefined,
+      target.op,
+      target.threshold,
+      target.unit,
+    );
+  }
+  const worst = target.op === '<' ? Math.max(...values) : Math.min(...values);
+  return judge(target.name, worst, target.op, target.threshold, target.unit);
+}
+
+export async function checkTargets(
+  prometheusUrl: string,
+  targets: readonly MetricTarget[],
+): Promise<CheckResult[]> {
+  return Promise.all(
+    targets.map(async (t) => judgeTarget(t, await instantQuery(prometheusUrl, t.expr))),
+  );
+}
+
+export function judgeFiringAlerts(result: InstantResult): CheckResult {
+  const name = 'firing alerts';
+  if (!result.ok) return fail(name, `query failed: ${result.error}`, 'none');
+  const names = [...new Set(result.samples.map((s) => s.labels.alertname ?? '?'))].sort();
+  return names.length === 0 ? pass(name, 'none', 'none') : fail(name, names.join(', '), 'none');
+}
+
+export async function checkFiringAlerts(prometheusUrl: string): Promise<CheckResult> {
+  return judgeFiringAlerts(await instantQuery(prometheusUrl, 'ALERTS{alertstate="firing"}'));
+}

@@ -1,0 +1,259 @@
+// The local stack (`canary start`): LLM simulator, search service, Alertmanager (when installed),
+// Prometheus, the canary daemon and synthetic traffic, each a child process in its own process
+// group, stopped together. Nothing here is needed in production; it is the laptop version of
+// docker-compose.yml, without Docker.
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { assertNoLeftovers } from './leftovers.js';
+import { localPrometheusConfig } from './prometheus-config.js';
+import { ChildGroup, logTail, type ChildSpec, type RunningChild } from './processes.js';
+import { assertPortsFree } from './ports.js';
+import { findRuleFiles, writeFastRules } from './rule-files.js';
+import type { StackTools } from './tools.js';
+import { startTraffic, type TrafficGenerator } from './traffic.js';
+import { waitForHttp } from './wait.js';
+
+export interface StackPorts {
+  readonly service: number;
+  readonly daemon: number;
+  readonly llmSim: number;
+  readonly prometheus: number;
+  readonly alertmanager: number;
+}
+
+export const DEFAULT_PORTS: StackPorts = Object.freeze({
+  service: 3000,
+  daemon: 3100,
+  llmSim: 3200,
+  prometheus: 9090,
+  alertmanager: 9093,
+});
+
+/** Fast mode: minutes become seconds; ranges keep at least 4 scrapes so rate() has data. */
+export const FAST = Object.freeze({ factor: 60, minRangeMs: 4000, interval: '1s' });
+
+export interface StackOptions {
+  readonly rootDir: string;
+  readonly dataDir: string;
+  readonly fast: boolean;
+  readonly traffic: boolean;
+  readonly ports: StackPorts;
+  readonly tools: StackTools;
+  /** Extra environment for every child (the parent's environment is inherited). */
+  readonly env?: Readonly<Record<string, string>>;
+  readonly say: (line: string) => void;
+}
+
+export interface StackUrls {
+  readonly service: string;
+  readonly daemon: string;
+  readonly llmSim: string;
+  readonly prometheus: string;
+  readonly alertmanager: string | undefined;
+}
+
+export interface RunningStack {
+  readonly urls: StackUrls;
+  readonly pids: Readonly<Record<string, number>>;
+  readonly logDir: string;
+  /** Rejects when a child dies on its own; the stack is then already stopped. */
+  readonly failed: Promise<never>;
+  stop(): Promise<void>;
+}
+
+const url = (port: number) => `http://127.0.0.1:${port}`;
+
+/** Relative to the working directory when inside it, else absolute. */
+export function shortPath(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel.startsWith('..') || path.isAbsolute(rel) ? file : rel;
+}
+
+function urlsOf(ports: StackPorts, withAlertmanager: boolean): StackUrls {
+  return {
+    service: url(ports.service),
+    daemon: url(ports.daemon),
+    llmSim: url(ports.llmSim),
+    prometheus: url(ports.prometheus),
+    alertmanager: withAlertmanager ? url(ports.alertmanager) : undefined,
+  };
+}
+
+/** The service's flag bootstrap for a demo: AI search on for a share of every segment. */
+const DEMO_FLAG_ENV: Readonly<Record<string, string>> = {
+  NEXT_PUBLIC_AI_SEARCH_ENABLED: 'true',
+  NEXT_PUBLIC_AI_SEARCH_ROLLOUT_PERCENTAGE: '50',
+  AI_SEARCH_INTERNAL_USERS: 'true',
+  AI_SEARCH_BETA_USERS: 'true',
+};
+
+function childEnv(opts: StackOptions, urls: StackUrls): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(DEMO_FLAG_ENV)) env[k] = process.env[k] ?? v;
+  return {
+    ...env,
+    DATA_DIR: opts.dataDir,
+    LLM_SIM_URL: urls.llmSim,
+    SEARCH_URL: urls.service,
+    PROMETHEUS_URL: urls.prometheus,
+    ...(urls.alertmanager ? { ALERTMANAGER_URL: urls.alertmanager } : {}),
+    ...opts.env,
+  };
+}
+
+function ruleFilesFor(opts: StackOptions): string[] {
+  const sources = findRuleFiles(path.join(opts.rootDir, 'rules'));
+  if (!opts.fast) return sources;
+  return writeFastRules(sources, path.join(opts.dataDir, 'rules-fast'), FAST);
+}
+
+function prometheusSpec(opts: StackOptions, ruleFiles: string[], withAm: boolean): ChildSpec {
+  const dir = path.join(opts.dataDir, 'prometheus');
+  mkdirSync(dir, { recursive: true });
+  const config = localPrometheusConfig(
+    readFileSync(path.join(opts.rootDir, 'prometheus.yml'), 'utf8'),
+    {
+      jobPorts: {
+        'ai-search-service': opts.ports.service,
+        'canary-daemon': opts.ports.daemon,
+        prometheus: opts.ports.prometheus,
+      },
+      ruleFiles,
+      alertmanagerPort: withAm ? opts.ports.alertmanager : undefined,
+      interval: opts.fast ? FAST.interval : undefined,
+    },
+  );
+  const configFile = path.join(dir, 'prometheus.yml');
+  writeFileSync(configFile, config);
+  return {
+    name: 'prometheus',
+    command: opts.tools.prometheus,
+    args: [
+      `--config.file=${configFile}`,
+      `--storage.tsdb.path=${path.join(dir, 'tsdb')}`,
+      `--web.listen-address=127.0.0.1:${opts.ports.prometheus}`,
+      '--web.enable-lifecycle',
+      '--storage.tsdb.retention.time=15d',
+    ],
+    cwd: dir,
+  };
+}
+
+function alertmanagerSpec(opts: StackOptions, binary: string): ChildSpec {
+  const dir = path.join(opts.dataDir, 'alertmanager');
+  mkdirSync(dir, { recursive: true });
+  return {
+    name: 'alertmanager',
+    command: binary,
+    args: [
+      `--config.file=${path.join(opts.rootDir, 'alertmanager.yml')}`,
+      `--storage.path=${dir}`,
+      `--web.listen-address=127.0.0.1:${opts.ports.alertmanager}`,
+      '--cluster.listen-address=', // a single local instance: no gossip port
+    ],
+    cwd: dir,
+  };
+}
+
+function canarySpec(
+  opts: StackOptions,
+  name: string,
+  args: string[],
+  env: Record<string, string>,
+): ChildSpec {
+  return {
+    name,
+    command: process.execPath,
+    args: [path.join(opts.rootDir, 'bin', 'canary.js'), ...args],
+    env,
+    cwd: opts.rootDir,
+  };
+}
+
+function daemonArgs(opts: StackOptions, ruleFiles: string[], urls: StackUrls): string[] {
+  const args = ['daemon', '--host', '127.0.0.1', '--port', String(opts.ports.daemon)];
+  args.push('--data-dir', opts.dataDir);
+  args.push('--prometheus-url', urls.prometheus);
+  for (const f of ruleFiles) args.push('--rules', f);
+  if (opts.fast) args.push('--interval', FAST.interval);
+  if (urls.alertmanager) args.push('--alertmanager-url', urls.alertmanager);
+  return args;
+}
+
+export async function startStack(opts: StackOptions): Promise<RunningStack> {
+  assertNoLeftovers(opts.dataDir);
+  const withAm = opts.tools.alertmanager !== undefined;
+  const p = opts.ports;
+  await assertPortsFree({
+    'search service, --service-port': p.service,
+    'canary daemon, --daemon-port': p.daemon,
+    'LLM simulator, --sim-port': p.llmSim,
+    'Prometheus, --prometheus-port': p.prometheus,
+    ...(withAm ? { 'Alertmanager, --alertmanager-port': p.alertmanager } : {}),
+  });
+  const urls = urlsOf(opts.ports, withAm);
+  const logDir = path.join(opts.dataDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const ruleFiles = ruleFilesFor(opts);
+  const env = childEnv(opts, urls);
+
+  let fail: (e: Error) => void = () => {};
+  const failed = new Promise<never>((_, reject) => (fail = reject));
+  failed.catch(() => {}); // observed by whoever awaits it; never an unhandled rejection
+  let traffic: TrafficGenerator | undefined;
+  let stopping: Promise<void> | undefined;
+  const group = new ChildGroup(logDir, (child, code) => {
+    const why = new Error(
+      `${child.name} exited unexpectedly (${code}); the stack was stopped. Its log (${child.logFile}):\n${logTail(child.logFile)}`,
+    );
+    void stop().then(() => fail(why));
+  });
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      await traffic?.stop();
+      await group.stopAll();
+      rmSync(path.join(opts.dataDir, 'stack.json'), { force: true });
+    })());
+  const up = async (spec: ChildSpec, readyUrl: string): Promise<RunningChild> => {
+    const child = group.start(spec);
+    opts.say(`starting ${spec.name} (pid ${child.pid}, log ${shortPath(child.logFile)})`);
+    await waitForHttp(readyUrl, child);
+    return child;
+  };
+
+  try {
+    await up(
+      canarySpec(opts, 'llm-sim', ['llm-sim', '--port', String(opts.ports.llmSim)], env),
+      `${urls.llmSim}/__control/faults`,
+    );
+    const serve = ['serve', '--port', String(opts.ports.service), '--data-dir', opts.dataDir];
+    await up(canarySpec(opts, 'service', serve, env), `${urls.service}/healthz`);
+    if (withAm && opts.tools.alertmanager) {
+      await up(alertmanagerSpec(opts, opts.tools.alertmanager), `${urls.alertmanager}/-/ready`);
+    }
+    await up(prometheusSpec(opts, ruleFiles, withAm), `${urls.prometheus}/-/ready`);
+    await up(
+      canarySpec(opts, 'daemon', daemonArgs(opts, ruleFiles, urls), env),
+      `${urls.daemon}/healthz`,
+    );
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  if (opts.traffic) {
+    traffic = startTraffic({
+      serviceUrl: urls.service,
+      requestsPerSecond: 4,
+      seed: Date.now() % 1_000_000,
+      maxInFlight: 20,
+      userCount: 1000,
+      feedbackShare: 0.3,
+    });
+  }
+  const pids = group.pids;
+  writeFileSync(
+    path.join(opts.dataDir, 'stack.json'),
+    JSON.stringify({ pids, urls, fast: opts.fast }, null, 2),
+  );
+  return { urls, pids, logDir, failed, stop };
+}

@@ -1,0 +1,179 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { judgeFiringAlerts, judgeTarget } from '../../src/stack/ops/metric-checks.js';
+import { judgeLoad, percentile } from '../../src/stack/ops/performance.js';
+import { resolveAim } from '../../src/stack/ops/run-check.js';
+import { judgeStatus, searchBodyProblem } from '../../src/stack/ops/service-checks.js';
+import { ERROR_TARGETS, RESPONSE_TIME_TARGETS } from '../../src/stack/ops/targets.js';
+import { exitCodeOf, formatReport, judge } from '../../src/stack/ops/verdict.js';
+
+const samples = (...values: number[]) => ({
+  ok: true as const,
+  samples: values.map((value) => ({ labels: {}, value })),
+});
+const target = (name: string) =>
+  [...RESPONSE_TIME_TARGETS, ...ERROR_TARGETS].find((t) => t.name === name)!;
+
+describe('judge', () => {
+  it.each([
+    [0.15, '<', 0.2, 'pass'],
+    [0.2, '<', 0.2, 'fail'], // the target is strict: "< 200 ms"
+    [0.95, '>', 0.9, 'pass'],
+    [0.9, '>', 0.9, 'fail'],
+    [NaN, '<', 0.2, 'no-data'],
+    [undefined, '<', 0.2, 'no-data'],
+  ] as const)('%s %s %s → %s', (value, op, threshold, outcome) => {
+    expect(judge('x', value, op, threshold, 'seconds').outcome).toBe(outcome);
+  });
+
+  it('says what it saw in the unit of the target', () => {
+    expect(judge('p95', 0.143, '<', 0.2, 'seconds')).toMatchObject({
+      observed: '143 ms',
+      target: '< 200 ms',
+    });
+    expect(judge('err', 0.0005, '<', 0.001, 'ratio').observed).toBe('0.05%');
+  });
+});
+
+describe('judgeTarget (Prometheus answer against a key-metric target)', () => {
+  it.each([
+    ['API response time p95', samples(0.12), 'pass'],
+    ['API response time p95', samples(0.12, 0.31), 'fail'], // the worst series decides
+    ['search success rate', samples(0.97, 0.85), 'fail'],
+    ['search success rate', samples(0.97), 'pass'],
+    ['AI service error rate', samples(NaN), 'no-data'],
+    ['AI service error rate', samples(), 'no-data'],
+    ['AI service error rate', { ok: false as const, error: 'Prometheus unreachable' }, 'fail'],
+  ])('%s with %j → %s', (name, result, outcome) => {
+    expect(judgeTarget(target(name), result).outcome).toBe(outcome);
+  });
+
+  it('reports a query failure with its reason', () => {
+    const r = judgeTarget(target('API error rate'), { ok: false, error: 'connection refused' });
+    expect(r.observed).toContain('connection refused');
+  });
+});
+
+describe('judgeFiringAlerts', () => {
+  it('passes with none and names the firing ones otherwise', () => {
+    expect(judgeFiringAlerts(samples()).outcome).toBe('pass');
+    const r = judgeFiringAlerts({
+      ok: true,
+      samples: [
+        { labels: { alertname: 'high_error_rate' }, value: 1 },
+        { labels: { alertname: 'ai_service_failure' }, value: 1 },
+      ],
+    });
+    expect(r).toMatchObject({ outcome: 'fail', observed: 'ai_service_failure, high_error_rate' });
+  });
+});
+
+describe('performance verdict', () => {
+  it('computes nearest-rank percentiles', () => {
+    const xs = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(percentile(xs, 95)).toBe(95);
+    expect(percentile([], 95)).toBeUndefined();
+  });
+
+  it.each([
+    [{ requests: 100, errors: 0, latenciesMs: Array(100).fill(50) }, ['pass', 'pass']],
+    [{ requests: 100, errors: 2, latenciesMs: Array(100).fill(50) }, ['pass', 'fail']],
+    [
+      { requests: 100, errors: 0, latenciesMs: [...Array(90).fill(50), ...Array(10).fill(400)] },
+      ['fail', 'pass'],
+    ],
+    [{ requests: 0, errors: 0, latenciesMs: [] }, ['no-data', 'no-data']],
+  ])('%j → %j', (figures, outcomes) => {
+    expect(judgeLoad(figures).map((r) => r.outcome)).toEqual(outcomes);
+  });
+});
+
+describe('service checks', () => {
+  const answer = (status: number | undefined, body: unknown = {}) => ({
+    ok: status !== undefined && status < 300,
+    status,
+    ms: 12,
+    body,
+    error: status === undefined ? 'connect ECONNREFUSED' : undefined,
+  });
+
+  it.each([
+    [answer(200), 200, 'pass'],
+    [answer(503), 200, 'fail'],
+    [answer(undefined), 200, 'fail'],
+    [answer(400), 400, 'pass'],
+    [answer(202), 'ok', 'pass'],
+  ] as const)('%j expecting %s → %s', (r, expected, outcome) => {
+    expect(judgeStatus('x', r, expected).outcome).toBe(outcome);
+  });
+
+  it('names a refused connection', () => {
+    expect(judgeStatus('x', answer(undefined), 200).observed).toContain('ECONNREFUSED');
+  });
+
+  it.each([
+    [{ searchId: 'a', mode: 'ai', results: [] }, undefined],
+    [{ mode: 'ai', results: [] }, 'no searchId in the answer'],
+    [{ searchId: 'a', mode: 'llm', results: [] }, 'mode is "llm"'],
+    [{ searchId: 'a', mode: 'keyword' }, 'no results list in the answer'],
+    ['<html>', 'no searchId in the answer'],
+  ])('search body %j → %s', (body, problem) => {
+    expect(searchBodyProblem(body)).toBe(problem);
+  });
+});
+
+describe('report and exit code', () => {
+  const ok = judge('a', 0.1, '<', 0.2, 'seconds');
+  const bad = judge('b', 0.3, '<', 0.2, 'seconds');
+  const none = judge('c', undefined, '<', 0.2, 'seconds');
+
+  it.each([
+    [[ok], false, 0],
+    [[ok, bad], false, 1],
+    [[ok, none], false, 1],
+    [[ok, none], true, 0],
+    [[bad, none], true, 1],
+  ] as const)('%#: exit %s', (results, allowNoData, code) => {
+    expect(exitCodeOf(results, allowNoData)).toBe(code);
+  });
+
+  it('prints one line per check and a summary', () => {
+    const text = formatReport('response times', [ok, bad, none]);
+    expect(text.split('\n')).toHaveLength(5);
+    expect(text).toMatch(/PASS +a +100 ms \(target < 200 ms\)/);
+    expect(text).toMatch(/FAIL +b +300 ms/);
+    expect(text).toMatch(/NO DATA +c +no series/);
+    expect(text).toMatch(/1 of 3 checks missed their target$/);
+  });
+});
+
+describe('resolveAim (where the commands aim)', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'stack-ops-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(
+    path.join(dir, '.env.staging'),
+    'SEARCH_URL=https://staging.example.com/\nPROMETHEUS_URL=http://prom.staging:9090\n',
+  );
+
+  it('reads .env.<name> for --env, and --url wins over it', () => {
+    const saved = { s: process.env.SEARCH_URL, p: process.env.PROMETHEUS_URL };
+    delete process.env.SEARCH_URL;
+    delete process.env.PROMETHEUS_URL;
+    try {
+      expect(resolveAim({ env: 'staging' }, dir)).toMatchObject({
+        serviceUrl: 'https://staging.example.com',
+        prometheusUrl: 'http://prom.staging:9090',
+      });
+      expect(resolveAim({ env: 'staging', url: 'http://x:1' }, dir).serviceUrl).toBe('http://x:1');
+    } finally {
+      if (saved.s !== undefined) process.env.SEARCH_URL = saved.s;
+      if (saved.p !== undefined) process.env.PROMETHEUS_URL = saved.p;
+    }
+  });
+
+  it('names the missing .env file', () => {
+    expect(() => resolveAim({ env: 'production' }, dir)).toThrow(/\.env\.production not found/);
+  });
+});
