@@ -50,17 +50,21 @@ export class ActionRunner {
     if (!rule.action || this.abort.signal.aborted) return;
     const action = this.o.actions.get(rule.action);
     if (!action) return;
+    let notify: Action | undefined = action;
     if (rule.action === 'immediate_rollback') {
       for (const inst of outcome.state.instances.values()) {
         if (inst.state === 'firing') this.maybeRollback(action, group, rule, inst, ts);
       }
-      return;
+      // A rollback is news for the dev team too: the alert behind it is notified like any
+      // notify_dev_team alert (firing, resends, resolved), so people learn the feature is off.
+      notify = this.o.actions.get('notify_dev_team');
+      if (!notify) return;
     }
     for (const inst of outcome.state.instances.values()) {
-      if (inst.state === 'firing') this.maybeNotify(action, ruleId, group, rule, inst, ts);
+      if (inst.state === 'firing') this.maybeNotify(notify, ruleId, group, rule, inst, ts);
     }
     for (const t of outcome.transitions) {
-      if (t.to === 'resolved') this.notifyResolved(action, ruleId, group, rule, t.instance, ts);
+      if (t.to === 'resolved') this.notifyResolved(notify, ruleId, group, rule, t.instance, ts);
     }
   }
 

@@ -175,16 +175,37 @@ describe('--dry-run', () => {
     expect(s.flags.flags.get('ai-search-enabled')?.enabled).toBe(true);
     expect(hook.requests).toHaveLength(0);
     const records = s.store.actions.latest();
-    expect(records.map((r) => [r.action, r.outcome])).toEqual([
-      ['notify_dev_team', 'dry_run'],
+    // The rollback rule's dev-team notification and the notify rule's are both only recorded.
+    expect(records.map((r) => [r.action, r.outcome]).sort()).toEqual([
       ['immediate_rollback', 'dry_run'],
+      ['notify_dev_team', 'dry_run'],
+      ['notify_dev_team', 'dry_run'],
     ]);
-    expect(records[1]!.detail).toBe('dry run: would turn flag ai-search-enabled off');
+    const rollback = records.find((r) => r.action === 'immediate_rollback');
+    expect(rollback!.detail).toBe('dry run: would turn flag ai-search-enabled off');
     const counted = await s.metrics.registry.getSingleMetricAsString('canary_actions_total');
     expect(counted).toContain(
       'canary_actions_total{action="immediate_rollback",outcome="dry_run"} 1',
     );
-    expect(counted).toContain('canary_actions_total{action="notify_dev_team",outcome="dry_run"} 1');
+    expect(counted).toContain('canary_actions_total{action="notify_dev_team",outcome="dry_run"} 2');
+  });
+});
+
+describe('a rollback tells the dev team', () => {
+  it('notifies the alert behind a rollback as firing, then resolved, beside turning the flag off', async () => {
+    const s = await setup();
+    await s.evaluate(rollbackRule, 0.3);
+    await s.clock.advance(1000);
+    await s.evaluate(rollbackRule, undefined); // AI traffic stopped: the ratio has no data
+    expect(s.flags.flags.get('ai-search-enabled')?.enabled).toBe(false);
+    const sent = hook.requests.map((r) => {
+      const body = r.body as { status: string; alerts: { labels: Record<string, string> }[] };
+      return [r.path, body.status, body.alerts[0]!.labels.alertname];
+    });
+    expect(sent).toEqual([
+      ['/dev', 'firing', 'ai_service_failure'],
+      ['/dev', 'resolved', 'ai_service_failure'],
+    ]);
   });
 });
 

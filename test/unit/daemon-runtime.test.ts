@@ -136,9 +136,10 @@ describe('dry run, then for real', () => {
     await dry.step(3);
     expect(flags.updates).toHaveLength(0);
     const recorded = (await (await dry.get('/api/actions')).json()) as {
-      actions: { outcome: string }[];
+      actions: { action: string; outcome: string }[];
     };
-    expect(recorded.actions.map((a) => a.outcome)).toEqual(['dry_run']); // once per instance
+    const rollbacks = recorded.actions.filter((a) => a.action === 'immediate_rollback');
+    expect(rollbacks.map((a) => a.outcome)).toEqual(['dry_run']); // once per instance
     await stop(dry);
     const real = await start({ prom, flags, clock });
     await real.step(2);
