@@ -120,6 +120,20 @@ beforeAll(async () => {
     },
     { what: 'error series at zero before traffic' },
   );
+  // rate() needs two samples of a series, and the success series of a route appears with its
+  // first request: make it exist (and be scraped) before the traffic, which may take less than
+  // one scrape interval on a fast machine.
+  await get(`${svc.url}/api/search?q=warm-up`, svc.store.usersInSegment('public', 1)[0]!);
+  client.keywordSearches += 1;
+  await eventually(
+    async () => {
+      const r = await prom.query(
+        'http_server_request_duration_count{http_response_status_code="200"}',
+      );
+      return r.length > 0 ? true : undefined;
+    },
+    { what: 'the first request scraped' },
+  );
   await traffic();
   const total = client.aiSearches + client.keywordSearches;
   await eventually(
