@@ -239,6 +239,17 @@ describe('what Prometheus sees', () => {
         'sum(http_server_request_duration_count{http_route=~"/api/.*",http_response_status_code=~"5.."})',
       ),
     ).toBe(0);
+    // Search requests say which mode answered, so API latency can leave the LLM's time out.
+    expect(
+      await one(
+        'sum(http_server_request_duration_count{http_route="/api/search",ai_search_mode="ai"})',
+      ),
+    ).toBe(client.aiSearches);
+    expect(
+      await one(
+        'sum(http_server_request_duration_count{http_route="/api/search",ai_search_mode="keyword"})',
+      ),
+    ).toBe(client.keywordSearches);
     const p95 = await one(
       'histogram_quantile(0.95, sum by (le) (rate(http_server_request_duration_bucket{http_route=~"/api/.*"}[1m])))',
     );
