@@ -158,6 +158,7 @@ async function assemble(o: DaemonOptions, clock: Clock, logger: Logger, dryRun: 
     logger,
     initialBackoffMs: o.rollbackBackoffMs?.initial,
     maxBackoffMs: o.rollbackBackoffMs?.max,
+    metrics,
   });
   const actions = new Map<ActionName, Action>([
     ['immediate_rollback', rollback],

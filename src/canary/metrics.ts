@@ -72,6 +72,18 @@ export class DaemonMetrics {
     help: '1 when the last rule reload succeeded, 0 when the daemon runs on older rules.',
     registers: [this.registry],
   });
+  readonly rollbackRetries = new Counter({
+    name: 'canary_rollback_failed_attempts_total',
+    help: 'Rollback attempts that did not hold (flag store refused, read-back still enabled); the daemon retries until one holds.',
+    labelNames: ['flag'] as const,
+    registers: [this.registry],
+  });
+  readonly rollbacksInProgress = new Gauge({
+    name: 'canary_rollbacks_in_progress',
+    help: 'Rollbacks started and not yet held, by flag: above 0 for long means someone must make the flag file writable.',
+    labelNames: ['flag'] as const,
+    registers: [this.registry],
+  });
   readonly missingSeries = new Gauge({
     name: 'canary_missing_recorded_series',
     help: 'Recorded series the alerts use that Prometheus did not know at the last check.',

@@ -18,4 +18,10 @@ export function buildProgram(): Command {
   return program;
 }
 
+// `canary … | head` closes the pipe early: that is the reader's choice, not a crash.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 await buildProgram().parseAsync(process.argv);

@@ -61,8 +61,18 @@ export interface MetricsPage {
 
 export interface ServiceMetrics extends LlmTelemetry {
   readonly enabled: boolean;
-  /** `route` must be a route template (or 'unmatched'), never a raw path. */
-  recordHttp(route: string, method: string, status: number, seconds: number): void;
+  /**
+   * `route` must be a route template (or 'unmatched'), never a raw path. `searchMode` is set on
+   * search requests only, so the API latency target can leave out the LLM's time (AI searches
+   * have their own 30 s target).
+   */
+  recordHttp(
+    route: string,
+    method: string,
+    status: number,
+    seconds: number,
+    searchMode?: SearchMode,
+  ): void;
   recordSearch(mode: SearchMode, outcome: SearchOutcome, seconds: number): void;
   readonly recordDb: DbObserver;
   recordFlag(flag: string, variant: string, segment: UserSegment): void;
@@ -232,12 +242,14 @@ function recordingMetrics(
   });
   return {
     enabled: true,
-    recordHttp(route, method, status, seconds) {
-      i.http.record(seconds, {
+    recordHttp(route, method, status, seconds, searchMode) {
+      const attrs: Attributes = {
         'http.route': route,
         'http.request.method': HTTP_METHODS.has(method) ? method : '_OTHER',
         'http.response.status_code': String(status),
-      });
+      };
+      if (searchMode) attrs['ai_search.mode'] = searchMode;
+      i.http.record(seconds, attrs);
     },
     recordSearch(mode, outcome, seconds) {
       i.searches.add(1, { mode, outcome });

@@ -120,6 +120,20 @@ beforeAll(async () => {
     },
     { what: 'error series at zero before traffic' },
   );
+  // rate() needs two samples of a series, and the success series of a route appears with its
+  // first request: make it exist (and be scraped) before the traffic, which may take less than
+  // one scrape interval on a fast machine.
+  await get(`${svc.url}/api/search?q=warm-up`, svc.store.usersInSegment('public', 1)[0]!);
+  client.keywordSearches += 1;
+  await eventually(
+    async () => {
+      const r = await prom.query(
+        'http_server_request_duration_count{http_response_status_code="200"}',
+      );
+      return r.length > 0 ? true : undefined;
+    },
+    { what: 'the first request scraped' },
+  );
   await traffic();
   const total = client.aiSearches + client.keywordSearches;
   await eventually(
@@ -225,6 +239,17 @@ describe('what Prometheus sees', () => {
         'sum(http_server_request_duration_count{http_route=~"/api/.*",http_response_status_code=~"5.."})',
       ),
     ).toBe(0);
+    // Search requests say which mode answered, so API latency can leave the LLM's time out.
+    expect(
+      await one(
+        'sum(http_server_request_duration_count{http_route="/api/search",ai_search_mode="ai"})',
+      ),
+    ).toBe(client.aiSearches);
+    expect(
+      await one(
+        'sum(http_server_request_duration_count{http_route="/api/search",ai_search_mode="keyword"})',
+      ),
+    ).toBe(client.keywordSearches);
     const p95 = await one(
       'histogram_quantile(0.95, sum by (le) (rate(http_server_request_duration_bucket{http_route=~"/api/.*"}[1m])))',
     );

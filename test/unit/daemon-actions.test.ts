@@ -45,7 +45,14 @@ async function setup(opts: { dryRun?: boolean; flags?: FakeFlagStore; dataDir?: 
   const actions = new Map<ActionName, Action>([
     [
       'immediate_rollback',
-      createImmediateRollback({ flags, clock, logger, initialBackoffMs: 1000, maxBackoffMs: 4000 }),
+      createImmediateRollback({
+        flags,
+        clock,
+        logger,
+        initialBackoffMs: 1000,
+        maxBackoffMs: 4000,
+        metrics,
+      }),
     ],
     ['notify_dev_team', createNotify('notify_dev_team', notifyOpts)],
   ]);
@@ -148,6 +155,15 @@ describe('immediate_rollback', () => {
       undefined,
     );
     s.runner.afterEvaluation('id', 'g', rollbackRule, out, s.clock.now());
+    const gauge = async () =>
+      (await s.metrics.rollbacksInProgress.get()).values.find(
+        (v) => v.labels.flag === 'ai-search-enabled',
+      )?.value;
+    // While it retries, the stuck rollback is visible on /metrics, not only in the logs.
+    for (let i = 0; i < 200 && s.flags.updates.length < 1; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(await gauge()).toBe(1);
     // Real I/O (the state file) happens between attempts: let real time pass while the clock steps.
     for (let i = 0; i < 200 && s.flags.flags.get('ai-search-enabled')?.enabled !== false; i++) {
       await new Promise((r) => setTimeout(r, 5));
@@ -160,6 +176,10 @@ describe('immediate_rollback', () => {
     expect(s.lines.filter((l) => /did not hold yet/.test(l.msg))).toHaveLength(3);
     expect(s.lines.some((l) => /locked by another writer/.test(l.msg))).toBe(true);
     expect(s.lines.some((l) => /still enabled/.test(l.msg))).toBe(true);
+    expect(
+      await s.metrics.registry.getSingleMetricAsString('canary_rollback_failed_attempts_total'),
+    ).toContain('canary_rollback_failed_attempts_total{flag="ai-search-enabled"} 3');
+    expect(await gauge()).toBe(0);
   });
 });
 

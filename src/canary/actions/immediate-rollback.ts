@@ -4,7 +4,8 @@
 import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
 import type { FlagStore } from '../../flags/types.js';
-import { describeWhy, type Action, type ActionRequest } from './action.js';
+import type { DaemonMetrics } from '../metrics.js';
+import { describeWhy, type Action, type ActionRequest, type ActionResult } from './action.js';
 
 export const DAEMON_ACTOR = 'canary-daemon';
 const ESCALATE_AFTER = 3;
@@ -15,6 +16,8 @@ export interface RollbackOptions {
   readonly logger: Logger;
   readonly initialBackoffMs?: number;
   readonly maxBackoffMs?: number;
+  /** Where a stuck rollback shows beside the logs (a gauge an alert can watch). */
+  readonly metrics?: Pick<DaemonMetrics, 'rollbackRetries' | 'rollbacksInProgress'>;
 }
 
 export function createImmediateRollback(o: RollbackOptions): Action {
@@ -37,28 +40,44 @@ export function createImmediateRollback(o: RollbackOptions): Action {
           detail: 'the rule has no flag label (the loader should have refused it)',
           attempts: 0,
         };
-      let delay = initial;
-      for (let attempt = 1; ; attempt++) {
-        const r = await attemptOnce(o.flags, flag, req);
-        if (r.ok) return { outcome: 'success', detail: r.detail, attempts: attempt };
-        if (req.signal.aborted) {
-          return {
-            outcome: 'failure',
-            detail: `stopped before the rollback held: ${r.error}`,
-            attempts: attempt,
-          };
-        }
-        // Transient at first (a lock held by a person's CLI); after a few attempts someone must act.
-        const level = attempt >= ESCALATE_AFTER ? 'error' : 'warn';
-        o.logger[level](
-          { flag, rule: req.rule.name, attempt, retryInMs: delay, error: r.error },
-          `rollback of ${flag} did not hold yet (attempt ${attempt}): ${r.error}; retrying in ${delay} ms`,
-        );
-        await o.clock.sleep(delay, req.signal);
-        delay = Math.min(delay * 2, max);
+      o.metrics?.rollbacksInProgress.labels(flag).inc();
+      try {
+        return await retryUntilHeld(o, flag, req, initial, max);
+      } finally {
+        o.metrics?.rollbacksInProgress.labels(flag).dec();
       }
     },
   };
+}
+
+async function retryUntilHeld(
+  o: RollbackOptions,
+  flag: string,
+  req: ActionRequest,
+  initial: number,
+  max: number,
+): Promise<ActionResult> {
+  let delay = initial;
+  for (let attempt = 1; ; attempt++) {
+    const r = await attemptOnce(o.flags, flag, req);
+    if (r.ok) return { outcome: 'success', detail: r.detail, attempts: attempt };
+    o.metrics?.rollbackRetries.labels(flag).inc();
+    if (req.signal.aborted) {
+      return {
+        outcome: 'failure',
+        detail: `stopped before the rollback held: ${r.error}`,
+        attempts: attempt,
+      };
+    }
+    // Transient at first (a lock held by a person's CLI); after a few attempts someone must act.
+    const level = attempt >= ESCALATE_AFTER ? 'error' : 'warn';
+    o.logger[level](
+      { flag, rule: req.rule.name, attempt, retryInMs: delay, error: r.error },
+      `rollback of ${flag} did not hold yet (attempt ${attempt}): ${r.error}; retrying in ${delay} ms`,
+    );
+    await o.clock.sleep(delay, req.signal);
+    delay = Math.min(delay * 2, max);
+  }
 }
 
 type Attempt = { ok: true; detail: string } | { ok: false; error: string };

@@ -8,6 +8,7 @@ import type { TokenBuckets } from '../token-buckets.js';
 import { handleError, sendError } from './errors.js';
 import { registerFlagRoutes } from './flag-routes.js';
 import { registerHealthRoutes, type Readiness } from './health-routes.js';
+import { searchModeOf } from './search-mode.js';
 import { registerSearchRoutes } from './search-routes.js';
 
 /** The largest request body accepted (feedback and flag changes are tiny). */
@@ -38,7 +39,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.addHook('onResponse', async (req, reply) => {
     // The route template (bounded), never the raw path; unknown paths share one label.
     const route = req.routeOptions.url ?? 'unmatched';
-    deps.metrics.recordHttp(route, req.method, reply.statusCode, reply.elapsedTime / 1000);
+    const seconds = reply.elapsedTime / 1000;
+    deps.metrics.recordHttp(route, req.method, reply.statusCode, seconds, searchModeOf(req));
   });
 
   const limit = deps.clientLimit;

@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { SearchService } from '../search-service.js';
 import { sendError } from './errors.js';
+import { markSearchMode } from './search-mode.js';
 
 export const MAX_QUERY_BYTES = 2048;
 export const MAX_LIMIT = 100;
@@ -56,7 +57,9 @@ export function registerSearchRoutes(app: FastifyInstance, service: SearchServic
       if (Buffer.byteLength(q, 'utf8') > MAX_QUERY_BYTES) {
         return sendError(reply, 400, `querystring/q must be at most ${MAX_QUERY_BYTES} bytes`);
       }
-      return service.search({ q, limit, userId: req.headers['x-user-id'] });
+      const answer = await service.search({ q, limit, userId: req.headers['x-user-id'] });
+      markSearchMode(req, answer.mode);
+      return answer;
     },
   );
 
