@@ -39,8 +39,8 @@ describe('judge', () => {
 
 describe('judgeTarget (Prometheus answer against a key-metric target)', () => {
   it.each([
-    ['API response time p95', samples(0.12), 'pass'],
-    ['API response time p95', samples(0.12, 0.31), 'fail'], // the worst series decides
+    ['API response time p95 (non-AI)', samples(0.12), 'pass'],
+    ['API response time p95 (non-AI)', samples(0.12, 0.31), 'fail'], // the worst series decides
     ['search success rate', samples(0.97, 0.85), 'fail'],
     ['search success rate', samples(0.97), 'pass'],
     ['AI service error rate', samples(NaN), 'no-data'],

@@ -31,7 +31,7 @@ export function judgeLoad(f: LoadFigures): CheckResult[] {
   const p95 = percentile(sorted, 95);
   return [
     judge(
-      'API response time p95 under load',
+      'API response time p95 under load (all modes)',
       p95 === undefined ? undefined : p95 / 1000,
       '<',
       0.2,

@@ -12,7 +12,7 @@ export interface MetricTarget {
 /** `validate:response-times`: p95 latencies against the guide's targets. */
 export const RESPONSE_TIME_TARGETS: readonly MetricTarget[] = [
   {
-    name: 'API response time p95',
+    name: 'API response time p95 (non-AI)',
     expr: 'ai_search:api_latency_seconds:p95_5m',
     op: '<',
     threshold: 0.2,
