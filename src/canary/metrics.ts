@@ -1,8 +1,8 @@
 // Every instrument of the daemon, in one place, on its own registry (so several daemons can run in
 // one process, as the tests do). Names are shared with the dashboards: see names.md / DESIGN.md.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { ActionOutcome } from './actions/action.js';
-import type { AlertState } from './types.js';
+import { ACTION_OUTCOMES, type ActionOutcome } from './actions/action.js';
+import { ACTIONS, type AlertState } from './types.js';
 
 const RULE_STATES: readonly AlertState[] = ['inactive', 'pending', 'firing'];
 
@@ -96,6 +96,9 @@ export class DaemonMetrics {
     for (const o of ['success', 'failure'] as const) this.reloads.labels(o).inc(0);
     this.lastReloadSuccessful.set(1);
     for (const kind of ['error', 'garbage']) this.prometheusErrors.labels(kind).inc(0);
+    // Present at 0 from start-up, so increase() sees the first rollback too.
+    for (const action of ACTIONS)
+      for (const outcome of ACTION_OUTCOMES) this.actions.labels(action, outcome).inc(0);
   }
 
   /** Sets the one-hot state gauge and the instance counts of a rule. */

@@ -2,7 +2,8 @@
 // same alert instance leaves the world as running it once) and returns a result; it never throws.
 import type { ActionName, AlertInstance, AlertingRule } from '../types.js';
 
-export type ActionOutcome = 'success' | 'failure' | 'skipped' | 'dry_run';
+export const ACTION_OUTCOMES = ['success', 'failure', 'skipped', 'dry_run'] as const;
+export type ActionOutcome = (typeof ACTION_OUTCOMES)[number];
 
 /** Why an action runs: the alert started firing, is still firing (resend), or has resolved. */
 export type AlertEvent = 'firing' | 'resend' | 'resolved';
