@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../src/stack/ports.js';
+import { eventually } from '../harness/process.js';
 
 export interface StackRun {
   readonly dataDir: string;
@@ -94,21 +95,10 @@ export async function runStack(args: readonly string[] = ['--fast']): Promise<St
 }
 
 /** Polls until `check` returns a value (not undefined) or the time runs out. */
-export async function waitFor<T>(
+export function waitFor<T>(
   what: string,
   check: () => Promise<T | undefined>,
   timeoutMs = 60_000,
 ): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+  return eventually(check, { what, timeoutMs, intervalMs: 500 });
 }

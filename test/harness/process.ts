@@ -2,23 +2,10 @@
 // guarantee that nothing is left running, also when a test fails or the runner exits early.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 
-/** A port that was free a moment ago (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() =>
-        typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
+/** A port that was free a moment ago (the OS picks it); the local stack uses the same. */
+export { freePort } from '../../src/stack/ports.js';
 
 /** The absolute path of an executable on PATH, or undefined. */
 export function which(name: string, envPath = process.env.PATH ?? ''): string | undefined {
