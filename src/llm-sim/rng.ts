@@ -2,6 +2,8 @@
 // fault decisions, latencies and ids, so a test that injects 20% errors sees the same failures on
 // every run.
 
+import { mulberry32 } from '../shared/random.js';
+
 export interface Rng {
   /** A number in [0, 1). */
   next(): number;
@@ -10,14 +12,7 @@ export interface Rng {
 }
 
 export function createRng(seed: number): Rng {
-  let state = seed >>> 0;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
+  const next = mulberry32(seed);
   const hex = (length: number): string => {
     let out = '';
     while (out.length < length) out += Math.floor(next() * 16).toString(16);

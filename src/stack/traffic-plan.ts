@@ -1,20 +1,12 @@
 // What the synthetic traffic asks: users of every segment, queries a media-relations team would
 // type (natural language for the AI path, plain keywords too), and a feedback rating on some
 // searches. Pure and seeded, so a test can check the mix.
+import { mulberry32, type Random } from '../shared/random.js';
 
-export type Rng = () => number;
+export type Rng = Random;
 
-/** Mulberry32: small, fast, good enough for picking queries. */
-export function seededRng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** The project's seeded generator (see src/shared/random.ts). */
+export const seededRng = mulberry32;
 
 const pick = <T>(rng: Rng, items: readonly T[]): T => items[Math.floor(rng() * items.length)] as T;
 

@@ -1,25 +1,14 @@
 // Starting and stopping real server processes for tests: free ports, readiness polling, and a
 // guarantee that nothing is left running, also when a test fails or the runner exits early.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import path from 'node:path';
+import { findExecutable } from '../../src/stack/tools.js';
 
 /** A port that was free a moment ago (the OS picks it); the local stack uses the same. */
 export { freePort } from '../../src/stack/ports.js';
 
 /** The absolute path of an executable on PATH, or undefined. */
 export function which(name: string, envPath = process.env.PATH ?? ''): string | undefined {
-  for (const dir of envPath.split(path.delimiter)) {
-    if (!dir) continue;
-    const full = path.join(dir, name);
-    try {
-      accessSync(full, constants.X_OK);
-      return full;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
+  return findExecutable([name], envPath);
 }
 
 const live = new Set<ChildProcess>();

@@ -1,7 +1,7 @@
 // Prometheus's duration syntax (model.ParseDuration): units in order y w d h m s ms, each at most
 // once, integers only, e.g. `5m`, `1h30m`, `7d`, `0`. `1.5h` or `5 m` are errors, as in Prometheus.
 
-const UNITS_MS: readonly [string, number][] = [
+export const UNITS_MS: readonly (readonly [string, number])[] = [
   ['y', 365 * 86_400_000],
   ['w', 7 * 86_400_000],
   ['d', 86_400_000],

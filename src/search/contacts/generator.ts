@@ -1,6 +1,7 @@
 // A deterministic generator of realistic media contacts and users: the same seed always gives the
 // same rows, so tests, benchmarks and the local stack all search the same data.
 import type { UserSegment } from '../../flags/types.js';
+import { mulberry32, type Random } from '../../shared/random.js';
 import { BEATS, CITIES, LANGUAGES, OUTLETS, ROLES } from '../../llm-sim/vocabulary.js';
 import { COUNTRY_LANGUAGE, FIRST_NAMES, LAST_NAMES } from './vocabulary.js';
 
@@ -27,19 +28,10 @@ export interface User {
 /** The documented share of each segment among generated users (the rest is `public`). */
 export const SEGMENT_SHARES = { 'internal-users': 0.05, 'beta-users': 0.15 } as const;
 
-export type Random = () => number;
+export type { Random };
 
-/** mulberry32: tiny, fast, good enough for test data, and identical on every platform. */
-export function seededRandom(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded generator (see src/shared/random.ts). */
+export const seededRandom = mulberry32;
 
 function pick<T>(rnd: Random, items: readonly T[]): T {
   return items[Math.floor(rnd() * items.length)] as T;
