@@ -1,7 +1,7 @@
 // The daemon's HTTP surface: status page, JSON APIs, metrics, health and the reload endpoint.
 // Reload is a write: with CANARY_ADMIN_TOKEN set it needs `Authorization: Bearer <token>`
 // (compared in constant time); with no token configured it is accepted from loopback only.
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { bearerToken, tokensEqual } from '../shared/bearer-token.js';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '../shared/logger.js';
 import type { ActionRecord } from './action-record.js';
@@ -21,12 +21,8 @@ export interface HttpDeps {
 }
 
 export function tokenMatches(expected: string, header: string | undefined): boolean {
-  const m = /^Bearer\s+(.+)$/i.exec(header ?? '');
-  if (!m) return false;
-  // Hash both sides so lengths match and the comparison time does not depend on the token.
-  const a = createHash('sha256').update(m[1]!.trim()).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
+  const given = bearerToken(header);
+  return given !== undefined && tokensEqual(given, expected);
 }
 
 export function isLoopback(address: string | undefined): boolean {

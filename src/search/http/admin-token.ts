@@ -1,12 +1,9 @@
-// The flag-admin bearer token check. Both sides are hashed first so timingSafeEqual always compares
-// equal lengths, and neither the token's content nor its length leaks through timing.
-import { createHash, timingSafeEqual } from 'node:crypto';
+// The flag-admin bearer token check (constant-time comparison in src/shared/bearer-token.ts).
+import { bearerToken, tokensEqual } from '../../shared/bearer-token.js';
 
 export type AdminAuth =
   | { readonly ok: true }
   | { readonly ok: false; readonly status: 401 | 403; readonly reason: string };
-
-const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
 export function checkAdminToken(
   configured: string | undefined,
@@ -19,16 +16,15 @@ export function checkAdminToken(
       reason: 'flag writes over HTTP are off: FLAG_ADMIN_TOKEN is not set on the service',
     };
   }
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-  if (!match) {
+  const given = bearerToken(header);
+  if (given === undefined) {
     return {
       ok: false,
       status: 401,
       reason: 'missing bearer token: send Authorization: Bearer <FLAG_ADMIN_TOKEN>',
     };
   }
-  const given = match[1] as string;
-  if (!timingSafeEqual(digest(given), digest(configured))) {
+  if (!tokensEqual(given, configured)) {
     return {
       ok: false,
       status: 401,
