@@ -168,6 +168,16 @@ function histogramSeeds(options: MetricsOptions): HistogramSeed[] {
       'http.response.status_code': '500',
     });
   }
+  // The search route's success series too, per mode: rate() needs two samples of a series, so a
+  // series born with the first search would leave the first searches out of every ratio.
+  for (const mode of SEARCH_MODES) {
+    add(HISTOGRAMS.http, {
+      'http.route': '/api/search',
+      'http.request.method': 'GET',
+      'http.response.status_code': '200',
+      'ai_search.mode': mode,
+    });
+  }
   for (const mode of SEARCH_MODES) add(HISTOGRAMS.search, { mode });
   for (const p of options.providers) {
     const base = { 'gen_ai.provider.name': p.name, 'gen_ai.request.model': p.model };
