@@ -57,7 +57,6 @@ export const registerChaos: RegisterCommand = (program) => {
       parseUrl,
     )
     // Bad usage exits 2 (commander's own default is 1, which means "what was asked failed").
-    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
     .action(async (opts: ChaosOptions) => {
       const url = opts.url ?? loadConfig().llmSimUrl;
       try {

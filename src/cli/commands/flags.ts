@@ -24,9 +24,7 @@ export const registerFlags: RegisterCommand = (program) => {
     .command('flags')
     .description(
       'show, change and validate feature flags (the flagd-format flag file and its audit log)',
-    )
-    // Bad usage (unknown option, missing argument) exits 2, like every other input error here.
-    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
+    );
 
   withCommon(
     flags.command('list').description('every flag and the share of each segment served'),

@@ -33,7 +33,6 @@ export const registerLlmSim: RegisterCommand = (program) => {
       42,
     )
     // Bad usage exits 2 (commander's own default is 1, which means "what was asked failed").
-    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
     .action(async (opts: { port?: number; host: string; seed: number }) => {
       const config = loadConfig();
       const logger = createLogger({ name: 'llm-sim', level: config.logLevel });

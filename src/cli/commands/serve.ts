@@ -22,7 +22,6 @@ export const registerServe: RegisterCommand = (program) => {
       'requests per second per client on /api/* (0 = off; default 100, burst 200)',
     )
     .option('--migrate-only', 'apply the database migrations and exit (npm run db:migrate)')
-    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
     .action(async (o: ServeOptions) => {
       process.exitCode = await runServe(o);
     });
