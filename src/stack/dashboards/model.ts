@@ -41,9 +41,10 @@ export type Section = { readonly row: string; readonly panels: readonly PanelSpe
 const HEIGHT = 8;
 
 /**
- * Moments when the daemon ran an action, for annotations. The daemon's counter series only appear
- * with their first action (at 1), which `increase()` cannot see; a series that is new within the
- * window counts too.
+ * Moments when the daemon ran an action, for annotations. The daemon exports its counters at 0
+ * from start-up, but a daemon that acts before its first scrape (a restart while an alert is due)
+ * shows a series that is born at 1, which `increase()` cannot see; a series new within the window
+ * counts too.
  */
 export function actionEvents(selector: string): string {
   const s = `canary_actions_total${selector}`;
