@@ -45,9 +45,6 @@ export function carryState(
   return next;
 }
 
-/** Alias named as in the brief: the state to start the new rules with after a reload. */
-export const withRules = carryState;
-
 function definitionHash(rule: AlertingRule): string {
   const canonical = JSON.stringify([
     rule.name,

@@ -1,6 +1,6 @@
 // A reload keeps the state of every rule whose definition did not change, as Prometheus does.
 import { describe, expect, it } from 'vitest';
-import { carryState, keyRules, withRules } from '../../src/canary/carry-state.js';
+import { carryState, keyRules } from '../../src/canary/carry-state.js';
 import { evaluateRule } from '../../src/canary/evaluator.js';
 import { parseRuleText } from '../../src/canary/rules/load-rules.js';
 import type { AlertingRule, RuleGroup, RuleState } from '../../src/canary/types.js';
@@ -82,6 +82,5 @@ groups:
     const ids = keyRules(twice).map((k) => k.id);
     expect(ids[0]).toMatch(/^g\/dup@[0-9a-f]{12}$/);
     expect(ids[1]).toBe(`${ids[0]}#2`);
-    expect(withRules).toBe(carryState);
   });
 });
