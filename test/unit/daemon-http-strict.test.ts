@@ -1,12 +1,12 @@
 // The daemon's HTTP surface read strictly, on the real daemon (fake clock, scripted Prometheus,
 // fake flag store) over real HTTP: `limit` has one spelling, unknown parameters and reload bodies
 // are refused with a reason, and no request gets a 5xx.
-import { request as httpRequest } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawRequest, type RawRequest } from '../harness/raw-request.js';
 import {
   startTestDaemon,
   writeRules,
@@ -30,35 +30,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-interface Raw {
-  method: string;
-  path: string;
-  headers?: Record<string, string>;
-  body?: string;
-}
-
-/** One request as sent, without fetch's rules (a GET may carry a body, any header goes). */
-function send(r: Raw): Promise<{ status: number; text: string }> {
-  const length =
-    r.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(r.body)) };
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      `${d.daemon.url}${r.path}`,
-      // A fresh connection each time: a refused huge body closes the server's end of it.
-      // Node frames a GET or HEAD body only when told its length.
-      { method: r.method, headers: { ...r.headers, ...length }, agent: false },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(r.body);
-  });
-}
+const send = (r: RawRequest) => rawRequest(d.daemon.url, r);
 
 describe('GET /api/actions?limit= takes whole numbers from 1 to 1000 in plain digits', () => {
   it.each([
