@@ -96,7 +96,7 @@ export function describeSchemaError(
       if (e.params.type === 'integer' || e.params.type === 'number') {
         return `${where} must be a whole number${range(e.parentSchema)} in plain decimal digits${got}`;
       }
-      return `${where} must be a ${String(e.params.type)}${got}`;
+      return `${where} must be ${withArticle(String(e.params.type))}${got}`;
     case 'minimum':
     case 'maximum':
       return `${where} must be${range(e.parentSchema)}${got}`;
@@ -107,6 +107,10 @@ export function describeSchemaError(
     default:
       return `${where} ${e.message ?? 'is invalid'}`;
   }
+}
+
+function withArticle(type: string): string {
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
 }
 
 function range(schema: SchemaNode | undefined): string {

@@ -153,7 +153,7 @@ describe('JSON bodies: no coercion, no unknown keys, plain numbers', () => {
       '{"rating":5,"comment":"x"}',
       /body has an unknown key "comment"; known keys: rating/,
     ],
-    ['not an object', '[5]', /body must be a object/],
+    ['not an object', '[5]', /body must be an object; got \[5\]/],
   ])('feedback with a rating that is %s → 400', async (_name, body, reason) => {
     const a = await send('POST', `/api/search/${NO_SEARCH}/feedback`, body);
     expect(a.status, JSON.stringify(a.body)).toBe(400);
