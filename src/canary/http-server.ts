@@ -76,7 +76,7 @@ export function buildHttpServer(d: HttpDeps): FastifyInstance {
   installStrictInput(app);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((req, reply) =>
-    reply.code(404).send({ error: `no route ${req.method} ${req.url.split('?')[0]}` }),
+    sendError(reply, 404, `no route ${req.method} ${req.url.split('?')[0]}`),
   );
 
   app.get('/', async (_req, reply) => {
@@ -107,7 +107,7 @@ export function buildHttpServer(d: HttpDeps): FastifyInstance {
       });
     }
     if (!isEmptyBody(req.body)) {
-      return reply.code(400).send({ error: 'reload takes no body (send none, or {})' });
+      return sendError(reply, 400, 'reload takes no body (send none, or {})');
     }
     const r = await d.reload('http');
     if (!r.ok)
