@@ -4,7 +4,6 @@
 // integers. Anything else is the client's mistake, answered with a 400 that shows the spelling.
 
 const PLAIN_INTEGER = /^-?(0|[1-9][0-9]*)$/;
-const PLAIN_DECIMAL = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/;
 /** A JSON number token (the text already passed JSON.parse, so it is well formed). */
 const JSON_NUMBER = /-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
 
@@ -24,7 +23,8 @@ export interface LooseNumber {
 
 /**
  * The first number in `json` (a text JSON.parse accepted) that is not a plain safe integer. Keys
- * in `fractionKeys` may also hold plain decimals (`0.25`); an exponent is never accepted.
+ * in `fractionKeys` hold fractions and may be any finite number (`0.25`, and `1e-7`, which is how
+ * JSON.stringify writes small numbers); their range is the schema's business.
  */
 export function findLooseNumber(
   json: string,
@@ -43,7 +43,7 @@ export function findLooseNumber(
       JSON_NUMBER.lastIndex = i;
       const raw = JSON_NUMBER.exec(json)?.[0] ?? c;
       const fraction = key !== undefined && fractionKeys.has(key);
-      if (!(fraction ? isPlainDecimal(raw) : parsePlainInteger(raw) !== undefined)) {
+      if (!(fraction ? Number.isFinite(Number(raw)) : parsePlainInteger(raw) !== undefined)) {
         return { key, raw };
       }
       i += raw.length;
@@ -61,10 +61,6 @@ export function looseNumberReason(where: string, loose: LooseNumber): string {
     `${at}: the number ${loose.raw} is not accepted; write numbers in plain decimal digits ` +
     `(e.g. 5, not 5.0, 5e0 or 0x5) within ±${Number.MAX_SAFE_INTEGER}`
   );
-}
-
-function isPlainDecimal(raw: string): boolean {
-  return PLAIN_DECIMAL.test(raw) && Number.isFinite(Number(raw));
 }
 
 /** The index just past the closing quote of the JSON string that starts at `start`. */

@@ -44,7 +44,7 @@ describe('control API', () => {
     ['a boolean latency', '{"latencyMs": true}', 'latencyMs'],
     ['a latency in exponent notation', '{"latencyMs": 1e2}', 'body/latencyMs: the number 1e2'],
     ['a status written 500.0', '{"status": 500.0}', 'body/status: the number 500.0'],
-    ['a rate in exponent notation', '{"errorRate": 2e-1}', 'body/errorRate: the number 2e-1'],
+    ['an infinite rate', '{"errorRate": -1e400}', 'body/errorRate: the number -1e400'],
     ['an infinite latency', '{"latencyMs": 1e400}', 'body/latencyMs: the number 1e400'],
   ])(
     'answers 400 with the reason for %s, and keeps the old faults',

@@ -80,12 +80,13 @@ describe('findLooseNumber', () => {
     expect(findLooseNumber(json)).toEqual(loose);
   });
 
-  it('lets named keys hold plain decimals, never an exponent', () => {
+  it('lets named keys hold any finite number (JSON.stringify writes 1e-7), others whole numbers', () => {
     const rate = new Set(['errorRate']);
     expect(findLooseNumber('{"errorRate":0.25,"latencyMs":10}', rate)).toBeUndefined();
-    expect(findLooseNumber('{"errorRate":2.5e-1}', rate)).toEqual({
+    expect(findLooseNumber(JSON.stringify({ errorRate: 1e-7 }), rate)).toBeUndefined();
+    expect(findLooseNumber('{"errorRate":1e400}', rate)).toEqual({
       key: 'errorRate',
-      raw: '2.5e-1',
+      raw: '1e400',
     });
     expect(findLooseNumber('{"errorRate":0.25,"latencyMs":10.5}', rate)).toEqual({
       key: 'latencyMs',
