@@ -322,9 +322,23 @@ const request = fc.record({
 });
 
 describe('the whole HTTP surface', () => {
-  it('answers every request with a status below 500, and every error with a reason', async () => {
+  it('answers a malformed or over-long URL with the error shape', async () => {
+    const bad = await svc.inject({ method: 'GET', url: '/api/search/%zz/feedback' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toEqual({
+      error: 'bad_request',
+      reason: "'/api/search/%zz/feedback' is not a valid url component",
+    });
+    const long = await svc.inject({ method: 'GET', url: `/api/flags/${'a'.repeat(150)}` });
+    expect(long.statusCode).toBe(414);
+    expect(long.json().reason).toMatch(/exceeding the max param length/);
+  });
+
+  it('answers every request below 500 with a reason on every error; only the token changes flags', async () => {
+    const flagsFile = path.join(dir, 'flags.json');
     await fc.assert(
       fc.asyncProperty(request, async (r) => {
+        const flagsBefore = readFileSync(flagsFile, 'utf8');
         const url = r.query ? `${r.path}?${r.query}` : r.path;
         const res = await svc.inject({
           method: r.method as 'GET',
@@ -336,6 +350,9 @@ describe('the whole HTTP surface', () => {
         if (res.statusCode >= 400 && r.method !== 'HEAD') {
           const answer = res.json() as { error?: unknown; reason?: unknown };
           expect(typeof answer.reason, res.body).toBe('string');
+        }
+        if (r.headers.authorization !== ADMIN) {
+          expect(readFileSync(flagsFile, 'utf8')).toBe(flagsBefore);
         }
       }),
       { numRuns: 400, seed: 20261129 },
