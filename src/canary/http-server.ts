@@ -1,9 +1,18 @@
 // The daemon's HTTP surface: status page, JSON APIs, metrics, health and the reload endpoint.
 // Reload is a write: with CANARY_ADMIN_TOKEN set it needs `Authorization: Bearer <token>`
 // (compared in constant time); with no token configured it is accepted from loopback only.
+// Input is read strictly (src/shared/strict-http-input.ts): `/api/actions?limit=` is plain digits
+// in range, and the /api/* routes and reload refuse parameters and body keys they do not define.
 import { bearerToken, tokensEqual } from '../shared/bearer-token.js';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import type { Logger } from '../shared/logger.js';
+import { installStrictInput, STRICT_SCHEMA_OPTIONS } from '../shared/strict-http-input.js';
 import type { ActionRecord } from './action-record.js';
 import type { HealthView, RulesView } from './api-view.js';
 import type { ReloadResult } from './canary-daemon.js';
@@ -34,30 +43,58 @@ export function isLoopback(address: string | undefined): boolean {
   );
 }
 
+const noQuery = { querystring: { type: 'object', additionalProperties: false } } as const;
+
+const actionsSchema = {
+  querystring: {
+    type: 'object',
+    properties: { limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+    additionalProperties: false,
+  },
+} as const;
+
+function sendError(reply: FastifyReply, status: number, error: string): FastifyReply {
+  return reply.code(status).send({ error });
+}
+
+/** Client mistakes keep their 4xx and say what was wrong; anything else is a logged 500. */
+function handleError(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
+  const status = err.statusCode ?? 500;
+  if (status >= 400 && status < 500) return sendError(reply, status, err.message);
+  req.log.error({ err, route: req.routeOptions.url }, 'request failed');
+  return sendError(reply, 500, 'internal error; the daemon log has the details');
+}
+
 export function buildHttpServer(d: HttpDeps): FastifyInstance {
   const app = Fastify({
     // Request lines are info level: the daemon's log stays about rules and actions.
     loggerInstance: d.logger.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger,
+    ...STRICT_SCHEMA_OPTIONS,
+    // A malformed URL (bad percent-encoding) gets the same error shape.
+    frameworkErrors: (err, _req, reply) => sendError(reply, err.statusCode ?? 400, err.message),
   });
+  installStrictInput(app);
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((req, reply) =>
+    sendError(reply, 404, `no route ${req.method} ${req.url.split('?')[0]}`),
+  );
 
   app.get('/', async (_req, reply) => {
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
     return renderStatusPage(d.rules(), d.health(), d.actions(50));
   });
-  app.get('/api/rules', async () => d.rules());
-  app.get<{ Querystring: { limit?: string } }>('/api/actions', async (req, reply) => {
-    const limit = req.query.limit === undefined ? 100 : Number(req.query.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-      return reply.code(400).send({ error: 'limit must be an integer from 1 to 1000' });
-    }
-    return { actions: d.actions(limit) };
-  });
+  app.get('/api/rules', { schema: noQuery }, async () => d.rules());
+  app.get<{ Querystring: { limit: number } }>(
+    '/api/actions',
+    { schema: actionsSchema },
+    async (req) => ({ actions: d.actions(req.query.limit) }),
+  );
   app.get('/healthz', async () => d.health());
   app.get('/metrics', async (_req, reply) => {
     reply.type(d.metrics.registry.contentType);
     return d.metrics.registry.metrics();
   });
-  app.post('/-/reload', async (req, reply) => {
+  app.post('/-/reload', { schema: noQuery }, async (req, reply) => {
     if (d.adminToken !== undefined) {
       if (!tokenMatches(d.adminToken, req.headers.authorization)) {
         return reply
@@ -69,6 +106,9 @@ export function buildHttpServer(d: HttpDeps): FastifyInstance {
         error: 'reload over HTTP is allowed from loopback only unless CANARY_ADMIN_TOKEN is set',
       });
     }
+    if (!isEmptyBody(req.body)) {
+      return sendError(reply, 400, 'reload takes no body (send none, or {})');
+    }
     const r = await d.reload('http');
     if (!r.ok)
       return reply.code(400).send({
@@ -79,4 +119,9 @@ export function buildHttpServer(d: HttpDeps): FastifyInstance {
     return r;
   });
   return app;
+}
+
+function isEmptyBody(body: unknown): boolean {
+  if (body === undefined || body === null || body === '') return true;
+  return typeof body === 'object' && !Array.isArray(body) && Object.keys(body).length === 0;
 }

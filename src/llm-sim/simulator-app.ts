@@ -6,6 +6,7 @@
 // adapter always sends); otherwise OpenAI. /v1/messages is always Anthropic.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../shared/logger.js';
+import { findLooseNumber, looseNumberReason } from '../shared/plain-number.js';
 import {
   handleChat,
   requestId,
@@ -34,6 +35,8 @@ export interface SimulatorStats {
 }
 
 const CONTROL_BODY_LIMIT = 64 * 1024;
+/** The one fault field that is not a whole number. */
+const FRACTION_FIELDS: ReadonlySet<string> = new Set(['errorRate']);
 const MAX_TIMER_MS = 2_147_483_647;
 
 function providerOf(path: string, req: IncomingMessage): SimProvider | undefined {
@@ -66,10 +69,16 @@ export class SimulatorApp {
   ) {}
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? '/', 'http://sim').pathname;
+    const url = new URL(req.url ?? '/', 'http://sim');
+    const path = url.pathname;
+    if (path.startsWith('/__control/') && url.search !== '') {
+      return sendJson(res, 400, { error: 'the control API takes no query parameters' });
+    }
     if (path === '/__control/faults') return this.control(req, res);
-    if (path === '/__control/stats' && req.method === 'GET')
-      return sendJson(res, 200, this.stats());
+    if (path === '/__control/stats') {
+      if (req.method === 'GET') return sendJson(res, 200, this.stats());
+      return sendJson(res, 405, { error: 'use GET' }, { allow: 'GET' });
+    }
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
     const provider = providerOf(path, req);
     if (!provider) {
@@ -150,6 +159,9 @@ export class SimulatorApp {
     if (!raw.ok) return sendJson(res, raw.status, { error: raw.reason });
     const json = parseJson(raw.text);
     if (!json.ok) return sendJson(res, 400, { error: json.reason });
+    // zod sees only the parsed value: 1e2 and 100 alike. The spelling is checked on the text.
+    const loose = findLooseNumber(raw.text, FRACTION_FIELDS);
+    if (loose) return sendJson(res, 400, { error: looseNumberReason('body', loose) });
     const parsed = parseFaults(json.value);
     if (!parsed.ok) return sendJson(res, 400, { error: `invalid faults: ${parsed.error}` });
     this.faults = Object.freeze(parsed.faults);

@@ -1,6 +1,7 @@
 // Composition root of the search service: the one place where the real collaborators are made
 // (database, flag store and evaluator, LLM layer, metrics, HTTP) and wired together.
 import path from 'node:path';
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { createFlagEvaluator } from '../flags/evaluator.js';
 import { createFileFlagStore } from '../flags/file-flag-store.js';
 import { AI_SEARCH_FLAG } from '../flags/types.js';
@@ -9,6 +10,7 @@ import { secretValues, type Config } from '../shared/config.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { openContactsStore, type ContactsStore } from './contacts/store.js';
 import { buildApp } from './http/app.js';
+import type { NotReady } from './http/health-routes.js';
 import { createQueryUnderstanding, describeProviders } from './llm/index.js';
 import type { LlmTelemetry, QueryUnderstanding } from './llm/types.js';
 import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
@@ -47,6 +49,8 @@ export interface StartServiceOptions {
 export interface RunningService {
   readonly url: string;
   readonly store: ContactsStore;
+  /** Answers one request in-process through the same app that listens (fast property tests). */
+  inject(request: InjectOptions): Promise<LightMyRequestResponse>;
   close(): Promise<void>;
 }
 
@@ -151,11 +155,21 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
       clientLimit: perClientLimit(options, clock),
       logger,
       readiness: () => {
-        const reasons: string[] = [];
-        if (!store.ping()) reasons.push(`the contacts database ${dbFile} is not open`);
+        const notReady: NotReady[] = [];
+        if (!store.ping()) {
+          notReady.push({
+            reason: 'the contacts database is not open',
+            detail: `the contacts database ${dbFile} is not open`,
+          });
+        }
         const flagError = flags.lastLoadError();
-        if (flagError) reasons.push(`flags not loaded: ${flagError}`);
-        return reasons;
+        if (flagError) {
+          notReady.push({
+            reason: 'flags not loaded: the flag file is unreadable or invalid',
+            detail: `flags not loaded: ${flagError}`,
+          });
+        }
+        return notReady;
       },
     });
     cleanup.push(() => app.close());
@@ -164,7 +178,7 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
       host: options.host ?? '127.0.0.1',
     });
     logStarted(config, url, metrics.enabled, logger);
-    return { url, store, close: closeAll };
+    return { url, store, inject: (request) => app.inject(request), close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

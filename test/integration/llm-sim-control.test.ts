@@ -2,9 +2,11 @@
 // fault endpoint's validation, and `canary chaos`'s client.
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
+import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ChaosError, describeFaults, setChaos } from '../../src/llm-sim/chaos-client.js';
 import { startLlmSimulator, type LlmSimulator } from '../../src/llm-sim/server.js';
+import { rawRequest } from '../harness/raw-request.js';
 
 let sim: LlmSimulator;
 let openai: OpenAI;
@@ -37,6 +39,13 @@ describe('control API', () => {
     ['an unknown mode', '{"errorRate": 1, "mode": "explode"}', 'mode'],
     ['an unknown provider', '{"providers": {"mistral": {"errorRate": 1}}}', 'mistral'],
     ['an unknown field', '{"errorRatio": 0.2}', 'errorRatio'],
+    ['a rate as a string', '{"errorRate": "0.2"}', 'errorRate'],
+    ['a null rate', '{"errorRate": null}', 'errorRate'],
+    ['a boolean latency', '{"latencyMs": true}', 'latencyMs'],
+    ['a latency in exponent notation', '{"latencyMs": 1e2}', 'body/latencyMs: the number 1e2'],
+    ['a status written 500.0', '{"status": 500.0}', 'body/status: the number 500.0'],
+    ['an infinite rate', '{"errorRate": -1e400}', 'body/errorRate: the number -1e400'],
+    ['an infinite latency', '{"latencyMs": 1e400}', 'body/latencyMs: the number 1e400'],
   ])(
     'answers 400 with the reason for %s, and keeps the old faults',
     async (_name, body, reason) => {
@@ -47,6 +56,16 @@ describe('control API', () => {
       expect(sim.getFaults()).toEqual({ errorRate: 0.5 });
     },
   );
+
+  it('refuses query parameters on the control API, and methods other than GET on stats', async () => {
+    const query = await fetch(`${sim.url}/__control/faults?errorRate=1`, {
+      method: 'PUT',
+      body: '{"errorRate":0.5}',
+    });
+    expect(query.status).toBe(400);
+    expect(sim.getFaults()).toEqual({ errorRate: 0 });
+    expect((await fetch(`${sim.url}/__control/stats`, { method: 'POST' })).status).toBe(405);
+  });
 
   it('refuses an oversized body with 413', async () => {
     const res = await put(JSON.stringify({ errorRate: 0, pad: 'x'.repeat(100_000) }));
@@ -176,5 +195,70 @@ describe('canary chaos client', () => {
     expect(err).toBeInstanceOf(ChaosError);
     expect((err as ChaosError).message).toContain('canary llm-sim');
     expect((err as ChaosError).exitCode).toBe(1);
+  });
+});
+
+// Any method, path, headers and body (malformed, huge, wrong type) on the chat and control routes.
+const simRequest = fc.record({
+  method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'OPTIONS'),
+  path: fc.oneof(
+    fc.constantFrom(
+      '/v1/chat/completions',
+      '/openrouter/v1/chat/completions',
+      '/v1/messages',
+      '/__control/faults',
+      '/__control/stats',
+      '/__control/faults?x=1',
+      '/healthz',
+      '/',
+    ),
+    fc.stringMatching(/^\/[A-Za-z0-9._~%/?=&-]{0,30}$/),
+  ),
+  headers: fc.record(
+    {
+      authorization: fc.constantFrom('Bearer k', 'Bearer', 'Basic x'),
+      'x-api-key': fc.constantFrom('k', ''),
+      'x-title': fc.constant('t'),
+      'content-type': fc.constantFrom('application/json', 'text/plain', 'garbage'),
+    },
+    { requiredKeys: [] },
+  ),
+  body: fc.oneof(
+    fc.constant(undefined),
+    fc.json({ maxDepth: 3 }),
+    fc
+      .record(
+        {
+          model: fc.oneof(fc.string({ maxLength: 10 }), fc.constant(5)),
+          messages: fc.oneof(
+            fc.constant([{ role: 'user', content: '{"query":"tech reporters"}' }]),
+            fc.array(fc.anything({ maxDepth: 1 }), { maxLength: 2 }),
+          ),
+          max_tokens: fc.oneof(fc.integer(), fc.double(), fc.constant(null)),
+          stream: fc.boolean(),
+        },
+        { requiredKeys: [] },
+      )
+      .map((b) => JSON.stringify(b)),
+    fc.constantFrom('{', '{"errorRate":1e400}', '{"latencyMs":1e2}', 'x'.repeat(1_100_000)),
+    fc.string({ maxLength: 100 }),
+  ),
+});
+
+describe('the whole HTTP surface', () => {
+  it('answers every request with a status below 500 while no fault is set', async () => {
+    await fc.assert(
+      fc.asyncProperty(simRequest, async (r) => {
+        sim.setFaults({ errorRate: 0 });
+        const res = await rawRequest(sim.url, {
+          method: r.method,
+          path: r.path,
+          headers: Object.fromEntries(Object.entries(r.headers).filter(([, v]) => v !== '')),
+          ...(r.body !== undefined ? { body: r.body } : {}),
+        });
+        expect(res.status, `${r.method} ${r.path} → ${res.text.slice(0, 200)}`).toBeLessThan(500);
+      }),
+      { numRuns: 150, seed: 20261129 },
+    );
   });
 });

@@ -594,11 +594,20 @@ describe('a failing database', () => {
       error: 'internal',
       reason: 'internal error; the service log has the details',
     });
+    // Anyone learns what is wrong; only the admin token holder learns where (the file's path).
     const ready = await fetch(`${svc.url}/readyz`);
     expect(ready.status).toBe(503);
-    expect(((await ready.json()) as { reasons: string[] }).reasons.join(' ')).toMatch(
-      /database .* is not open/,
-    );
+    expect(await ready.json()).toEqual({
+      ready: false,
+      reasons: ['the contacts database is not open'],
+    });
+    const admin = await fetch(`${svc.url}/readyz`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect(admin.status).toBe(503);
+    expect(((await admin.json()) as { details: string[] }).details).toEqual([
+      `the contacts database ${svc.store.file} is not open`,
+    ]);
     const metrics = await (await fetch(`${svc.url}/metrics`)).text();
     expect(metrics).toMatch(
       /http_server_request_duration_count\{http_route="\/api\/search",http_request_method="GET",http_response_status_code="500"\} 1\n/,

@@ -2,6 +2,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { FlagStore } from '../../flags/types.js';
 import type { Logger } from '../../shared/logger.js';
+import { installStrictInput, STRICT_SCHEMA_OPTIONS } from '../../shared/strict-http-input.js';
 import type { ServiceMetrics } from '../metrics.js';
 import type { SearchService } from '../search-service.js';
 import type { TokenBuckets } from '../token-buckets.js';
@@ -34,7 +35,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     bodyLimit: BODY_LIMIT_BYTES,
     // Search ids and flag keys are short; anything longer is not ours.
     routerOptions: { maxParamLength: 100 },
+    // No type coercion, no silently dropped keys, reasons that name the field.
+    ...STRICT_SCHEMA_OPTIONS,
+    // A malformed URL (bad percent-encoding, an over-long id) gets the same error shape.
+    frameworkErrors: (err, _req, reply) => sendError(reply, err.statusCode ?? 400, err.message),
   });
+  installStrictInput(app);
 
   app.addHook('onResponse', async (req, reply) => {
     // The route template (bounded), never the raw path; unknown paths share one label.
@@ -66,6 +72,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   registerSearchRoutes(app, deps.service);
   registerFlagRoutes(app, deps.flagStore, deps.adminToken, deps.logger);
-  registerHealthRoutes(app, deps.readiness, deps.metrics);
+  registerHealthRoutes(app, deps.readiness, deps.metrics, deps.adminToken);
   return app;
 }

@@ -1,5 +1,6 @@
 // Flag admin over HTTP, through the flag store: anyone may read a rollout; changing one needs the
-// FLAG_ADMIN_TOKEN bearer token (no token configured: writing is off).
+// FLAG_ADMIN_TOKEN bearer token (no token configured: writing is off). Why the flag file cannot be
+// read (its path, parser messages quoting its contents) is told to token holders only.
 import type { FastifyInstance } from 'fastify';
 import { SEGMENTS, type FlagChange, type FlagStore } from '../../flags/types.js';
 import type { Logger } from '../../shared/logger.js';
@@ -10,7 +11,10 @@ const keyParams = {
   type: 'object',
   properties: { key: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$' } },
   required: ['key'],
+  additionalProperties: false,
 } as const;
+
+const noQuery = { type: 'object', additionalProperties: false } as const;
 
 const putBody = {
   type: 'object',
@@ -41,14 +45,21 @@ export function registerFlagRoutes(
 ): void {
   app.get<{ Params: { key: string } }>(
     '/api/flags/:key',
-    { schema: { params: keyParams } },
+    { schema: { params: keyParams, querystring: noQuery } },
     async (req, reply) => {
       try {
         const rollout = await store.getRollout(req.params.key);
         if (rollout === undefined) return sendError(reply, 404, `no flag named ${req.params.key}`);
         return { flag: req.params.key, rollout };
       } catch (err) {
-        return sendError(reply, 503, `the flag file cannot be read: ${(err as Error).message}`);
+        if (checkAdminToken(adminToken, req.headers.authorization).ok) {
+          return sendError(reply, 503, `the flag file cannot be read: ${(err as Error).message}`);
+        }
+        return sendError(
+          reply,
+          503,
+          'the flag file cannot be read; send the FLAG_ADMIN_TOKEN bearer token to see why',
+        );
       }
     },
   );
@@ -56,7 +67,7 @@ export function registerFlagRoutes(
   app.put<{ Params: { key: string }; Body: PutBody }>(
     '/api/flags/:key',
     {
-      schema: { params: keyParams, body: putBody },
+      schema: { params: keyParams, querystring: noQuery, body: putBody },
       // Before the body is even parsed: an unauthenticated caller learns nothing else.
       onRequest: async (req, reply) => {
         const auth = checkAdminToken(adminToken, req.headers.authorization);

@@ -1,20 +1,39 @@
 // /healthz (the process answers), /readyz (it can serve: database open, flags loaded) and /metrics.
+// /readyz is unauthenticated (probes call it), so its reasons say what is wrong but never where
+// (no paths, no file contents, no parser messages); a caller with the FLAG_ADMIN_TOKEN bearer
+// token also gets the details.
 import type { FastifyInstance } from 'fastify';
 import type { ServiceMetrics } from '../metrics.js';
+import { checkAdminToken } from './admin-token.js';
+
+/** One reason the service cannot serve now. */
+export interface NotReady {
+  /** Safe for anyone: what is wrong, without paths or file contents. */
+  readonly reason: string;
+  /** The whole story (paths, parser messages), for admin-token holders only. */
+  readonly detail: string;
+}
 
 /** Reasons the service cannot serve now; empty when ready. */
-export type Readiness = () => string[];
+export type Readiness = () => readonly NotReady[];
 
 export function registerHealthRoutes(
   app: FastifyInstance,
   readiness: Readiness,
   metrics: ServiceMetrics,
+  adminToken: string | undefined,
 ): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
-  app.get('/readyz', async (_req, reply) => {
-    const reasons = readiness();
-    return reasons.length === 0 ? { ready: true } : reply.code(503).send({ ready: false, reasons });
+  app.get('/readyz', async (req, reply) => {
+    const notReady = readiness();
+    if (notReady.length === 0) return { ready: true };
+    const reasons = notReady.map((n) => n.reason);
+    const admin = checkAdminToken(adminToken, req.headers.authorization).ok;
+    const body = admin
+      ? { ready: false, reasons, details: notReady.map((n) => n.detail) }
+      : { ready: false, reasons };
+    return reply.code(503).send(body);
   });
 
   app.get('/metrics', async (_req, reply) => {

@@ -1,5 +1,7 @@
 // GET /api/search and POST /api/search/:searchId/feedback: schemas bound every input before the
-// handler runs, so a bad request is a 400 with a reason and never reaches the search.
+// handler runs, so a bad request is a 400 with a reason and never reaches the search. Validation
+// is strict (src/shared/strict-http-input.ts): `limit` is plain decimal digits in range, and an
+// unknown query parameter or body key is refused rather than ignored.
 import type { FastifyInstance } from 'fastify';
 import type { SearchService } from '../search-service.js';
 import { sendError } from './errors.js';
@@ -26,6 +28,7 @@ const searchSchema = {
       limit: { type: 'integer', minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT },
     },
     required: ['q'],
+    additionalProperties: false,
   },
 } as const;
 
@@ -35,10 +38,12 @@ const feedbackSchema = {
     properties: { searchId: { type: 'string', pattern: '^[0-9a-f-]{36}$' } },
     required: ['searchId'],
   },
+  querystring: { type: 'object', additionalProperties: false },
   body: {
     type: 'object',
     properties: { rating: { type: 'integer', minimum: 1, maximum: 5 } },
     required: ['rating'],
+    additionalProperties: false,
   },
 } as const;
 
