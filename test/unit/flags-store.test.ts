@@ -1,6 +1,5 @@
 // The file store on a real temporary folder: atomic locked writes, the audit log, and every
 // expected failure turned into a result a person can act on.
-import { spawnSync } from 'node:child_process';
 import {
   existsSync,
   mkdtempSync,
@@ -39,11 +38,6 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const store = (extra: Partial<FileFlagStoreOptions> = {}) =>
   createFileFlagStore({ path: file, bootstrap, logger, ...extra });
-
-function deadPid(): number {
-  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
-  return Number(child.stdout.toString());
-}
 
 describe('file flag store', () => {
   it('creates the file from the bootstrap values on first update and audits the change', async () => {
@@ -114,29 +108,16 @@ describe('file flag store', () => {
     expect(await s.getRollout(AI_SEARCH_FLAG)).toEqual(history.at(-1)!.after);
   });
 
-  it('refuses to write over a corrupt file and says which file and what to do', async () => {
+  it('refuses anything but the kill switch on a corrupt file, and says which file and what to do', async () => {
     writeFileSync(file, '{"flags": {');
     const s = store();
-    const r = await s.update({ flag: AI_SEARCH_FLAG, value: false }, meta);
+    const r = await s.update({ flag: AI_SEARCH_FLAG, value: true }, meta);
     expect(r).toMatchObject({ ok: false, code: 'corrupt' });
     expect(!r.ok && r.error).toContain(file);
     expect(!r.ok && r.error).toMatch(/not valid JSON.*Nothing was written.*canary flags validate/);
+    expect(!r.ok && r.error).toMatch(/--value=false\) still works/);
     expect(readFileSync(file, 'utf8')).toBe('{"flags": {');
     await expect(s.getRollout(AI_SEARCH_FLAG)).rejects.toBeInstanceOf(FlagFileError);
-  });
-
-  it('takes over a lock left by a dead process', async () => {
-    const pid = deadPid();
-    writeFileSync(
-      `${file}.lock`,
-      JSON.stringify({ pid, host: hostname(), time: 'then', token: 'x' }),
-    );
-    const r = await store({ lockTimeoutMs: 5_000 }).update(
-      { flag: AI_SEARCH_FLAG, value: true },
-      meta,
-    );
-    expect(r).toMatchObject({ ok: true, changed: true });
-    expect(existsSync(`${file}.lock`)).toBe(false);
   });
 
   it('takes over an empty lock file left by a holder that died before writing its pid', async () => {
@@ -163,7 +144,7 @@ describe('file flag store', () => {
     );
     expect(r).toMatchObject({ ok: false, code: 'locked' });
     expect(!r.ok && r.error).toContain(`locked by process ${process.pid}`);
-    expect(!r.ok && r.error).toContain(`remove ${file}.lock`);
+    expect(!r.ok && r.error).toMatch(/taken over by itself after 10 s/);
     expect(readFileSync(file, 'utf8')).toBe(before);
     expect(existsSync(`${file}.lock`)).toBe(true); // a live holder's lock is never removed
   });
