@@ -4,50 +4,26 @@
 import {
   existsSync,
   lstatSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   readlinkSync,
-  rmSync,
   symlinkSync,
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pino } from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createFileFlagStore } from '../../src/flags/file-flag-store.js';
+import { describe, expect, it } from 'vitest';
 import { parseFlagFile } from '../../src/flags/flag-file.js';
 import { lastGoodPathFor } from '../../src/flags/flag-file-state.js';
 import { makeSpec } from '../../src/flags/rollout.js';
 import { AI_SEARCH_FLAG } from '../../src/flags/types.js';
 import { BROKEN_FILES } from '../fixtures/broken-flag-files.js';
+import { OUTSIDE_TEXT, storeIn, useFlagFolder } from '../fixtures/flag-folder.js';
 
-const bootstrap = {
-  aiSearchEnabled: false,
-  rolloutPercentage: 0,
-  internalUsers: true,
-  betaUsers: false,
-};
-const logger = pino({ level: 'silent' });
 const meta = { actor: 'oncall', reason: 'incident' };
+const folder = useFlagFolder('flags-kill');
 
-let dir: string;
-let file: string;
-let outside: string;
-beforeEach(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'flags-kill-'));
-  file = path.join(dir, 'flags.json');
-  outside = path.join(mkdtempSync(path.join(tmpdir(), 'flags-outside-')), 'precious.json');
-  writeFileSync(outside, 'precious, not ours');
-});
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
-  rmSync(path.dirname(outside), { recursive: true, force: true });
-});
-
-const store = () => createFileFlagStore({ path: file, bootstrap, logger });
+const store = () => storeIn(folder);
 
 /** A good history first: AI on at 25%, and a second flag on, so "the other flags" can be checked. */
 async function goodHistory(): Promise<void> {
@@ -61,7 +37,7 @@ async function goodHistory(): Promise<void> {
 }
 
 const BREAKS = BROKEN_FILES.map(
-  (b) => [b.name, b.kind, b.problem, () => b.breakIt(file, outside)] as const,
+  (b) => [b.name, b.kind, b.problem, () => b.breakIt(folder.file, folder.outside)] as const,
 );
 
 describe('kill switch on a broken flag file', () => {
@@ -71,7 +47,7 @@ describe('kill switch on a broken flag file', () => {
       await goodHistory();
       breakIt();
       const textual = ['empty', 'not-json', 'invalid'].includes(kind);
-      const brokenBytes = textual ? readFileSync(file) : undefined;
+      const brokenBytes = textual ? readFileSync(folder.file) : undefined;
       const s = store();
       const r = await s.update({ flag: AI_SEARCH_FLAG, value: false }, meta);
       expect(r).toMatchObject({ ok: true, changed: true, recovery: { kind, base: 'last-good' } });
@@ -81,8 +57,8 @@ describe('kill switch on a broken flag file', () => {
         makeSpec(false, { 'internal-users': 100, 'beta-users': 0, default: 25 }),
       );
       // A valid regular file now, with the flag off and the other flag as it was.
-      expect(lstatSync(file).isFile()).toBe(true);
-      const parsed = parseFlagFile(readFileSync(file, 'utf8'), file);
+      expect(lstatSync(folder.file).isFile()).toBe(true);
+      const parsed = parseFlagFile(readFileSync(folder.file, 'utf8'), folder.file);
       expect(parsed.ok && parsed.flags.get(AI_SEARCH_FLAG)?.enabled).toBe(false);
       expect(parsed.ok && parsed.flags.get('other-flag')).toEqual(
         makeSpec(true, { 'internal-users': 0, 'beta-users': 0, default: 5 }),
@@ -91,15 +67,15 @@ describe('kill switch on a broken flag file', () => {
       if (kind === 'missing') expect(r.recovery.movedTo).toBeNull();
       else {
         const aside = r.recovery.movedTo!;
-        expect(path.dirname(aside)).toBe(dir);
+        expect(path.dirname(aside)).toBe(folder.dir);
         expect(path.basename(aside)).toMatch(
           /^flags\.json\.corrupt-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3}Z$/,
         );
-        if (kind === 'symlink') expect(readlinkSync(aside)).toBe(outside);
+        if (kind === 'symlink') expect(readlinkSync(aside)).toBe(folder.outside);
         else if (kind === 'not-a-file') expect(lstatSync(aside).isDirectory()).toBe(true);
         else expect(readFileSync(aside)).toEqual(brokenBytes);
       }
-      expect(readFileSync(outside, 'utf8')).toBe('precious, not ours'); // never written through a link
+      expect(readFileSync(folder.outside, 'utf8')).toBe(OUTSIDE_TEXT); // never written through a link
       const last = (await s.history()).at(-1)!;
       expect(last).toMatchObject({
         actor: 'oncall',
@@ -119,7 +95,7 @@ describe('kill switch on a broken flag file', () => {
     async (_, _kind, problem, breakIt) => {
       await goodHistory();
       breakIt();
-      const listing = () => readdirSync(dir).sort();
+      const listing = () => readdirSync(folder.dir).sort();
       const before = listing();
       for (const change of [
         { flag: AI_SEARCH_FLAG, value: true },
@@ -129,19 +105,19 @@ describe('kill switch on a broken flag file', () => {
         const r = await store().update(change, meta);
         expect(r).toMatchObject({ ok: false, code: 'corrupt' });
         expect(!r.ok && r.error).toMatch(problem);
-        expect(!r.ok && r.error).toContain(file);
+        expect(!r.ok && r.error).toContain(folder.file);
         expect(!r.ok && r.error).toMatch(/Nothing was written/);
       }
       expect(listing()).toEqual(before);
-      expect(readFileSync(outside, 'utf8')).toBe('precious, not ours');
+      expect(readFileSync(folder.outside, 'utf8')).toBe(OUTSIDE_TEXT);
     },
   );
 
   it('with no last good copy, the other flags come from the bootstrap variables, and the audit says so', async () => {
-    writeFileSync(file, '{"flags": {');
+    writeFileSync(folder.file, '{"flags": {');
     const r = await store().update({ flag: AI_SEARCH_FLAG, value: false }, meta);
     expect(r).toMatchObject({ ok: true, recovery: { kind: 'not-json', base: 'bootstrap' } });
-    expect(existsSync(lastGoodPathFor(file))).toBe(true); // the repaired file is the new last good copy
+    expect(existsSync(lastGoodPathFor(folder.file))).toBe(true); // the repaired file is the new last good copy
   });
 
   it('a file deleted with no last good copy is a first start, not a break: any change works', async () => {
@@ -152,24 +128,26 @@ describe('kill switch on a broken flag file', () => {
 
   it('every successful write refreshes the last good copy', async () => {
     await goodHistory();
-    expect(readFileSync(lastGoodPathFor(file), 'utf8')).toBe(readFileSync(file, 'utf8'));
+    expect(readFileSync(lastGoodPathFor(folder.file), 'utf8')).toBe(
+      readFileSync(folder.file, 'utf8'),
+    );
   });
 
   it('a symlinked audit log: ordinary changes refuse before writing; the kill switch lands and writes nothing through it', async () => {
     await goodHistory();
-    const audit = path.join(dir, 'flags.audit.jsonl');
+    const audit = path.join(folder.dir, 'flags.audit.jsonl');
     unlinkSync(audit);
-    symlinkSync(outside, audit);
-    const flagText = readFileSync(file, 'utf8');
+    symlinkSync(folder.outside, audit);
+    const flagText = readFileSync(folder.file, 'utf8');
     const on = await store().update({ flag: AI_SEARCH_FLAG, percentage: 50 }, meta);
     expect(on).toMatchObject({ ok: false, code: 'io' });
     expect(!on.ok && on.error).toMatch(
       /flags\.audit\.jsonl is a symbolic link.*nothing was written/,
     );
-    expect(readFileSync(file, 'utf8')).toBe(flagText);
+    expect(readFileSync(folder.file, 'utf8')).toBe(flagText);
     const off = await store().update({ flag: AI_SEARCH_FLAG, value: false }, meta);
     expect(off).toMatchObject({ ok: true, changed: true });
-    expect(readFileSync(outside, 'utf8')).toBe('precious, not ours');
+    expect(readFileSync(folder.outside, 'utf8')).toBe(OUTSIDE_TEXT);
     await expect(store().history()).rejects.toThrow(/symbolic link/);
   });
 });
