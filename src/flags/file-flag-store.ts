@@ -9,19 +9,18 @@
 // from the last good copy (else the bootstrap variables), and writes a valid file with the flag
 // off. Any other change to a broken file is refused, naming the problem: guessing the rest of a
 // rollout is only safe in the direction of "off".
-import { copyFile, link, mkdir, rename } from 'node:fs/promises';
-import { constants } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../shared/config.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import { fileKind, NotRegularFileError, writeFileAtomic } from '../shared/no-follow-files.js';
+import { isKillSwitch, moveAside, refusal } from './broken-file-repair.js';
 import { appendAudit, auditPathFor, readAudit } from './audit-log.js';
 import { acquireLock, type HeldLock } from './file-lock.js';
 import { FlagFileError, parseFlagFile, renderFlagFile, type FlagSpecs } from './flag-file.js';
 import {
   bootstrapSpecs,
-  corruptPathFor,
   FlagFileIoError,
   lastGoodPathFor,
   readFileState,
@@ -90,37 +89,6 @@ async function readUsable(file: string, bootstrap: Config['bootstrap']): Promise
   });
   if (state.kind === 'broken') throw new FlagFileError(state.problem);
   return state;
-}
-
-/** Only `--value=false` alone may repair a broken file: nothing else is safe to guess. */
-function isKillSwitch(change: FlagChange): boolean {
-  return change.value === false && change.percentage === undefined && change.segment === undefined;
-}
-
-function refusal(file: string, state: Broken): Failure {
-  const lastGood =
-    state.broken === 'missing' || state.broken === 'symlink'
-      ? ''
-      : ` The last successful write is kept in ${lastGoodPathFor(file)} (when it exists): copy it over the file to restore it.`;
-  return {
-    ok: false,
-    code: 'corrupt',
-    error:
-      `${state.problem}. Nothing was written: fix the file (canary flags validate shows the problem) and try again. ` +
-      `Turning a flag off (--value=false) still works on a broken file: it moves the file aside and writes a valid one.${lastGood}`,
-  };
-}
-
-/** Keeps the broken file's bytes (or the link itself) beside it; link() leaves no gap in between. */
-async function moveAside(file: string, now: number): Promise<string> {
-  const aside = corruptPathFor(file, now);
-  try {
-    await link(file, aside); // the rename of the new file then replaces the old name atomically
-  } catch {
-    if ((await fileKind(file)) === 'file') await copyFile(file, aside, constants.COPYFILE_EXCL);
-    else await rename(file, aside); // a folder or a FIFO: it must leave the path anyway
-  }
-  return aside;
 }
 
 export function createFileFlagStore(opts: FileFlagStoreOptions): FileFlagStore {

@@ -78,11 +78,17 @@ async function tryCreate(lockPath: string, content: string): Promise<FileHandle 
 
 type Inspection = { stale: true; ino: number } | { stale: false; holder?: Holder };
 
-/** Lease times are compared with file mtimes, which are wall time: `now` must be too. */
-async function inspect(lockPath: string, now: number, leaseMs: number): Promise<Inspection> {
+/**
+ * How long since the lock's holder last refreshed it. File mtimes are wall time, so this reads the
+ * wall clock, not the injected Clock (which paces waiting only): a test's fake "now" must never
+ * make a live holder's lock look stale.
+ */
+const ageOf = (mtimeMs: number) => Date.now() - mtimeMs;
+
+async function inspect(lockPath: string, leaseMs: number): Promise<Inspection> {
   const seen = await lstat(lockPath).catch(() => undefined);
   if (!seen) return { stale: false }; // released meanwhile: retry at once
-  if (now - seen.mtimeMs > leaseMs) return { stale: true, ino: seen.ino };
+  if (ageOf(seen.mtimeMs) > leaseMs) return { stale: true, ino: seen.ino };
   const text = await readFileNoFollow(lockPath).catch(() => '');
   return { stale: false, holder: parseHolder(text) };
 }
@@ -105,14 +111,14 @@ async function takeOver(
   }
   const moved = await lstat(aside).catch(() => undefined);
   const stillStale =
-    moved !== undefined && moved.ino === staleIno && o.clock.now() - moved.mtimeMs > leaseMs;
+    moved !== undefined && moved.ino === staleIno && ageOf(moved.mtimeMs) > leaseMs;
   if (!stillStale) {
     // A live holder's lock: put it back. If a new lock took the path meanwhile, that holder's
     // stillHeld() check fails before it commits, so two holders never both write.
     await link(aside, lockPath).catch(() => undefined);
   } else {
     const text = await readFileNoFollow(aside).catch(() => '');
-    const ageS = Math.round((o.clock.now() - moved.mtimeMs) / 1000);
+    const ageS = Math.round(ageOf(moved.mtimeMs) / 1000);
     o.logger.warn(
       { lockPath, stale: text, ageS },
       `took over a stale flag-file lock: not refreshed for ${ageS} s (lease ${leaseMs / 1000} s)`,
@@ -195,7 +201,7 @@ async function waitForLock(o: LockOptions, leaseMs: number): Promise<LockResult>
         error: `cannot create the lock file ${o.lockPath} (${e.code ?? e.message}): check that its directory exists and this user may write to it`,
       };
     }
-    const seen = await inspect(o.lockPath, o.clock.now(), leaseMs);
+    const seen = await inspect(o.lockPath, leaseMs);
     if (seen.stale) {
       await takeOver(o.lockPath, seen.ino, o, leaseMs);
       continue;

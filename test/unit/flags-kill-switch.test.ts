@@ -13,6 +13,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../../src/shared/clock.js';
 import { parseFlagFile } from '../../src/flags/flag-file.js';
 import { lastGoodPathFor } from '../../src/flags/flag-file-state.js';
 import { makeSpec } from '../../src/flags/rollout.js';
@@ -150,4 +151,21 @@ describe('kill switch on a broken flag file', () => {
     expect(readFileSync(folder.outside, 'utf8')).toBe(OUTSIDE_TEXT);
     await expect(store().history()).rejects.toThrow(/symbolic link/);
   });
+});
+
+it('two repairs within one millisecond keep both broken files', async () => {
+  const clock = new FakeClock(Date.UTC(2026, 10, 29, 7, 33, 20, 123));
+  const s = storeIn(folder, { clock });
+  const moved: (string | null)[] = [];
+  for (const text of ['first', 'second']) {
+    writeFileSync(folder.file, text);
+    const r = await s.update({ flag: AI_SEARCH_FLAG, value: false }, meta);
+    moved.push(r.ok && r.recovery ? r.recovery.movedTo : null);
+  }
+  const stamp = `${folder.file}.corrupt-2026-11-29T07-33-20.123Z`;
+  expect(moved).toEqual([stamp, `${stamp}-1`]);
+  expect([readFileSync(stamp, 'utf8'), readFileSync(`${stamp}-1`, 'utf8')]).toEqual([
+    'first',
+    'second',
+  ]);
 });
