@@ -1,11 +1,18 @@
 // The daemon's memory across restarts: each alerting rule's instances (so `for` progress survives)
 // and the rollbacks done (so none is ever repeated), in `<data-dir>/canary-state.json`, written
 // atomically (temp file + rename). A corrupt file is moved aside and the daemon starts fresh:
-// losing `for` progress is better than a crash loop that evaluates nothing.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+// losing `for` progress is better than a crash loop that evaluates nothing. A symlink (or anything
+// but a regular file) at the path is never followed: it is moved aside the same way, and the next
+// save writes a regular file in its place, so nothing is ever read or written through a link.
+import { mkdir, rename } from 'node:fs/promises';
 import path from 'node:path';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
+import {
+  NotRegularFileError,
+  readFileNoFollow,
+  writeFileAtomic,
+} from '../shared/no-follow-files.js';
 import { Ring, type ActionRecord } from './action-record.js';
 import type { AlertInstance, RuleState } from './types.js';
 
@@ -60,7 +67,6 @@ export class StateStore {
   private notified = new Map<string, NotifyMark>();
   readonly actions: Ring<ActionRecord>;
   private saving: Promise<void> = Promise.resolve();
-  private writes = 0;
 
   private constructor(private readonly o: StateStoreOptions) {
     this.path = path.join(o.dataDir, STATE_FILE_NAME);
@@ -133,20 +139,20 @@ export class StateStore {
       notified: Object.fromEntries(this.notified),
       actions: [...this.actions.all()],
     };
-    const tmp = `${this.path}.${process.pid}.${++this.writes}.tmp`;
-    await writeFile(tmp, JSON.stringify(body), 'utf8');
-    await rename(tmp, this.path);
+    await writeFileAtomic(this.path, JSON.stringify(body));
   }
 
   private async load(): Promise<void> {
-    let text: string;
+    let text: string | NotRegularFileError;
     try {
-      text = await readFile(this.path, 'utf8');
+      text = await readFileNoFollow(this.path);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw err;
+      if (!(err instanceof NotRegularFileError)) throw err;
+      text = err;
     }
     try {
+      if (text instanceof NotRegularFileError) throw text;
       this.apply(parseStateFile(text));
       this.o.logger.info(
         { path: this.path, rules: this.rules.size, rollbacks: this.rollbacks.size },

@@ -1,7 +1,7 @@
 // The audit log: one JSON object per line beside the flag file, appended (under the flag lock)
 // after each change is on disk. Append-only JSON lines survive a crash mid-write with at most one
 // torn last line, which readers skip.
-import { open, readFile } from 'node:fs/promises';
+import { appendFileNoFollow, readFileNoFollow } from '../shared/no-follow-files.js';
 import type { AuditEntry } from './types.js';
 
 /** `data/flags.json` → `data/flags.audit.jsonl`. */
@@ -9,14 +9,9 @@ export function auditPathFor(flagsPath: string): string {
   return `${flagsPath.replace(/\.json$/i, '')}.audit.jsonl`;
 }
 
+/** Never through a symlink: a link planted at the log's path makes this throw NotRegularFileError. */
 export async function appendAudit(auditPath: string, entry: AuditEntry): Promise<void> {
-  const handle = await open(auditPath, 'a');
-  try {
-    await handle.write(`${JSON.stringify(entry)}\n`);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  await appendFileNoFollow(auditPath, `${JSON.stringify(entry)}\n`);
 }
 
 function isEntry(v: unknown): v is AuditEntry {
@@ -44,7 +39,7 @@ export async function readAudit(
 ): Promise<AuditRead> {
   let text: string;
   try {
-    text = await readFile(auditPath, 'utf8');
+    text = await readFileNoFollow(auditPath);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], skipped: 0 };
     throw err;

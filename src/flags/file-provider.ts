@@ -2,10 +2,9 @@
 // file as it changes: fs.watch on the folder (the writer renames a new file into place, which a
 // watch on the old file would miss) plus a slow poll in case the watch drops an event. A file that
 // fails validation is not loaded: the last good definitions stay in force and the problem is kept
-// for /readyz. With no good definitions at all, every evaluation falls back to the code default
+// for /readyz. A symlink at the path is never followed: it is reported like an invalid file. With no good definitions at all, every evaluation falls back to the code default
 // (off, keyword search).
 import { watch, type FSWatcher } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FlagdCore } from '@openfeature/flagd-core';
 import {
@@ -18,7 +17,8 @@ import {
 } from '@openfeature/server-sdk';
 import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
-import { bootstrapSpecs } from './file-flag-store.js';
+import { NotRegularFileError, readFileNoFollow } from '../shared/no-follow-files.js';
+import { bootstrapSpecs } from './flag-file-state.js';
 import { parseFlagFile, renderFlagFile } from './flag-file.js';
 
 /** How long to wait before believing that an invalid file is really broken, not mid-save. */
@@ -175,8 +175,13 @@ export class FileFlagProvider implements Provider {
   private async loadOnce(settle = true): Promise<void> {
     let text: string;
     try {
-      text = await readFile(this.file, 'utf8');
+      text = await readFileNoFollow(this.file);
     } catch (err) {
+      if (err instanceof NotRegularFileError) {
+        this.fail(err.message);
+        this.lastText = undefined;
+        return;
+      }
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' && !this.fileSeen) return; // not created yet: bootstrap values
       const what = code === 'ENOENT' ? 'the file has disappeared' : `cannot read it (${code})`;

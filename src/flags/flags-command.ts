@@ -1,13 +1,14 @@
 // What `canary flags list|get|update|history|validate` do; src/cli/commands/flags.ts only parses
 // options. Exit codes: 0 done, 1 the store failed (locked, corrupt, unwritable), 2 bad input.
-import { readFile } from 'node:fs/promises';
 import { pino } from 'pino';
 import { ConfigError, loadConfig, secretValues, type Config } from '../shared/config.js';
 import { envWithFiles } from '../shared/env-files.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { mergeNpmConfig, parseUpdate, UsageError, type RawUpdateOptions } from './cli-input.js';
-import { bootstrapSpecs, createFileFlagStore, type FileFlagStore } from './file-flag-store.js';
-import { FlagFileError, parseFlagFile, type FlagSpecs } from './flag-file.js';
+import { createFileFlagStore, type FileFlagStore } from './file-flag-store.js';
+import { type FlagSpecs } from './flag-file.js';
+import { readFileState } from './flag-file-state.js';
+import { escapeControl } from '../shared/escape-control.js';
 import { describeSpec, effectiveRollout } from './rollout.js';
 import { SEGMENTS, type AuditEntry, type RolloutSpec } from './types.js';
 
@@ -135,12 +136,26 @@ async function update(ctx: Context, raw: RawUpdateOptions, positional?: string):
       `${change.flag} updated in ${ctx.store.path} by ${meta.actor}\n  before: ${before}\n  after:  ${describeSpec(result.after)}\n  served: ${served(result.after)}`,
     );
   }
+  if (result.recovery) {
+    const r = result.recovery;
+    ctx.io.err(
+      `warning: the flag file was broken (${r.problem}); ${r.movedTo ? `it is kept as ${r.movedTo}, ` : ''}` +
+        `a valid file was written with ${change.flag} off, and the other flags come from ` +
+        `${r.base === 'last-good' ? 'the last good copy' : 'the bootstrap variables'}: check them with canary flags list`,
+    );
+  }
   return 0;
 }
 
+/** Every string comes from the audit file, which anyone with the API token shapes: escaped. */
 function historyLine(e: AuditEntry): string {
   const before = e.before ? describeSpec(e.before) : '(new flag)';
-  return `${e.time}  ${e.flag}  by ${e.actor}: ${before} -> ${describeSpec(e.after)}  reason: ${e.reason}`;
+  const recovered = e.recovery
+    ? `  [kill switch over a broken file (${e.recovery.kind}); moved to ${e.recovery.movedTo ?? '-'}; others from ${e.recovery.base}]`
+    : '';
+  return escapeControl(
+    `${e.time}  ${e.flag}  by ${e.actor}: ${before} -> ${describeSpec(e.after)}  reason: ${e.reason}${recovered}`,
+  );
 }
 
 async function history(ctx: Context, flag?: string, limit?: string): Promise<number> {
@@ -161,32 +176,24 @@ async function history(ctx: Context, flag?: string, limit?: string): Promise<num
 
 async function validate(ctx: Context): Promise<number> {
   const file = ctx.store.path;
-  let text: string | undefined;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
-      throw new FlagFileError(`${file}: cannot read it (${(err as NodeJS.ErrnoException).code})`);
-  }
-  const parsed =
-    text === undefined
-      ? { ok: true as const, flags: bootstrapSpecs(ctx.config.bootstrap) }
-      : parseFlagFile(text, file);
-  if (!parsed.ok) {
-    if (ctx.json) ctx.io.out(JSON.stringify({ ok: false, file, error: parsed.error }, null, 2));
-    ctx.io.err(`invalid: ${parsed.error}`);
+  const state = await readFileState(file, ctx.config.bootstrap);
+  if (state.kind === 'broken') {
+    if (ctx.json)
+      ctx.io.out(
+        JSON.stringify({ ok: false, file, kind: state.broken, error: state.problem }, null, 2),
+      );
+    ctx.io.err(`invalid: ${state.problem}`);
     return 1;
   }
   if (ctx.json) {
-    const flags = Object.fromEntries([...parsed.flags].map(([k, s]) => [k, specJson(s)]));
-    ctx.io.out(JSON.stringify({ ok: true, file, exists: text !== undefined, flags }, null, 2));
+    const flags = Object.fromEntries([...state.specs].map(([k, s]) => [k, specJson(s)]));
+    ctx.io.out(JSON.stringify({ ok: true, file, exists: state.exists, flags }, null, 2));
     return 0;
   }
-  const note =
-    text === undefined
-      ? `${file} does not exist yet; it will be created from the bootstrap variables (shown below) on first use`
-      : `${file} is valid (flagd format, targeting matches metadata)`;
-  ctx.io.out(`${note}\neffective rollout:\n${listText(parsed.flags)}`);
+  const note = state.exists
+    ? `${file} is valid (flagd format, targeting matches metadata)`
+    : `${file} does not exist yet; it will be created from the bootstrap variables (shown below) on first use`;
+  ctx.io.out(`${note}\neffective rollout:\n${listText(state.specs)}`);
   return 0;
 }
 

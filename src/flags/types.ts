@@ -42,6 +42,28 @@ export interface AuditEntry {
   readonly before: RolloutSpec | null;
   readonly after: RolloutSpec;
   readonly context?: Readonly<Record<string, unknown>>;
+  /** Present when this change was a kill switch that had to replace a broken flag file. */
+  readonly recovery?: Recovery;
+}
+
+/** How a flag file can be unusable; each one still lets a flag be turned off. */
+export type BrokenKind =
+  | 'missing' // gone, although a last good copy shows it existed
+  | 'empty'
+  | 'not-json' // includes a file cut short mid-write
+  | 'invalid' // JSON that is not a valid flag file
+  | 'symlink'
+  | 'not-a-file';
+
+/** What a kill switch on a broken flag file did instead of refusing. */
+export interface Recovery {
+  readonly kind: BrokenKind;
+  /** The problem, as `canary flags validate` would name it. */
+  readonly problem: string;
+  /** Where the broken file (or link) was moved; null when there was nothing to move. */
+  readonly movedTo: string | null;
+  /** Where the other flags came from: the last good copy, or the bootstrap variables. */
+  readonly base: 'last-good' | 'bootstrap';
 }
 
 export type UpdateResult =
@@ -50,6 +72,7 @@ export type UpdateResult =
       readonly changed: boolean;
       readonly before: RolloutSpec | null;
       readonly after: RolloutSpec;
+      readonly recovery?: Recovery;
     }
   | { readonly ok: false; readonly error: string; readonly code?: UpdateErrorCode };
 
@@ -63,7 +86,7 @@ export interface FlagStore {
   getRollout(flag: string): Promise<RolloutSpec | undefined>;
   /** Every flag's rollout. */
   list(): Promise<ReadonlyMap<string, RolloutSpec>>;
-  /** Atomic (temp file + rename), serialized by a lock, validated before writing, audited. Never throws for expected failures: a locked, unwritable or corrupt file gives ok: false with a reason. */
+  /** Atomic (temp file + rename), serialized by a lock, validated before writing, audited. Never throws for expected failures: a locked, unwritable or corrupt file gives ok: false with a reason, except that turning a flag off always works: a broken file is moved aside and replaced (see `recovery`). */
   update(change: FlagChange, meta: ChangeMeta): Promise<UpdateResult>;
   /** Audit entries, oldest first. */
   history(options?: { flag?: string; limit?: number }): Promise<AuditEntry[]>;

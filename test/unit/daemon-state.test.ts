@@ -1,6 +1,15 @@
 // The state file: a round trip keeps everything a restart needs; every kind of corrupt file is
 // moved aside with an ERROR and the daemon starts empty instead of crash-looping.
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import {
+  lstat,
+  mkdtemp,
+  readdir,
+  readFile,
+  readlink,
+  rm,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -112,5 +121,34 @@ describe('corrupt state file', () => {
     expect(err?.msg).toMatch(
       /is unreadable .*moved it to .*corrupt-1700000009000 and starting with empty state/,
     );
+  });
+});
+
+describe('state file behind a symlink', () => {
+  it('is not followed: the link is moved aside, the next save writes a regular file, the target is untouched', async () => {
+    const outside = await mkdtemp(path.join(os.tmpdir(), 'canary-state-outside-'));
+    const target = path.join(outside, 'precious');
+    await writeFile(target, 'precious, not ours');
+    try {
+      await symlink(target, path.join(dir, STATE_FILE_NAME));
+      const { store, lines } = await open();
+      expect(store.ruleIds()).toEqual([]);
+      const aside = path.join(dir, `${STATE_FILE_NAME}.corrupt-1700000009000`);
+      expect(await readlink(aside)).toBe(target); // the link itself, kept for a person to inspect
+      expect(lines.find((l) => l.level === LEVEL.error)?.msg).toMatch(
+        /is a symbolic link; refusing to follow it/,
+      );
+      store.setRule('g/a@1', {
+        instances: new Map(),
+        health: 'ok',
+        lastError: undefined,
+        lastEvaluation: 1,
+      });
+      await store.save();
+      expect((await lstat(path.join(dir, STATE_FILE_NAME))).isFile()).toBe(true);
+      expect(await readFile(target, 'utf8')).toBe('precious, not ours');
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
   });
 });
