@@ -6,6 +6,36 @@ import type { Attributes } from '@opentelemetry/api';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import {
+  ATTR_DB_OPERATION_NAME,
+  ATTR_DB_SYSTEM_NAME,
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_HTTP_ROUTE,
+  ATTR_SERVICE_NAME,
+  ATTR_URL_SCHEME,
+  ERROR_TYPE_VALUE_OTHER,
+  HTTP_REQUEST_METHOD_VALUE_OTHER,
+  METRIC_DB_CLIENT_OPERATION_DURATION,
+  METRIC_HTTP_SERVER_REQUEST_DURATION,
+} from '@opentelemetry/semantic-conventions';
+// The GenAI names, and SQLite as a db.system.name value, are still "incubating" in the semantic
+// conventions (they may change in a minor release). Imported, not copied: an upgrade that renames
+// one changes a label the rules and dashboards query, and test/unit/search-metrics.test.ts, which
+// spells every catalog series out, fails on it.
+import {
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_PROVIDER_NAME,
+  ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_GEN_AI_TOKEN_TYPE,
+  DB_SYSTEM_NAME_VALUE_SQLITE,
+  GEN_AI_OPERATION_NAME_VALUE_CHAT,
+  GEN_AI_TOKEN_TYPE_VALUE_INPUT,
+  GEN_AI_TOKEN_TYPE_VALUE_OUTPUT,
+  METRIC_GEN_AI_CLIENT_OPERATION_DURATION,
+  METRIC_GEN_AI_CLIENT_TOKEN_USAGE,
+} from '@opentelemetry/semantic-conventions/incubating';
 import type { UserSegment } from '../flags/types.js';
 import { DB_OPERATIONS, type DbObserver } from './contacts/store.js';
 import { LLM_ERROR_TYPES, type LlmCallRecord, type LlmTelemetry } from './llm/types.js';
@@ -21,6 +51,20 @@ export type SearchMode = 'ai' | 'keyword';
 export type SearchOutcome = 'success' | 'empty' | 'degraded' | 'error';
 export const SEARCH_MODES: readonly SearchMode[] = ['ai', 'keyword'];
 export const SEARCH_OUTCOMES: readonly SearchOutcome[] = ['success', 'empty', 'degraded', 'error'];
+/**
+ * The search mode, one name on every metric that has it (`ai_search_mode` in Prometheus). Ours,
+ * so namespaced like our metrics: a bare `mode` could clash with a future semantic-conventions
+ * attribute on the HTTP metric, and is a common label elsewhere (node_exporter's CPU `mode`).
+ */
+export const ATTR_SEARCH_MODE = 'ai_search.mode';
+
+/**
+ * The service listens on plain HTTP (TLS, where there is any, ends at a proxy in front, whose
+ * X-Forwarded-Proto the service does not trust), so the scheme it serves is always http.
+ */
+const URL_SCHEME = 'http';
+/** Every LLM call the service makes is a chat completion (OpenAI) or message (Anthropic). */
+const GEN_AI_OPERATION = GEN_AI_OPERATION_NAME_VALUE_CHAT;
 
 /** Routes whose 5xx share the API error-rate rule divides; their 500 series start at zero. */
 export const API_ROUTES: readonly (readonly [method: string, route: string])[] = [
@@ -100,7 +144,12 @@ const OFF_PAGE: MetricsPage = {
 };
 
 const HISTOGRAMS = {
-  http: spec('http.server.request.duration', 's', 'Duration of HTTP server requests', BUCKETS.http),
+  http: spec(
+    METRIC_HTTP_SERVER_REQUEST_DURATION,
+    's',
+    'Duration of HTTP server requests',
+    BUCKETS.http,
+  ),
   search: spec(
     'ai_search.search.duration',
     's',
@@ -108,13 +157,18 @@ const HISTOGRAMS = {
     BUCKETS.search,
   ),
   genAi: spec(
-    'gen_ai.client.operation.duration',
+    METRIC_GEN_AI_CLIENT_OPERATION_DURATION,
     's',
     'Duration of one LLM call (one provider attempt)',
     BUCKETS.genAiDuration,
   ),
-  tokens: spec('gen_ai.client.token.usage', '{token}', 'Tokens used per LLM call', BUCKETS.tokens),
-  db: spec('db.client.operation.duration', 's', 'Duration of database operations', BUCKETS.db),
+  tokens: spec(
+    METRIC_GEN_AI_CLIENT_TOKEN_USAGE,
+    '{token}',
+    'Tokens used per LLM call',
+    BUCKETS.tokens,
+  ),
+  db: spec(METRIC_DB_CLIENT_OPERATION_DURATION, 's', 'Duration of database operations', BUCKETS.db),
   rating: spec('ai_search.feedback.rating', '', 'User feedback ratings (1..5)', BUCKETS.rating),
 } as const;
 
@@ -158,40 +212,61 @@ function instruments(meter: ReturnType<MeterProvider['getMeter']>) {
 
 type Instruments = ReturnType<typeof instruments>;
 
+// Attribute sets, each built in one place so that a pre-created zero series and the series a
+// recording lands on have the same labels (a label missing from one would split them in two).
+function httpAttrs(route: string, method: string, status: number, mode?: SearchMode): Attributes {
+  const attrs: Attributes = {
+    [ATTR_HTTP_ROUTE]: route,
+    [ATTR_HTTP_REQUEST_METHOD]: HTTP_METHODS.has(method) ? method : HTTP_REQUEST_METHOD_VALUE_OTHER,
+    [ATTR_HTTP_RESPONSE_STATUS_CODE]: String(status),
+    [ATTR_URL_SCHEME]: URL_SCHEME,
+  };
+  if (mode) attrs[ATTR_SEARCH_MODE] = mode;
+  return attrs;
+}
+
+/** Which provider and model: the cost counter's labels. */
+function modelAttrs(provider: string, model: string): Attributes {
+  return { [ATTR_GEN_AI_PROVIDER_NAME]: provider, [ATTR_GEN_AI_REQUEST_MODEL]: model };
+}
+
+/** The gen_ai.client.* metrics' labels: the operation (required by the conventions), then the model. */
+function genAiAttrs(provider: string, model: string): Attributes {
+  return { [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION, ...modelAttrs(provider, model) };
+}
+
+function dbAttrs(operation: string, errorType?: string): Attributes {
+  const attrs: Attributes = {
+    [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_NAME_VALUE_SQLITE,
+    [ATTR_DB_OPERATION_NAME]: operation,
+  };
+  if (errorType) attrs[ATTR_ERROR_TYPE] = errorType;
+  return attrs;
+}
+
 function histogramSeeds(options: MetricsOptions): HistogramSeed[] {
   const seeds: HistogramSeed[] = [];
   const add = (spec: HistogramSpec, attributes: Attributes) => seeds.push({ spec, attributes });
-  for (const [method, route] of API_ROUTES) {
-    add(HISTOGRAMS.http, {
-      'http.route': route,
-      'http.request.method': method,
-      'http.response.status_code': '500',
-    });
-  }
+  for (const [method, route] of API_ROUTES) add(HISTOGRAMS.http, httpAttrs(route, method, 500));
   // The search route's success series too, per mode: rate() needs two samples of a series, so a
   // series born with the first search would leave the first searches out of every ratio.
   for (const mode of SEARCH_MODES) {
-    add(HISTOGRAMS.http, {
-      'http.route': '/api/search',
-      'http.request.method': 'GET',
-      'http.response.status_code': '200',
-      'ai_search.mode': mode,
-    });
+    add(HISTOGRAMS.http, httpAttrs('/api/search', 'GET', 200, mode));
   }
-  for (const mode of SEARCH_MODES) add(HISTOGRAMS.search, { mode });
+  for (const mode of SEARCH_MODES) add(HISTOGRAMS.search, { [ATTR_SEARCH_MODE]: mode });
   for (const p of options.providers) {
-    const base = { 'gen_ai.provider.name': p.name, 'gen_ai.request.model': p.model };
+    const base = genAiAttrs(p.name, p.model);
     add(HISTOGRAMS.genAi, base);
     for (const e of SEEDED_GEN_AI_ERRORS) {
-      add(HISTOGRAMS.genAi, { ...base, 'error.type': e });
+      add(HISTOGRAMS.genAi, { ...base, [ATTR_ERROR_TYPE]: e });
     }
-    for (const t of ['input', 'output']) {
-      add(HISTOGRAMS.tokens, { ...base, 'gen_ai.token.type': t });
+    for (const t of [GEN_AI_TOKEN_TYPE_VALUE_INPUT, GEN_AI_TOKEN_TYPE_VALUE_OUTPUT]) {
+      add(HISTOGRAMS.tokens, { ...base, [ATTR_GEN_AI_TOKEN_TYPE]: t });
     }
   }
   for (const op of DB_OPERATIONS) {
-    add(HISTOGRAMS.db, { 'db.operation.name': op });
-    add(HISTOGRAMS.db, { 'db.operation.name': op, 'error.type': '_OTHER' });
+    add(HISTOGRAMS.db, dbAttrs(op));
+    add(HISTOGRAMS.db, dbAttrs(op, ERROR_TYPE_VALUE_OTHER));
   }
   add(HISTOGRAMS.rating, {});
   return seeds;
@@ -199,11 +274,9 @@ function histogramSeeds(options: MetricsOptions): HistogramSeed[] {
 
 function seedCounters(i: Instruments, options: MetricsOptions): void {
   for (const mode of SEARCH_MODES) {
-    for (const outcome of SEARCH_OUTCOMES) i.searches.add(0, { mode, outcome });
+    for (const outcome of SEARCH_OUTCOMES) i.searches.add(0, { [ATTR_SEARCH_MODE]: mode, outcome });
   }
-  for (const p of options.providers) {
-    i.cost.add(0, { 'gen_ai.provider.name': p.name, 'gen_ai.request.model': p.model });
-  }
+  for (const p of options.providers) i.cost.add(0, modelAttrs(p.name, p.model));
   for (const result of ['hit', 'miss']) i.cache.add(0, { result });
   for (const flag of options.flags ?? []) {
     for (const segment of ['internal-users', 'beta-users', 'public']) {
@@ -218,7 +291,7 @@ export function createServiceMetrics(options: MetricsOptions): ServiceMetrics {
   if (!options.enabled) return noopMetrics();
   const exporter = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
   const provider = new MeterProvider({
-    resource: resourceFromAttributes({ 'service.name': options.serviceName ?? 'ai-search' }),
+    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.serviceName ?? 'ai-search' }),
     readers: [exporter],
   });
   const i = instruments(provider.getMeter('ai-search'));
@@ -246,42 +319,40 @@ function recordingMetrics(
   const errorTypes = new BoundedLabel(32);
   const models = new BoundedLabel(32);
   const variants = new BoundedLabel(16);
-  const llmAttrs = (c: LlmCallRecord): Attributes => ({
-    'gen_ai.provider.name': c.provider,
-    'gen_ai.request.model': models.bound(c.model),
-  });
+  const callAttrs = (c: LlmCallRecord) => {
+    const model = models.bound(c.model);
+    return { model: modelAttrs(c.provider, model), genAi: genAiAttrs(c.provider, model) };
+  };
   return {
     enabled: true,
     recordHttp(route, method, status, seconds, searchMode) {
-      const attrs: Attributes = {
-        'http.route': route,
-        'http.request.method': HTTP_METHODS.has(method) ? method : '_OTHER',
-        'http.response.status_code': String(status),
-      };
-      if (searchMode) attrs['ai_search.mode'] = searchMode;
-      i.http.record(seconds, attrs);
+      i.http.record(seconds, httpAttrs(route, method, status, searchMode));
     },
     recordSearch(mode, outcome, seconds) {
-      i.searches.add(1, { mode, outcome });
-      i.search.record(seconds, { mode });
+      i.searches.add(1, { [ATTR_SEARCH_MODE]: mode, outcome });
+      i.search.record(seconds, { [ATTR_SEARCH_MODE]: mode });
     },
     recordDb(operation, seconds, errorType) {
-      const attrs: Attributes = { 'db.operation.name': operation };
-      if (errorType) attrs['error.type'] = errorTypes.bound(errorType);
-      i.db.record(seconds, attrs);
+      i.db.record(seconds, dbAttrs(operation, errorType && errorTypes.bound(errorType)));
     },
     recordCall(call) {
-      const attrs = llmAttrs(call);
+      const { model, genAi } = callAttrs(call);
       const failed = call.errorType !== undefined;
       i.genAi.record(
         call.durationMs / 1000,
-        failed ? { ...attrs, 'error.type': call.errorType as string } : attrs,
+        failed ? { ...genAi, [ATTR_ERROR_TYPE]: call.errorType as string } : genAi,
       );
       if (call.inputTokens > 0 || !failed)
-        i.tokens.record(call.inputTokens, { ...attrs, 'gen_ai.token.type': 'input' });
+        i.tokens.record(call.inputTokens, {
+          ...genAi,
+          [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE_VALUE_INPUT,
+        });
       if (call.outputTokens > 0 || !failed)
-        i.tokens.record(call.outputTokens, { ...attrs, 'gen_ai.token.type': 'output' });
-      if (options.costTracking && call.costUsd > 0) i.cost.add(call.costUsd, attrs);
+        i.tokens.record(call.outputTokens, {
+          ...genAi,
+          [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE_VALUE_OUTPUT,
+        });
+      if (options.costTracking && call.costUsd > 0) i.cost.add(call.costUsd, model);
     },
     recordCache(hit) {
       i.cache.add(1, { result: hit ? 'hit' : 'miss' });

@@ -214,10 +214,10 @@ describe('provider fallback and the concurrency cap', () => {
       expect(a.costUsd).toBeGreaterThan(0);
       const metrics = await (await fetch(`${svc.url}/metrics`)).text();
       expect(metrics).toMatch(
-        /gen_ai_client_operation_duration_count\{gen_ai_provider_name="openai",[^}]*error_type="http_5xx"\} [1-9]/,
+        /gen_ai_client_operation_duration_count\{gen_ai_operation_name="chat",gen_ai_provider_name="openai",[^}]*error_type="http_5xx"\} [1-9]/,
       );
       expect(metrics).toMatch(
-        /gen_ai_client_operation_duration_count\{gen_ai_provider_name="openrouter",gen_ai_request_model="[^"]+"\} [1-9]/,
+        /gen_ai_client_operation_duration_count\{gen_ai_operation_name="chat",gen_ai_provider_name="openrouter",gen_ai_request_model="[^"]+"\} [1-9]/,
       );
     } finally {
       sim.setFaults({ errorRate: 0 });
@@ -610,8 +610,10 @@ describe('a failing database', () => {
     ]);
     const metrics = await (await fetch(`${svc.url}/metrics`)).text();
     expect(metrics).toMatch(
-      /http_server_request_duration_count\{http_route="\/api\/search",http_request_method="GET",http_response_status_code="500"\} 1\n/,
+      /http_server_request_duration_count\{http_route="\/api\/search",http_request_method="GET",http_response_status_code="500",url_scheme="http"\} 1\n/,
     );
-    expect(metrics).toMatch(/ai_search_searches_total\{mode="(ai|keyword)",outcome="error"\} 1\n/);
+    expect(metrics).toMatch(
+      /ai_search_searches_total\{ai_search_mode="(ai|keyword)",outcome="error"\} 1\n/,
+    );
   });
 });

@@ -177,12 +177,14 @@ describe('what Prometheus sees', () => {
   });
 
   it('counts searches by mode, and degraded AI searches only when every provider failed', async () => {
-    expect(await one('sum(ai_search_searches_total{mode="ai"})')).toBe(client.aiSearches);
-    expect(await one('sum(ai_search_searches_total{mode="keyword"})')).toBe(client.keywordSearches);
-    // 0.2³ of AI searches fail on all three providers: a handful at most.
-    expect(await one('sum(ai_search_searches_total{mode="ai",outcome="degraded"})')).toBeLessThan(
-      client.aiSearches * 0.05,
+    expect(await one('sum(ai_search_searches_total{ai_search_mode="ai"})')).toBe(client.aiSearches);
+    expect(await one('sum(ai_search_searches_total{ai_search_mode="keyword"})')).toBe(
+      client.keywordSearches,
     );
+    // 0.2³ of AI searches fail on all three providers: a handful at most.
+    expect(
+      await one('sum(ai_search_searches_total{ai_search_mode="ai",outcome="degraded"})'),
+    ).toBeLessThan(client.aiSearches * 0.05);
     expect(await one('sum(ai_search_cache_requests_total)')).toBe(0); // cache off in this test
   });
 
@@ -206,7 +208,7 @@ describe('what Prometheus sees', () => {
     }
     expect(total).toBeCloseTo(expected, 9);
     const perSearch = await one(
-      'sum(ai_search_cost_usd_total) / sum(ai_search_searches_total{mode="ai"})',
+      'sum(ai_search_cost_usd_total) / sum(ai_search_searches_total{ai_search_mode="ai"})',
     );
     expect(perSearch).toBeCloseTo(client.costUsd / client.aiSearches, 9);
     expect(perSearch).toBeLessThan(0.1);

@@ -1,6 +1,6 @@
 // The deployment assets as their own tools see them: promtool, amtool, docker-compose.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
@@ -86,6 +86,20 @@ describe.skipIf(!amtool)('amtool (skipped: amtool not installed)', () => {
   });
 });
 
+interface ComposeService {
+  command?: string[];
+  ports?: { published: number | string; target: number }[];
+  healthcheck?: { test?: string[]; disable?: boolean };
+  depends_on?: Record<string, { condition?: string }>;
+  volumes?: string[];
+}
+let composeConfig: Record<string, ComposeService> | undefined;
+// `docker-compose config` (the file as Compose resolves it) takes seconds: run it once.
+const composeServices = (): Record<string, ComposeService> =>
+  (composeConfig ??= (
+    parse(run(compose as string, ['config']).out) as { services: Record<string, ComposeService> }
+  ).services);
+
 describe.skipIf(!compose)('docker-compose (skipped: docker-compose not installed)', () => {
   it('validates docker-compose.yml', () => {
     const r = run(compose as string, ['config', '-q']);
@@ -94,20 +108,15 @@ describe.skipIf(!compose)('docker-compose (skipped: docker-compose not installed
   });
 
   it('makes every program listen beyond its container (they default to loopback)', () => {
-    const c = parse(run(compose as string, ['config']).out) as {
-      services: Record<string, { command?: string[] }>;
-    };
+    const services = composeServices();
     for (const name of ['service', 'daemon', 'llm-sim']) {
-      expect(c.services[name]?.command?.join(' ')).toContain('--host 0.0.0.0');
+      expect(services[name]?.command?.join(' ')).toContain('--host 0.0.0.0');
     }
   });
 
   it('publishes the ports DESIGN.md names', () => {
-    const c = parse(run(compose as string, ['config']).out) as {
-      services: Record<string, { ports?: { published: number | string; target: number }[] }>;
-    };
     const published = Object.fromEntries(
-      Object.entries(c.services).map(([name, s]) => [
+      Object.entries(composeServices()).map(([name, s]) => [
         name,
         s.ports?.map((p) => Number(p.published)),
       ]),
@@ -120,6 +129,64 @@ describe.skipIf(!compose)('docker-compose (skipped: docker-compose not installed
       alertmanager: [9093],
       grafana: [3001],
     });
+  });
+});
+
+describe.skipIf(!compose)('docker-compose: health and start-up order', () => {
+  it('gives every service a healthcheck, each probing one of its own endpoints', () => {
+    const services = composeServices();
+    const probes = Object.fromEntries(
+      Object.entries(services).map(([name, s]) => [name, s.healthcheck?.test?.join(' ')]),
+    );
+    expect(probes).toMatchObject({
+      service: expect.stringMatching(/bin\/healthcheck\.js .*:3000\/healthz .*:3000\/readyz$/),
+      daemon: expect.stringMatching(/bin\/healthcheck\.js .*:3100\/healthz$/),
+      'llm-sim': expect.stringMatching(/bin\/healthcheck\.js .*:3200\/healthz$/),
+      prometheus: expect.stringMatching(/:9090\/-\/ready$/),
+      alertmanager: expect.stringMatching(/:9093\/-\/ready$/),
+      grafana: expect.stringMatching(/:3000\/api\/health$/),
+    });
+  });
+
+  it('waits for health, not for start: every depends_on is service_healthy on a probed service', () => {
+    const services = composeServices();
+    const edges = Object.entries(services).flatMap(([name, s]) =>
+      Object.entries(s.depends_on ?? {}).map(([dep, d]) => ({ name, dep, condition: d.condition })),
+    );
+    expect(edges.length).toBeGreaterThanOrEqual(3);
+    expect(edges.filter((e) => e.condition !== 'service_healthy')).toEqual([]);
+    expect(edges.filter((e) => !services[e.dep]?.healthcheck?.test)).toEqual([]);
+    // The daemon's first evaluation needs Prometheus and Alertmanager up.
+    expect(Object.keys(services.daemon?.depends_on ?? {}).sort()).toEqual([
+      'alertmanager',
+      'prometheus',
+    ]);
+  });
+
+  it('mounts the rule files from one place into Prometheus and the daemon; the daemon loads every one', () => {
+    const services = composeServices();
+    const rulesMount = (name: string) => {
+      const found = (services[name]?.volumes ?? [])
+        .map((v) => v.split(':'))
+        .filter(([source]) => source === path.resolve('rules'));
+      expect(found, `${name} mounts ./rules`).toHaveLength(1);
+      expect(found[0]?.[2], `${name} mounts ./rules read-only`).toBe('ro');
+      return found[0]?.[1] as string;
+    };
+    expect(rulesMount('prometheus')).toBe('/etc/prometheus/rules');
+    const target = rulesMount('daemon');
+    // Prometheus loads rules/*.rules.yml (prometheus.yml); the daemon must be given the same files.
+    const command = services.daemon?.command ?? [];
+    const given = command.slice(command.indexOf('--rules') + 1).filter((a, i, all) => {
+      const firstOption = all.findIndex((x) => x.startsWith('--'));
+      return firstOption === -1 || i < firstOption;
+    });
+    expect(given.sort()).toEqual(
+      readdirSync('rules')
+        .filter((f) => f.endsWith('.rules.yml'))
+        .map((f) => `${target}/${f}`)
+        .sort(),
+    );
   });
 });
 

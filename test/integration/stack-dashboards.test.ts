@@ -29,36 +29,40 @@ function exposition(): string {
   const out = [
     histogram(
       'http_server_request_duration',
-      'http_route="/api/search",http_request_method="GET",http_response_status_code="200"',
+      'http_route="/api/search",http_request_method="GET",http_response_status_code="200",url_scheme="http",ai_search_mode="keyword"',
       n,
     ),
     histogram(
       'http_server_request_duration',
-      'http_route="/api/search",http_request_method="GET",http_response_status_code="500"',
+      'http_route="/api/search",http_request_method="GET",http_response_status_code="500",url_scheme="http"',
       tick,
     ),
-    histogram('ai_search_search_duration', 'mode="ai"', n),
-    histogram('ai_search_search_duration', 'mode="keyword"', n),
+    histogram('ai_search_search_duration', 'ai_search_mode="ai"', n),
+    histogram('ai_search_search_duration', 'ai_search_mode="keyword"', n),
     histogram(
       'gen_ai_client_operation_duration',
-      'gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o-mini",error_type=""',
+      'gen_ai_operation_name="chat",gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o-mini",error_type=""',
       n,
     ),
     histogram(
       'gen_ai_client_operation_duration',
-      'gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o-mini",error_type="timeout"',
+      'gen_ai_operation_name="chat",gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o-mini",error_type="timeout"',
       tick,
     ),
     histogram(
       'gen_ai_client_token_usage',
-      'gen_ai_token_type="input",gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o-mini"',
+      'gen_ai_operation_name="chat",gen_ai_token_type="input",gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o-mini"',
       n,
     ),
-    histogram('db_client_operation_duration', 'db_operation_name="search"', n),
+    histogram(
+      'db_client_operation_duration',
+      'db_system_name="sqlite",db_operation_name="search"',
+      n,
+    ),
     histogram('ai_search_feedback_rating', '', tick * 3),
-    `ai_search_searches_total{mode="ai",outcome="success"} ${n}`,
-    `ai_search_searches_total{mode="keyword",outcome="success"} ${n}`,
-    `ai_search_searches_total{mode="ai",outcome="error"} 0`,
+    `ai_search_searches_total{ai_search_mode="ai",outcome="success"} ${n}`,
+    `ai_search_searches_total{ai_search_mode="keyword",outcome="success"} ${n}`,
+    `ai_search_searches_total{ai_search_mode="ai",outcome="error"} 0`,
     `ai_search_cost_usd_total{gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o-mini"} ${tick * 0.01}`,
     `ai_search_cache_requests_total{result="hit"} ${tick}`,
     `ai_search_cache_requests_total{result="miss"} ${n}`,
@@ -96,7 +100,7 @@ ${[
   .map((n) => `      - record: ai_search:${n}\n        expr: vector(0.5)`)
   .join('\n')}
       - record: ai_search:searches:rate5m
-        expr: sum by (mode) (rate(ai_search_searches_total[5m]))
+        expr: sum by (ai_search_mode) (rate(ai_search_searches_total[5m]))
 `;
 
 const queries = Object.values(DASHBOARD_FILES).flatMap((d) => dashboardQueries(d));

@@ -28,15 +28,16 @@ describe('service metrics', () => {
     expect(page.status).toBe(200);
     const s = samples(page.body);
     for (const key of [
-      'http_server_request_duration_count{http_route="/api/search",http_request_method="GET",http_response_status_code="500"}',
-      'ai_search_searches_total{mode="ai",outcome="degraded"}',
-      'ai_search_searches_total{mode="keyword",outcome="error"}',
-      'ai_search_search_duration_count{mode="ai"}',
-      'gen_ai_client_operation_duration_count{gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o-mini"}',
-      'gen_ai_client_operation_duration_count{gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o-mini",error_type="timeout"}',
-      'gen_ai_client_token_usage_count{gen_ai_provider_name="anthropic",gen_ai_request_model="claude-3-5-haiku-latest",gen_ai_token_type="output"}',
+      'http_server_request_duration_count{http_route="/api/search",http_request_method="GET",http_response_status_code="500",url_scheme="http"}',
+      'http_server_request_duration_count{http_route="/api/search",http_request_method="GET",http_response_status_code="200",url_scheme="http",ai_search_mode="keyword"}',
+      'ai_search_searches_total{ai_search_mode="ai",outcome="degraded"}',
+      'ai_search_searches_total{ai_search_mode="keyword",outcome="error"}',
+      'ai_search_search_duration_count{ai_search_mode="ai"}',
+      'gen_ai_client_operation_duration_count{gen_ai_operation_name="chat",gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o-mini"}',
+      'gen_ai_client_operation_duration_count{gen_ai_operation_name="chat",gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o-mini",error_type="timeout"}',
+      'gen_ai_client_token_usage_count{gen_ai_operation_name="chat",gen_ai_provider_name="anthropic",gen_ai_request_model="claude-3-5-haiku-latest",gen_ai_token_type="output"}',
       'ai_search_cost_usd_total{gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o-mini"}',
-      'db_client_operation_duration_count{db_operation_name="keyword_search",error_type="_OTHER"}',
+      'db_client_operation_duration_count{db_system_name="sqlite",db_operation_name="keyword_search",error_type="_OTHER"}',
       'ai_search_cache_requests_total{result="hit"}',
       'ai_search_feedback_rating_count',
       'feature_flag_evaluations_total{feature_flag_key="ai-search-enabled",feature_flag_variant="on",segment="beta-users"}',
@@ -66,7 +67,8 @@ describe('service metrics', () => {
     });
     m.recordCache(true);
     const s = samples((await m.render()).body);
-    const base = 'gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o-mini"';
+    const model = 'gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o-mini"';
+    const base = `gen_ai_operation_name="chat",${model}`;
     expect(s.get(`gen_ai_client_operation_duration_count{${base}}`)).toBe(1);
     expect(s.get(`gen_ai_client_operation_duration_count{${base},error_type="http_5xx"}`)).toBe(1);
     expect(
@@ -74,8 +76,57 @@ describe('service metrics', () => {
     ).toBe(1);
     expect(s.get(`gen_ai_client_token_usage_sum{${base},gen_ai_token_type="input"}`)).toBe(400);
     expect(s.get(`gen_ai_client_token_usage_count{${base},gen_ai_token_type="input"}`)).toBe(1);
-    expect(s.get(`ai_search_cost_usd_total{${base}}`)).toBeCloseTo(0.0001, 10);
+    expect(s.get(`ai_search_cost_usd_total{${model}}`)).toBeCloseTo(0.0001, 10);
     expect(s.get('ai_search_cache_requests_total{result="hit"}')).toBe(1);
+    await m.shutdown();
+  });
+
+  // The attributes the semantic conventions require on each metric, and one name for the search
+  // mode, on the series that recordings create as much as on the pre-created ones.
+  it('sets the required attributes on recorded series, and names the search mode ai_search_mode', async () => {
+    const m = createServiceMetrics({ enabled: true, costTracking: true, providers });
+    m.recordHttp('/api/search', 'GET', 200, 0.01, 'ai');
+    m.recordHttp('/api/flags/:key', 'GET', 404, 0.001);
+    m.recordSearch('ai', 'success', 1.5);
+    m.recordDb('get_user', 0.001);
+    m.recordDb('get_user', 0.001, 'SQLITE_BUSY');
+    m.recordCall({
+      provider: 'anthropic',
+      model: 'claude-3-5-haiku-latest',
+      durationMs: 800,
+      inputTokens: 300,
+      outputTokens: 40,
+      cachedInputTokens: 0,
+      costUsd: 0.0002,
+    });
+    const s = samples((await m.render()).body);
+    const recorded = [...s].filter(([, v]) => v > 0).map(([k]) => k);
+    const labelsOf = (metric: string) =>
+      recorded.filter((k) => k.startsWith(`${metric}{`) && !k.includes(',le="'));
+    const each = (metric: string, label: RegExp) => {
+      const series = labelsOf(metric);
+      expect(series.length, metric).toBeGreaterThan(0);
+      for (const k of series) expect(k).toMatch(label);
+    };
+    each('http_server_request_duration_count', /[{,]url_scheme="http"[,}]/);
+    each('gen_ai_client_operation_duration_count', /[{,]gen_ai_operation_name="chat"[,}]/);
+    each('gen_ai_client_token_usage_count', /[{,]gen_ai_operation_name="chat"[,}]/);
+    each('db_client_operation_duration_count', /[{,]db_system_name="sqlite"[,}]/);
+    for (const metric of ['ai_search_searches_total', 'ai_search_search_duration_count']) {
+      each(metric, /[{,]ai_search_mode="ai"[,}]/);
+    }
+    expect(
+      s.get(
+        'http_server_request_duration_count{http_route="/api/search",http_request_method="GET",http_response_status_code="200",url_scheme="http",ai_search_mode="ai"}',
+      ),
+    ).toBe(1);
+    // Recording lands on the pre-created series (same labels), not on a twin of it.
+    expect(
+      s.get(
+        'db_client_operation_duration_count{db_system_name="sqlite",db_operation_name="get_user"}',
+      ),
+    ).toBe(1);
+    expect([...s.keys()].filter((k) => /[{,]mode=/.test(k))).toEqual([]);
     await m.shutdown();
   });
 

@@ -16,7 +16,7 @@ const traffic: Section = {
     {
       title: 'Searches per second by mode',
       description: 'ai_search:searches:rate5m: AI searches against keyword searches.',
-      targets: [{ expr: 'ai_search:searches:rate5m', legend: '{{mode}}' }],
+      targets: [{ expr: 'ai_search:searches:rate5m', legend: '{{ai_search_mode}}' }],
       unit: 'reqps',
     },
     {
@@ -25,8 +25,8 @@ const traffic: Section = {
         'Searches per second by mode and outcome (success, empty, degraded = AI failed and keyword answered, error).',
       targets: [
         {
-          expr: 'sum by (mode, outcome) (rate(ai_search_searches_total[5m]))',
-          legend: '{{mode}} {{outcome}}',
+          expr: 'sum by (ai_search_mode, outcome) (rate(ai_search_searches_total[5m]))',
+          legend: '{{ai_search_mode}} {{outcome}}',
         },
       ],
       unit: 'reqps',
@@ -87,7 +87,7 @@ const latency: Section = {
     {
       title: 'Search latency per mode (p95, p99)',
       description: 'slow_response_time fires above 2 s (10m); the AI search target is < 30 s.',
-      targets: p95p99('ai_search_search_duration', 'mode'),
+      targets: p95p99('ai_search_search_duration', 'ai_search_mode'),
       unit: 's',
       thresholds: [
         { value: 2, color: 'orange' },
