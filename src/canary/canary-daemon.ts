@@ -2,7 +2,7 @@
 // keep the last good rules when new ones are broken, and the start-up check of recorded series.
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
-import { AlignedTimer, slotOffset } from './aligned-timer.js';
+import { AlignedTimer, groupSlotOffset } from './aligned-timer.js';
 import type { ActionRunner } from './action-runner.js';
 import type { DaemonMetrics } from './metrics.js';
 import type { PrometheusClient } from './prometheus-client.js';
@@ -136,11 +136,10 @@ export class CanaryDaemon {
   }
 
   private startTimer(group: RuleGroup): AlignedTimer {
-    const key = `${group.file}::${group.name}`;
     const timer = new AlignedTimer({
       clock: this.o.clock,
       intervalMs: group.intervalMs,
-      offsetMs: slotOffset(key, group.intervalMs),
+      offsetMs: groupSlotOffset(group),
       run: (ts) => this.evaluate(group, ts),
       onMissed: (n) => {
         this.o.metrics.missedEvaluations.labels(group.name).inc(n);
