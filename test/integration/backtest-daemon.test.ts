@@ -136,6 +136,7 @@ describe('canary backtest and the daemon on the same history', () => {
       {
         rulesFile: RULES,
         againstFile: undefined,
+        deployedPath: undefined,
         fromMs: live.slots[0]!,
         toMs: live.slots.at(-1)!,
         defaultIntervalMs: STEP_MS,

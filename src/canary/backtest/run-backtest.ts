@@ -20,7 +20,13 @@ export const MAX_SLOTS_PER_GROUP = 500_000;
 
 export interface BacktestOptions {
   readonly rulesFile: string;
-  /** A second version of the rules, replayed as if it had been deployed at `rulesFile`'s path. */
+  /**
+   * The path the daemon loads the rules from, when not `rulesFile`: a group's slot phase (and its
+   * rules' identity) comes from its file path and name, so this places the slots where the
+   * deployed daemon had them.
+   */
+  readonly deployedPath: string | undefined;
+  /** A second version of the rules, replayed as if it had been deployed at the same path. */
   readonly againstFile: string | undefined;
   readonly fromMs: number;
   readonly toMs: number;
@@ -64,7 +70,7 @@ export async function runBacktest(o: BacktestOptions, deps: BacktestDeps): Promi
       error: `--from (${iso(o.fromMs)}) must be before --to (${iso(o.toMs)})`,
     };
   try {
-    const home = path.resolve(o.rulesFile);
+    const home = path.resolve(o.deployedPath ?? o.rulesFile);
     const files = o.againstFile === undefined ? [o.rulesFile] : [o.rulesFile, o.againstFile];
     const loaded = await Promise.all(files.map((f) => load(f, home, o, deps)));
     const names = new Set(loaded.flat().flatMap((g) => g.rules.map((r) => r.name)));

@@ -8,6 +8,7 @@ import { duration, url } from './daemon.js';
 interface BacktestCliOptions {
   rules: string;
   against?: string;
+  deployedPath?: string;
   from: string;
   to: string;
   prometheusUrl?: string;
@@ -30,6 +31,10 @@ export const registerBacktest: RegisterCommand = (program) => {
     .option(
       '--against <file>',
       'a second version of the rules, replayed as if deployed at --rules: the output is the diff',
+    )
+    .option(
+      '--deployed-path <path>',
+      "the path the daemon loads the rules from (its slots' phase depends on it; default: --rules)",
     )
     .requiredOption(
       '--from <time>',
@@ -105,6 +110,7 @@ async function runBacktestCommand(opts: BacktestCliOptions): Promise<number> {
     {
       rulesFile: opts.rules,
       againstFile: opts.against,
+      deployedPath: opts.deployedPath,
       fromMs,
       toMs,
       defaultIntervalMs: opts.interval,
