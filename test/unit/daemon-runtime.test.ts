@@ -51,6 +51,27 @@ async function stop(d: TestDaemon) {
 }
 
 describe('restart', () => {
+  it('keeps `for` progress when the threshold was edited while it was down (same identity as a reload)', async () => {
+    await writeRules(rulesFile, ROLLBACK_RULE);
+    const prom = new ScriptedPrometheus();
+    prom.value('ai_error_ratio > 0.1', 0.3);
+    prom.value('ai_error_ratio > 0.2', 0.3);
+    const clock = new FakeClock(1_700_000_000_000);
+    const a = await start({ prom, clock });
+    await a.step(2);
+    const pending = await a.rule('ai_service_failure');
+    expect(pending.state).toBe('pending');
+    await stop(a);
+
+    await writeRules(rulesFile, ROLLBACK_RULE.replace('> 0.1', '> 0.2'));
+    const b = await start({ prom, clock });
+    await b.step(1);
+    const after = await b.rule('ai_service_failure');
+    expect(after.instances[0]!.activeAt).toBe(pending.instances[0]!.activeAt);
+    await b.step(3); // 2 + 1 + 3 steps > for: 5s, counted from the original activeAt
+    expect((await b.rule('ai_service_failure')).state).toBe('firing');
+  });
+
   it('keeps `for` progress across a restart and never repeats a rollback already done', async () => {
     await writeRules(rulesFile, ROLLBACK_RULE);
     const prom = new ScriptedPrometheus();
