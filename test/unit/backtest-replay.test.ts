@@ -166,6 +166,17 @@ describe('charts', () => {
     expect(svg).toContain('rollback 00:00:45');
     expect(svg).toContain('A: &#60;rules&#62;.yml');
     expect(svg).not.toContain('<rules>');
+    // A 30-day window at 15 s: drawn, at most two points per pixel column.
+    const long = Array.from({ length: 172_800 }, (_, i) => i * S);
+    const month = replayRule(
+      'g',
+      rule('0.1'),
+      long,
+      new Map(),
+      new Map(long.map((t) => [t, [{ labels: {}, value: (t % 7) / 10 }]])),
+    );
+    const big = ruleChartSvg(month, 'month', 0, long.at(-1)!);
+    expect(big.length).toBeLessThan(200_000);
     const html = chartsIndexHtml('t', [{ svg: 'a.svg', version: 'A', replay: replay(0.1) }]);
     expect(html).toContain('<img src="a.svg"');
     expect(html).toContain('pending → firing');

@@ -16,7 +16,14 @@ export function ruleChartSvg(r: RuleReplay, title: string, fromMs: number, toMs:
   const values = r.points.flatMap((p) => (p.value === null ? [] : [p.value]));
   const limit = r.rule.threshold?.value;
   const all = limit === undefined || !Number.isFinite(limit) ? values : [...values, limit];
-  const ticks = niceTicks(Math.min(0, ...all), all.length === 0 ? 1 : Math.max(...all) * 1.05);
+  // A loop, not Math.min(...all): a 30-day window has more values than the call stack takes.
+  let min = 0;
+  let max = all.length === 0 ? 1 : -Infinity;
+  for (const v of all) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  const ticks = niceTicks(min, max * 1.05);
   const lo = ticks[0]!;
   const hi = ticks.at(-1)!;
   const x = (t: number) => M.l + ((t - fromMs) / Math.max(1, toMs - fromMs)) * (W - M.l - M.r);
