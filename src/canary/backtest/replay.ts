@@ -2,19 +2,19 @@
 // daemon's own evaluator, fed the instant vector Prometheus history holds at each slot. It returns
 // every transition and the actions the daemon would have started, with the value, threshold, `for`
 // and activeAt behind each. State starts empty at the first slot, as a daemon started then.
-import { rollbackKey } from '../action-runner.js';
+import { actionsDue, type ActionMarks } from '../action-plan.js';
+import type { AlertEvent } from '../actions/action.js';
 import { alertKey } from '../alert-key.js';
 import { evaluateRule } from '../evaluator.js';
 import type { EvaluateFn } from '../rule-engine.js';
 import { overallState } from '../rule-engine.js';
 import type {
   ActionName,
-  AlertInstance,
   AlertingRule,
   AlertState,
+  EvalOutcome,
   RuleState,
   Sample,
-  Transition,
 } from '../types.js';
 import type { SlotVectors } from './range-query.js';
 
@@ -38,7 +38,7 @@ export interface ReplayedTransition {
 export interface PlannedAction {
   readonly at: number;
   readonly action: ActionName;
-  readonly event: 'firing' | 'resolved';
+  readonly event: AlertEvent;
   readonly group: string;
   readonly rule: string;
   readonly labels: Readonly<Record<string, string>>;
@@ -92,13 +92,14 @@ export function replayRule(
       const value = gone ? seriesValue(shown?.get(at), labels) : t.instance.value;
       transitions.push({ ...base, at, labels, instance, from: t.from, to: t.to, value, activeAt });
     }
-    actions.push(...plannedActions(rule, base, outcome.state, outcome.transitions, at, memory));
+    actions.push(...plannedActions(rule, base, outcome, at, memory));
     const value = displayValue(rule, shown ? (shown.get(at) ?? []) : samples);
     points.push({ at, value, state: overallState(outcome.state) });
   }
   return { group, rule, points, transitions, actions };
 }
 
+/** What the backtest has "done" so far, standing in for the daemon's state file. */
 interface ActionMemory {
   readonly rolledBack: Set<string>;
   /** Instance key → activeAt of the firing notice sent. */
@@ -108,50 +109,39 @@ interface ActionMemory {
 type Base = Pick<PlannedAction, 'group' | 'rule' | 'threshold' | 'forSeconds'>;
 
 /**
- * What ActionRunner.afterEvaluation starts after one evaluation: a rollback once per firing
- * instance (rule, labels, activeAt); for a rollback rule also the dev team's notice; a notice when
- * an instance starts firing and when a notified one resolves. Resends are left out.
+ * The daemon's own decision (action-plan.ts) after one evaluation, every action assumed to
+ * succeed. Resends while firing are left out (an infinite resend delay).
  */
 function plannedActions(
   rule: AlertingRule,
   base: Base,
-  state: RuleState,
-  transitions: readonly Transition[],
+  outcome: EvalOutcome,
   at: number,
   memory: ActionMemory,
 ): PlannedAction[] {
-  if (!rule.action) return [];
-  const out: PlannedAction[] = [];
-  const plan = (action: ActionName, event: PlannedAction['event'], i: AlertInstance) =>
-    out.push({
+  const marks: ActionMarks = {
+    rollbackDone: (key) => memory.rolledBack.has(key),
+    notified: (key) => {
+      const activeAt = memory.notified.get(key);
+      return activeAt === undefined ? undefined : { activeAt, lastSentAt: at };
+    },
+  };
+  return actionsDue(rule, outcome, at, marks, Infinity).map((step) => {
+    const i = step.instance;
+    if (step.kind === 'rollback') memory.rolledBack.add(step.key);
+    else if (step.event === 'resolved') memory.notified.delete(i.key);
+    else memory.notified.set(i.key, i.activeAt);
+    return {
       ...base,
       at,
-      action,
-      event,
+      action: step.action,
+      event: step.kind === 'rollback' ? 'firing' : step.event,
       labels: i.labels,
       instance: instanceLabels(rule, i.labels),
       value: i.value,
       activeAt: i.activeAt,
-    });
-  const notice: ActionName = rule.action === 'immediate_rollback' ? 'notify_dev_team' : rule.action;
-  for (const inst of state.instances.values()) {
-    if (inst.state !== 'firing') continue;
-    const key = rollbackKey(rule.name, inst.key, inst.activeAt);
-    if (rule.action === 'immediate_rollback' && !memory.rolledBack.has(key)) {
-      memory.rolledBack.add(key);
-      plan('immediate_rollback', 'firing', inst);
-    }
-    if (memory.notified.get(inst.key) !== inst.activeAt) {
-      memory.notified.set(inst.key, inst.activeAt);
-      plan(notice, 'firing', inst);
-    }
-  }
-  for (const t of transitions) {
-    if (t.to !== 'resolved' || !memory.notified.has(t.instance.key)) continue;
-    memory.notified.delete(t.instance.key);
-    plan(notice, 'resolved', t.instance);
-  }
-  return out;
+    };
+  });
 }
 
 /** The one number shown for a slot: the largest value, or the smallest for `<` rules. */
