@@ -237,11 +237,24 @@ describe('canary backtest (the command)', () => {
     [['--from', 'yesterday'], /--from "yesterday": expected an RFC 3339 time/],
     [['--from', '-1h', '--to', '-2h'], /--from .* must be before --to/],
     [['--from', '2026-02-31T00:00:00Z'], /no such date/],
+    [['--from', '-1h', '--to', '2999-01-01T00:00:00Z'], /is in the future/],
   ])('exits 2 on a bad window %j', (args, message) => {
     const r = cli(['--rules', RULES, ...args, '--no-charts']);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(message);
   });
+
+  it('warns when a rule had no data in the whole window', () => {
+    const before = [
+      '--from',
+      new Date(T0 - 3_600_000).toISOString(),
+      '--to',
+      new Date(T0 - 1_800_000).toISOString(),
+    ];
+    const r = cli(['--rules', RULES, ...before, '--no-charts', '--alert', 'ai_service_failure']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^warning: .*ai_service_failure had no data in the whole window/m);
+  }, 120_000);
 
   it('exits 2 on an invalid rule file and 1 when Prometheus cannot be reached', async () => {
     const bad = path.join(dir, 'bad.yml');

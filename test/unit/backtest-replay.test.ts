@@ -125,9 +125,11 @@ describe('diff of two versions', () => {
       requests: 4,
       versions: [a, b],
       diff: d,
+      warnings: ['w1'],
       chartsIndex: undefined,
     });
     expect(text).toContain('the same actions at the same slots');
+    expect(text).toMatch(/^warning: w1$/m);
     expect(text).toContain('3 pending/inactive transitions differ as well');
     expect(text).toMatch(/rollbacks only with landed\.yml: 0; only with edited\.yml: 0/);
   });
@@ -144,6 +146,7 @@ describe('diff of two versions', () => {
       requests: 4,
       versions: [a, b],
       diff: diffReplays(a, b),
+      warnings: [],
       chartsIndex: '/tmp/x/index.html',
     };
     const text = formatReport(report);
@@ -168,13 +171,10 @@ describe('charts', () => {
     expect(svg).not.toContain('<rules>');
     // A 30-day window at 15 s: drawn, at most two points per pixel column.
     const long = Array.from({ length: 172_800 }, (_, i) => i * S);
-    const month = replayRule(
-      'g',
-      rule('0.1'),
-      long,
-      new Map(),
-      new Map(long.map((t) => [t, [{ labels: {}, value: (t % 7) / 10 }]])),
-    );
+    const month: RuleReplay = {
+      ...replay(0.1),
+      points: long.map((at) => ({ at, value: (at % 7) / 10, state: 'inactive' as const })),
+    };
     const big = ruleChartSvg(month, 'month', 0, long.at(-1)!);
     expect(big.length).toBeLessThan(200_000);
     const html = chartsIndexHtml('t', [{ svg: 'a.svg', version: 'A', replay: replay(0.1) }]);

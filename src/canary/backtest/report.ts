@@ -14,6 +14,8 @@ export interface BacktestReport {
   readonly requests: number;
   readonly versions: readonly VersionReplay[];
   readonly diff: BacktestDiff | undefined;
+  /** Things the reader should know before trusting the tables (a rule with no data at all…). */
+  readonly warnings: readonly string[];
   /** index.html of the charts, when written. */
   readonly chartsIndex: string | undefined;
 }
@@ -67,6 +69,7 @@ export function formatReport(r: BacktestReport): string {
   const out = [
     `backtest ${iso(r.fromMs)} → ${iso(r.toMs)} against ${r.prometheus} (recorded series ${r.recorded === 'inlined' ? 'inlined' : 'read as recorded'}; ${r.evaluations} evaluations, ${r.requests} range queries)`,
   ];
+  for (const w of r.warnings) out.push(`warning: ${w}`);
   for (const v of r.versions) {
     const ts = v.rules.flatMap((x) => x.transitions).sort((a, b) => a.at - b.at);
     const as = v.rules.flatMap((x) => x.actions).sort((a, b) => a.at - b.at);
@@ -144,6 +147,7 @@ export function reportJson(r: BacktestReport): unknown {
     prometheus: r.prometheus,
     recordedSeries: r.recorded,
     evaluations: r.evaluations,
+    warnings: r.warnings,
     rangeQueries: r.requests,
     versions: r.versions.map((v) => ({
       file: v.file,

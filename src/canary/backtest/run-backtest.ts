@@ -97,6 +97,7 @@ export async function runBacktest(o: BacktestOptions, deps: BacktestDeps): Promi
       requests: fetcher.requests,
       versions,
       diff,
+      warnings: versions.flatMap(noDataWarnings),
       chartsIndex: o.outDir === undefined ? undefined : await writeCharts(o, versions),
     };
     return { ok: true, report };
@@ -147,6 +148,18 @@ async function replayVersion(
       return replayRule(group.name, rule, slots, alert, shown);
     }),
   );
+}
+
+/** Rules whose value (the threshold's left side) had no sample in the whole window. */
+function noDataWarnings(v: VersionReplay): string[] {
+  return v.rules
+    .filter(
+      (r) => r.rule.threshold && r.points.length > 0 && r.points.every((p) => p.value === null),
+    )
+    .map(
+      (r) =>
+        `${v.file}: ${r.rule.name} had no data in the whole window (${r.rule.threshold!.lhs}): is this the Prometheus the daemon reads, does it keep data that old, and does it record the series (else --inline-recorded)?`,
+    );
 }
 
 /** Range queries, each asked once even when two versions or rules share an expression. */

@@ -93,6 +93,8 @@ async function runBacktestCommand(opts: BacktestCliOptions): Promise<number> {
     times.push(t.value);
   }
   const [fromMs, toMs] = times as [number, number];
+  if (toMs > now + 1000)
+    return usage(new Error(`--to (${iso(toMs)}) is in the future: there is no history there yet`));
   if (fromMs >= toMs)
     return usage(new Error(`--from (${iso(fromMs)}) must be before --to (${iso(toMs)})`));
   let prometheusUrl = opts.prometheusUrl;
