@@ -1,5 +1,5 @@
-// Decides, after each evaluation, which actions are due and runs them off the evaluation path (a
-// rollback retrying for minutes must not stall its group). A rollback runs once per alert
+// Runs the actions due after each evaluation (decided by action-plan.ts, which `canary backtest`
+// shares) off the evaluation path (a rollback retrying for minutes must not stall its group). A rollback runs once per alert
 // instance (rule + instance key + activeAt): its mark is saved as `started` before the flag is
 // touched and `done` after, so a crash in between makes the restarted daemon finish it (it is
 // idempotent) and a crash after never repeats it. Notifications resend while firing and send a
@@ -14,6 +14,7 @@ import {
   type ActionResult,
   type AlertEvent,
 } from './actions/action.js';
+import { actionsDue, type ActionMarks } from './action-plan.js';
 import type { DaemonMetrics } from './metrics.js';
 import type { StateStore } from './state-store.js';
 import type { ActionName, AlertInstance, AlertingRule, EvalOutcome } from './types.js';
@@ -28,10 +29,6 @@ export interface ActionRunnerOptions {
   readonly resendDelayMs: number;
 }
 
-export function rollbackKey(rule: string, instanceKey: string, activeAt: number): string {
-  return `${rule}|${instanceKey}|${activeAt}`;
-}
-
 export class ActionRunner {
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly abort = new AbortController();
@@ -39,7 +36,7 @@ export class ActionRunner {
 
   constructor(private readonly o: ActionRunnerOptions) {}
 
-  /** Starts the actions this evaluation calls for; returns at once. */
+  /** Starts the actions this evaluation calls for (action-plan.ts); returns at once. */
   afterEvaluation(
     ruleId: string,
     group: string,
@@ -47,24 +44,23 @@ export class ActionRunner {
     outcome: EvalOutcome,
     ts: number,
   ): void {
-    if (!rule.action || this.abort.signal.aborted) return;
-    const action = this.o.actions.get(rule.action);
-    if (!action) return;
-    let notify: Action | undefined = action;
-    if (rule.action === 'immediate_rollback') {
-      for (const inst of outcome.state.instances.values()) {
-        if (inst.state === 'firing') this.maybeRollback(action, group, rule, inst, ts);
-      }
-      // A rollback is news for the dev team too: the alert behind it is notified like any
-      // notify_dev_team alert (firing, resends, resolved), so people learn the feature is off.
-      notify = this.o.actions.get('notify_dev_team');
-      if (!notify) return;
-    }
-    for (const inst of outcome.state.instances.values()) {
-      if (inst.state === 'firing') this.maybeNotify(notify, ruleId, group, rule, inst, ts);
-    }
-    for (const t of outcome.transitions) {
-      if (t.to === 'resolved') this.notifyResolved(notify, ruleId, group, rule, t.instance, ts);
+    if (!rule.action || this.abort.signal.aborted || !this.o.actions.has(rule.action)) return;
+    const { store, dryRun } = this.o;
+    const marks: ActionMarks = {
+      // Done is done. A dry run records an instance once; a real run after a dry run still acts.
+      rollbackDone: (key) => {
+        const mark = store.getRollback(key);
+        return mark?.status === 'done' || (dryRun && mark !== undefined);
+      },
+      notified: (key) => store.getNotified(`${ruleId}|${key}`),
+    };
+    for (const step of actionsDue(rule, outcome, ts, marks, this.o.resendDelayMs)) {
+      const action = this.o.actions.get(step.action);
+      if (!action) continue;
+      if (step.kind === 'rollback') this.rollback(action, step.key, group, rule, step.instance, ts);
+      else if (step.event === 'resolved')
+        this.notifyResolved(action, ruleId, group, rule, step.instance, ts);
+      else this.notify(action, step.event, ruleId, group, rule, step.instance, ts);
     }
   }
 
@@ -87,17 +83,15 @@ export class ActionRunner {
     this.inFlight.set(key, p);
   }
 
-  private maybeRollback(
+  private rollback(
     action: Action,
+    key: string,
     group: string,
     rule: AlertingRule,
     inst: AlertInstance,
     ts: number,
   ): void {
-    const key = rollbackKey(rule.name, inst.key, inst.activeAt);
     const mark = this.o.store.getRollback(key);
-    // Done is done. A dry run records an instance once; a real run after a dry run still acts.
-    if (mark?.status === 'done' || (this.o.dryRun && mark !== undefined)) return;
     this.track(key, async () => {
       const { store, clock } = this.o;
       const startedAt = mark?.startedAt ?? new Date(clock.now()).toISOString();
@@ -144,8 +138,9 @@ export class ActionRunner {
     });
   }
 
-  private maybeNotify(
+  private notify(
     action: Action,
+    event: AlertEvent,
     ruleId: string,
     group: string,
     rule: AlertingRule,
@@ -153,11 +148,6 @@ export class ActionRunner {
     ts: number,
   ): void {
     const key = `${ruleId}|${inst.key}`;
-    const mark = this.o.store.getNotified(key);
-    let event: AlertEvent;
-    if (!mark || mark.activeAt !== inst.activeAt) event = 'firing';
-    else if (ts - mark.lastSentAt >= this.o.resendDelayMs) event = 'resend';
-    else return;
     this.track(key, async () => {
       const req = { event, rule, group, instance: inst, at: ts, signal: this.abort.signal };
       const result = await this.execute(action, req);
@@ -175,7 +165,6 @@ export class ActionRunner {
     ts: number,
   ): void {
     const key = `${ruleId}|${inst.key}`;
-    if (!this.o.store.getNotified(key)) return;
     this.o.store.setNotified(key, undefined);
     this.track(`${key}|resolved`, async () => {
       await this.execute(action, {

@@ -33,6 +33,25 @@ export function slotOffset(key: string, intervalMs: number): number {
   return h % intervalMs;
 }
 
+/** A rule group's phase: from its file and name, so the daemon and `canary backtest` agree on slots. */
+export function groupSlotOffset(group: { file: string; name: string; intervalMs: number }): number {
+  return slotOffset(`${group.file}::${group.name}`, group.intervalMs);
+}
+
+/** Every slot of a group from `fromMs` to `toMs`, both included. */
+export function slotsBetween(
+  fromMs: number,
+  toMs: number,
+  intervalMs: number,
+  offsetMs: number,
+): number[] {
+  const out: number[] = [];
+  let t = slotAt(fromMs, intervalMs, offsetMs);
+  if (t < fromMs) t += intervalMs;
+  for (; t <= toMs; t += intervalMs) out.push(t);
+  return out;
+}
+
 export class AlignedTimer {
   private readonly abort = new AbortController();
   private loop: Promise<void> | undefined;

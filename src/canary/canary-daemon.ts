@@ -2,12 +2,12 @@
 // keep the last good rules when new ones are broken, and the start-up check of recorded series.
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
-import { AlignedTimer, slotOffset } from './aligned-timer.js';
+import { AlignedTimer, groupSlotOffset } from './aligned-timer.js';
 import type { ActionRunner } from './action-runner.js';
 import type { DaemonMetrics } from './metrics.js';
 import type { PrometheusClient } from './prometheus-client.js';
 import { DAEMON_GROUP, type PrometheusWatch } from './prometheus-watch.js';
-import { keyRules } from './carry-state.js';
+import { identifyRules } from './rule-identity.js';
 import type { GroupResult, RuleEngine } from './rule-engine.js';
 import { formatLoadError, recordedSeriesUsed, type LoadRulesFn } from './rule-source.js';
 import type { StateStore } from './state-store.js';
@@ -56,7 +56,7 @@ export interface CanaryDaemonOptions {
 
 export class CanaryDaemon {
   groups: readonly RuleGroup[] = [];
-  /** Each loaded alerting rule's state id: its definition's hash, so unchanged rules keep state. */
+  /** Each loaded alerting rule's state id (rule-identity.ts): a reload keeps the state of an id it still has. */
   ruleIds: ReadonlyMap<AlertingRule, string> = new Map();
   lastReload: ReloadStatus | undefined;
   seriesCheck: SeriesCheck = { checked: false, missing: [], error: undefined };
@@ -115,7 +115,7 @@ export class CanaryDaemon {
     // Per-rule gauges start over, so rules a reload removed do not linger on /metrics.
     metrics.ruleState.reset();
     metrics.alerts.reset();
-    this.ruleIds = new Map(keyRules(loaded.groups).map((k) => [k.rule, k.id]));
+    this.ruleIds = new Map(identifyRules(loaded.groups).map((k) => [k.rule, k.id]));
     const ids = new Set(this.ruleIds.values());
     this.o.store.retainRules(ids, (id) => id.startsWith(`${DAEMON_GROUP}::`));
     this.o.engine.retainValues(ids);
@@ -136,11 +136,10 @@ export class CanaryDaemon {
   }
 
   private startTimer(group: RuleGroup): AlignedTimer {
-    const key = `${group.file}::${group.name}`;
     const timer = new AlignedTimer({
       clock: this.o.clock,
       intervalMs: group.intervalMs,
-      offsetMs: slotOffset(key, group.intervalMs),
+      offsetMs: groupSlotOffset(group),
       run: (ts) => this.evaluate(group, ts),
       onMissed: (n) => {
         this.o.metrics.missedEvaluations.labels(group.name).inc(n);

@@ -98,7 +98,7 @@ export function parseVector(data: unknown, url: string): QueryOutcome {
 }
 
 /** Prometheus writes values as strings ("NaN", "+Inf", "0.25"); `[ts, "v"]`. */
-function sampleValue(pair: unknown): number | undefined {
+export function sampleValue(pair: unknown): number | undefined {
   if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[1] !== 'string') return undefined;
   const s = pair[1];
   if (s === 'NaN') return NaN;

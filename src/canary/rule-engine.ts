@@ -55,7 +55,7 @@ export class RuleEngine {
       if (!ids.has(id)) this.currentValues.delete(id);
   }
 
-  /** `idOf` gives each rule's state id (see carry-state.ts). */
+  /** `idOf` gives each rule's state id (see rule-identity.ts). */
   async evaluateGroup(
     group: RuleGroup,
     ts: number,

@@ -35,12 +35,20 @@ export class FakeClock implements Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.resolve();
     return new Promise((resolve) => {
-      const entry = { until: this.t + ms, wake: resolve };
-      this.sleepers.push(entry);
-      signal?.addEventListener('abort', () => {
+      const onAbort = () => {
         this.sleepers = this.sleepers.filter((s) => s !== entry);
         resolve();
-      });
+      };
+      // The listener goes when the sleeper wakes, so a long-lived signal does not collect them.
+      const entry = {
+        until: this.t + ms,
+        wake: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      this.sleepers.push(entry);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 

@@ -1,11 +1,12 @@
 // A real Prometheus for integration tests: its own free port, temporary config and data folder,
 // started and awaited here, stopped (and its folder removed) by `stop()`.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { chooseBackend, startTool, type Backend } from './backend.js';
-import { freePort, waitUntilReady, type ManagedProcess } from './process.js';
+import { freePort, waitUntilReady, which, type ManagedProcess } from './process.js';
 
 export interface ScrapeTarget {
   readonly job: string;
@@ -26,6 +27,12 @@ export interface PrometheusOptions {
   /** A complete prometheus.yml instead of the one built from the options above. */
   readonly configYaml?: string;
   readonly extraArgs?: readonly string[];
+  /**
+   * History in the OpenMetrics text format (ending in `# EOF`), written into the TSDB before
+   * Prometheus starts with `promtool tsdb create-blocks-from openmetrics`: deterministic data in
+   * the past. Keep it within the last day (retention) and a few minutes before now.
+   */
+  readonly backfill?: string;
 }
 
 export interface PromSample {
@@ -102,6 +109,14 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
   // Rule files referenced by path must be visible inside a container too.
   const dirs = [dir, ...new Set((options.ruleFiles ?? []).map((f) => path.dirname(f)))];
 
+  if (options.backfill !== undefined) {
+    try {
+      backfill(options.backfill, dir);
+    } catch (err) {
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
+  }
   let proc: ManagedProcess | undefined;
   const start = async () => {
     proc = startTool(backend, args, dirs, 'prometheus');
@@ -160,4 +175,30 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
     },
     output: () => proc?.output() ?? '',
   };
+}
+
+function backfill(openMetrics: string, dir: string): void {
+  const promtool = which('promtool');
+  if (!promtool)
+    throw new Error(
+      'promtool is not installed (it comes with the Debian package prometheus): sudo apt-get install -y prometheus',
+    );
+  const input = path.join(dir, 'history.om');
+  writeFileSync(input, openMetrics);
+  try {
+    execFileSync(
+      promtool,
+      ['tsdb', 'create-blocks-from', 'openmetrics', input, path.join(dir, 'data')],
+      {
+        stdio: 'pipe',
+        timeout: 120_000,
+      },
+    );
+  } catch (err) {
+    const e = err as { stderr?: Buffer; message: string };
+    throw new Error(
+      `promtool could not backfill the history: ${e.stderr?.toString() || e.message}`,
+      { cause: err },
+    );
+  }
 }

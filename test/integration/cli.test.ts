@@ -17,6 +17,7 @@ describe('canary CLI', () => {
       'flags',
       'rules',
       'daemon',
+      'backtest',
       'serve',
       'llm-sim',
       'chaos',

@@ -51,6 +51,27 @@ async function stop(d: TestDaemon) {
 }
 
 describe('restart', () => {
+  it('keeps `for` progress when the threshold was edited while it was down (same identity as a reload)', async () => {
+    await writeRules(rulesFile, ROLLBACK_RULE);
+    const prom = new ScriptedPrometheus();
+    prom.value('ai_error_ratio > 0.1', 0.3);
+    prom.value('ai_error_ratio > 0.2', 0.3);
+    const clock = new FakeClock(1_700_000_000_000);
+    const a = await start({ prom, clock });
+    await a.step(2);
+    const pending = await a.rule('ai_service_failure');
+    expect(pending.state).toBe('pending');
+    await stop(a);
+
+    await writeRules(rulesFile, ROLLBACK_RULE.replace('> 0.1', '> 0.2'));
+    const b = await start({ prom, clock });
+    await b.step(1);
+    const after = await b.rule('ai_service_failure');
+    expect(after.instances[0]!.activeAt).toBe(pending.instances[0]!.activeAt);
+    await b.step(3); // 2 + 1 + 3 steps > for: 5s, counted from the original activeAt
+    expect((await b.rule('ai_service_failure')).state).toBe('firing');
+  });
+
   it('keeps `for` progress across a restart and never repeats a rollback already done', async () => {
     await writeRules(rulesFile, ROLLBACK_RULE);
     const prom = new ScriptedPrometheus();
@@ -149,7 +170,7 @@ describe('dry run, then for real', () => {
 });
 
 describe('reload', () => {
-  it('keeps the state of unchanged rules, restarts changed ones, and keeps the old rules when the new file is broken', async () => {
+  it('keeps alert state across an edited threshold (as Prometheus), restarts relabelled rules, and keeps the old rules when the new file is broken', async () => {
     await writeRules(rulesFile, ROLLBACK_RULE + NOTIFY_RULE);
     const d = await start();
     d.prom.value('ai_error_ratio > 0.1', 0.3);
@@ -165,7 +186,17 @@ describe('reload', () => {
     const act = (v: typeof before, n: string) =>
       v.rules.find((r) => r.name === n)!.instances[0]!.activeAt;
     expect(act(after, 'ai_service_failure')).toBe(act(before, 'ai_service_failure'));
-    expect(act(after, 'high_error_rate')).not.toBe(act(before, 'high_error_rate'));
+    // The edited threshold keeps its alert: same activeAt, and it fires on the original schedule.
+    expect(act(after, 'high_error_rate')).toBe(act(before, 'high_error_rate'));
+    expect(after.rules.find((r) => r.name === 'high_error_rate')!.state).toBe('firing');
+    // New labels make it another rule (Prometheus matches name + labels): its alert starts over.
+    const relabelled = NOTIFY_RULE.replace('> 0.05', '> 0.07').replace('team: dev', 'team: web');
+    await writeRules(rulesFile, ROLLBACK_RULE + relabelled);
+    expect(await d.daemon.reload()).toMatchObject({ ok: true });
+    await d.step(1);
+    const again = await d.rules();
+    expect(act(again, 'high_error_rate')).not.toBe(act(before, 'high_error_rate'));
+    expect(again.rules.find((r) => r.name === 'high_error_rate')!.state).toBe('pending');
 
     await writeFile(
       rulesFile,

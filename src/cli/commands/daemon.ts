@@ -7,13 +7,13 @@ import { createLogger } from '../../shared/logger.js';
 import { TEAMS, type Team } from '../../canary/actions/notify.js';
 import type { RegisterCommand } from './index.js';
 
-const duration = (raw: string) => {
+export const duration = (raw: string) => {
   const r = parseDurationMs(raw);
   if (!r.ok || r.value <= 0)
     throw new InvalidArgumentError(`expected ${r.ok ? 'a positive duration' : r.expected}`);
   return r.value;
 };
-const url = (raw: string) => {
+export const url = (raw: string) => {
   const r = parseHttpUrl(raw);
   if (!r.ok) throw new InvalidArgumentError(`expected ${r.expected}`);
   return r.value;

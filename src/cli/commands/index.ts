@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerBacktest } from './backtest.js';
 import { registerChaos } from './chaos.js';
 import { registerDaemon } from './daemon.js';
 import { registerFlags } from './flags.js';
@@ -15,6 +16,7 @@ export const commandModules: readonly RegisterCommand[] = [
   registerFlags,
   registerRules,
   registerDaemon,
+  registerBacktest,
   registerServe,
   registerLlmSim,
   registerChaos,
