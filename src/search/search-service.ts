@@ -5,9 +5,16 @@ import { performance } from 'node:perf_hooks';
 import { AI_SEARCH_FLAG, type FlagDecision, type UserSegment } from '../flags/types.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
+import type { ClientShare } from './client-share.js';
 import type { ContactHit, ContactsStore } from './contacts/store.js';
 import type { QueryUnderstanding, UnderstandFailure, UnderstandResult } from './llm/types.js';
-import type { SearchMode, SearchOutcome, ServiceMetrics } from './metrics.js';
+import {
+  NO_CALL_REASONS,
+  type NoCallReason,
+  type SearchMode,
+  type SearchOutcome,
+  type ServiceMetrics,
+} from './metrics.js';
 import type { FeedbackResult, RecentSearches } from './recent-searches.js';
 import type { TokenBuckets } from './token-buckets.js';
 
@@ -15,12 +22,17 @@ import type { TokenBuckets } from './token-buckets.js';
 export const GUARD_GRACE_MS = 250;
 
 /** Why an AI search answered with keyword results. */
-export type DegradedReason = UnderstandFailure | 'rate_limited';
+export type DegradedReason = UnderstandFailure | 'rate_limited' | 'client_share_exceeded';
+
+const isNoCallReason = (r: DegradedReason | undefined): r is NoCallReason =>
+  (NO_CALL_REASONS as readonly string[]).includes(r ?? '');
 
 export interface SearchRequest {
   readonly q: string;
   readonly limit: number;
   readonly userId: string;
+  /** The client's network address (what the per-client request limit keys on too). */
+  readonly clientAddress: string;
 }
 
 export interface SearchAnswer {
@@ -48,6 +60,8 @@ export interface SearchServiceDeps {
   readonly recent: RecentSearches;
   /** AI searches per user; undefined means no limit. */
   readonly aiQuota: TokenBuckets | undefined;
+  /** Each client's share of the LLM calls (per user id and per address); undefined = no share. */
+  readonly share: ClientShare | undefined;
   /** AI_SEARCH_TIMEOUT: the whole AI part of one search, enforced here too as a safety net. */
   readonly aiTimeoutMs: number;
   readonly clock: Clock;
@@ -114,9 +128,30 @@ export class SearchService {
   }
 
   private async aiSearch(req: SearchRequest): Promise<Served> {
+    const served = await this.aiServed(req);
+    if (isNoCallReason(served.degradedReason)) {
+      this.deps.metrics.recordNoCall(served.degradedReason);
+    }
+    return served;
+  }
+
+  private async aiServed(req: SearchRequest): Promise<Served> {
     const quota = this.deps.aiQuota?.take(req.userId);
     if (quota && !quota.ok) return this.keyword(req, 'rate_limited');
-    const understood = await this.understandWithin(req.q, this.deps.aiTimeoutMs);
+    const admission = this.deps.share?.admit({ userId: req.userId, address: req.clientAddress });
+    if (admission && !admission.ok) {
+      this.logDegraded(
+        'client_share_exceeded',
+        `this client's ${admission.exceeded === 'user' ? 'user id' : 'address'} used its share of LLM calls (AI_SEARCH_CLIENT_CALL_SHARE)`,
+      );
+      return this.keyword(req, 'client_share_exceeded');
+    }
+    const { result: understood, guarded } = await this.understandWithin(
+      req.q,
+      this.deps.aiTimeoutMs,
+    );
+    // When the guard answered, calls may still be under way: the whole reservation stays charged.
+    admission?.settle(guarded ? Number.POSITIVE_INFINITY : understood.calls.length);
     if (!understood.ok) {
       this.logDegraded(understood.reason, understood.error);
       return this.keyword(req, understood.reason, understood.costUsd);
@@ -146,19 +181,27 @@ export class SearchService {
    * The LLM layer bounds itself by AI_SEARCH_TIMEOUT and reports what the calls cost; this guard,
    * a little later, keeps a search bounded even if it did not.
    */
-  private async understandWithin(q: string, ms: number): Promise<UnderstandResult> {
+  private async understandWithin(
+    q: string,
+    ms: number,
+  ): Promise<{ result: UnderstandResult; guarded: boolean }> {
     const abort = new AbortController();
     const limit = ms + GUARD_GRACE_MS;
-    const late = this.deps.clock.sleep(limit, abort.signal).then((): UnderstandResult => ({
-      ok: false,
-      reason: 'timeout',
-      error: `no answer within AI_SEARCH_TIMEOUT (${ms} ms) + ${GUARD_GRACE_MS} ms`,
-      costUsd: 0,
-      calls: [],
+    const late = this.deps.clock.sleep(limit, abort.signal).then(() => ({
+      guarded: true,
+      result: {
+        ok: false,
+        reason: 'timeout',
+        error: `no answer within AI_SEARCH_TIMEOUT (${ms} ms) + ${GUARD_GRACE_MS} ms`,
+        costUsd: 0,
+        calls: [],
+      } satisfies UnderstandResult,
     }));
     try {
       return await Promise.race([
-        this.deps.understanding.understand(q, { signal: abort.signal }),
+        this.deps.understanding
+          .understand(q, { signal: abort.signal })
+          .then((result) => ({ result, guarded: false })),
         late,
       ]);
     } finally {

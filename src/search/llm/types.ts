@@ -2,7 +2,10 @@
 import { z } from 'zod';
 import type { ProviderName } from '../../shared/config.js';
 
-const term = z.string().trim().min(1).max(64);
+/** The longest search term an answer may carry; prompt.ts tells the model, prepare-query.ts the query. */
+export const MAX_TERM_CHARS = 64;
+
+const term = z.string().trim().min(1).max(MAX_TERM_CHARS);
 const list = z.array(term).max(10).default([]);
 
 /** The structured filters the LLM must return; anything else is rejected as an AI failure. */
@@ -51,7 +54,12 @@ export type UnderstandFailure =
   | 'invalid_output'
   | 'aborted'
   /** The prompt would not fit AI_SEARCH_MAX_TOKENS_PER_REQUEST; no call was made. */
-  | 'prompt_too_large';
+  | 'prompt_too_large'
+  /** The query itself cannot yield valid filters (nothing searchable, SQL, a URL, instructions
+   *  to a model); no call was made and nothing counts against the AI service. */
+  | 'query_rejected'
+  /** The same query failed within AI_SEARCH_NEGATIVE_CACHE_TTL; no call was made. */
+  | 'recent_failure';
 
 export type UnderstandResult =
   | {
@@ -75,6 +83,8 @@ export type UnderstandResult =
 export interface LlmTelemetry {
   recordCall(call: LlmCallRecord): void;
   recordCache(hit: boolean): void;
+  /** A search that shared another search's in-flight LLM call chain instead of making its own. */
+  recordCoalesced(): void;
 }
 
 export interface QueryUnderstanding {
