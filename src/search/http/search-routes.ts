@@ -53,6 +53,10 @@ export function registerSearchRoutes(app: FastifyInstance, service: SearchServic
     { schema: searchSchema },
     async (req, reply) => {
       const { q, limit } = req.query;
+      // The schema's coercion lets ±Infinity (and 1e400) through as a "number in range".
+      if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+        return sendError(reply, 400, `querystring/limit must be an integer from 1 to ${MAX_LIMIT}`);
+      }
       if (q.trim() === '') return sendError(reply, 400, 'querystring/q must contain a search term');
       if (Buffer.byteLength(q, 'utf8') > MAX_QUERY_BYTES) {
         return sendError(reply, 400, `querystring/q must be at most ${MAX_QUERY_BYTES} bytes`);
