@@ -37,16 +37,18 @@ interface Charge {
 }
 
 const DEFAULT_MAX_KEYS = 10_000;
+/** A reservation never settled this long (past AI_SEARCH_TIMEOUT's maximum) is a bug, not a search. */
+const PENDING_LIMIT_MS = 15 * 60_000;
 
 /** One kind of key: its charges, newest last, in a bounded LRU. */
 class Ledger {
   private readonly keys = new Map<string, Charge[]>();
   constructor(private readonly maxKeys: number) {}
 
-  charges(key: string, since: number): Charge[] {
+  charges(key: string, since: number, now: number): Charge[] {
     // A settled search that made no call leaves no trace (and takes no memory).
-    const kept = (this.keys.get(key) ?? []).filter(
-      (c) => c.pending || (c.at > since && c.calls > 0),
+    const kept = (this.keys.get(key) ?? []).filter((c) =>
+      c.pending ? c.at > now - PENDING_LIMIT_MS : c.at > since && c.calls > 0,
     );
     this.keys.delete(key); // re-inserted: Map order is then least recently used first
     this.keys.set(key, kept);
@@ -77,8 +79,8 @@ export class ClientShare {
   admit(client: ClientKeys): ShareAdmission {
     const now = this.clock.now();
     const since = now - this.options.windowMs;
-    const byUser = this.users.charges(client.userId, since);
-    const byAddress = this.addresses.charges(client.address, since);
+    const byUser = this.users.charges(client.userId, since, now);
+    const byAddress = this.addresses.charges(client.address, since, now);
     if (!this.fits(byUser)) return { ok: false, exceeded: 'user' };
     if (!this.fits(byAddress)) return { ok: false, exceeded: 'address' };
     const held = [byUser, byAddress].map((list) => {

@@ -7,7 +7,12 @@ import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { ClientShare } from './client-share.js';
 import type { ContactHit, ContactsStore } from './contacts/store.js';
-import type { QueryUnderstanding, UnderstandFailure, UnderstandResult } from './llm/types.js';
+import type {
+  CallBudget,
+  QueryUnderstanding,
+  UnderstandFailure,
+  UnderstandResult,
+} from './llm/types.js';
 import {
   NO_CALL_REASONS,
   type NoCallReason,
@@ -22,7 +27,7 @@ import type { TokenBuckets } from './token-buckets.js';
 export const GUARD_GRACE_MS = 250;
 
 /** Why an AI search answered with keyword results. */
-export type DegradedReason = UnderstandFailure | 'rate_limited' | 'client_share_exceeded';
+export type DegradedReason = UnderstandFailure | 'rate_limited';
 
 const isNoCallReason = (r: DegradedReason | undefined): r is NoCallReason =>
   (NO_CALL_REASONS as readonly string[]).includes(r ?? '');
@@ -138,20 +143,7 @@ export class SearchService {
   private async aiServed(req: SearchRequest): Promise<Served> {
     const quota = this.deps.aiQuota?.take(req.userId);
     if (quota && !quota.ok) return this.keyword(req, 'rate_limited');
-    const admission = this.deps.share?.admit({ userId: req.userId, address: req.clientAddress });
-    if (admission && !admission.ok) {
-      this.logDegraded(
-        'client_share_exceeded',
-        `this client's ${admission.exceeded === 'user' ? 'user id' : 'address'} used its share of LLM calls (AI_SEARCH_CLIENT_CALL_SHARE)`,
-      );
-      return this.keyword(req, 'client_share_exceeded');
-    }
-    const { result: understood, guarded } = await this.understandWithin(
-      req.q,
-      this.deps.aiTimeoutMs,
-    );
-    // When the guard answered, calls may still be under way: the whole reservation stays charged.
-    admission?.settle(guarded ? Number.POSITIVE_INFINITY : understood.calls.length);
+    const understood = await this.understandWithin(req, this.deps.aiTimeoutMs);
     if (!understood.ok) {
       this.logDegraded(understood.reason, understood.error);
       return this.keyword(req, understood.reason, understood.costUsd);
@@ -160,6 +152,10 @@ export class SearchService {
     // Filters that say nothing searchable (all lists empty) leave the words of the query.
     const useful = results.length > 0 || hasAnyFilter(understood.filters);
     return { results: useful ? results : this.keyword(req).results, costUsd: understood.costUsd };
+  }
+
+  private budgetOf(req: SearchRequest): CallBudget | undefined {
+    return this.deps.share ? shareBudget(this.deps.share, req) : undefined;
   }
 
   private logDegraded(reason: DegradedReason, error: string): void {
@@ -181,33 +177,49 @@ export class SearchService {
    * The LLM layer bounds itself by AI_SEARCH_TIMEOUT and reports what the calls cost; this guard,
    * a little later, keeps a search bounded even if it did not.
    */
-  private async understandWithin(
-    q: string,
-    ms: number,
-  ): Promise<{ result: UnderstandResult; guarded: boolean }> {
+  private async understandWithin(req: SearchRequest, ms: number): Promise<UnderstandResult> {
     const abort = new AbortController();
     const limit = ms + GUARD_GRACE_MS;
-    const late = this.deps.clock.sleep(limit, abort.signal).then(() => ({
-      guarded: true,
-      result: {
-        ok: false,
-        reason: 'timeout',
-        error: `no answer within AI_SEARCH_TIMEOUT (${ms} ms) + ${GUARD_GRACE_MS} ms`,
-        costUsd: 0,
-        calls: [],
-      } satisfies UnderstandResult,
+    const late = this.deps.clock.sleep(limit, abort.signal).then((): UnderstandResult => ({
+      ok: false,
+      reason: 'timeout',
+      error: `no answer within AI_SEARCH_TIMEOUT (${ms} ms) + ${GUARD_GRACE_MS} ms`,
+      costUsd: 0,
+      calls: [],
     }));
+    const budget = this.budgetOf(req);
     try {
       return await Promise.race([
-        this.deps.understanding
-          .understand(q, { signal: abort.signal })
-          .then((result) => ({ result, guarded: false })),
+        this.deps.understanding.understand(req.q, {
+          signal: abort.signal,
+          ...(budget ? { budget } : {}),
+        }),
         late,
       ]);
     } finally {
       abort.abort(); // ends the guard's sleep, or tells a late LLM layer to stop
     }
   }
+}
+
+/** The client's share of LLM calls, as the LLM layer asks for it (per user id and address). */
+function shareBudget(share: ClientShare, req: SearchRequest): CallBudget {
+  let settle: ((calls: number) => void) | undefined;
+  return {
+    reserve() {
+      const admitted = share.admit({ userId: req.userId, address: req.clientAddress });
+      if (!admitted.ok) {
+        const who = admitted.exceeded === 'user' ? 'user id' : 'client address';
+        return {
+          ok: false,
+          error: `this ${who} has used its share of LLM calls (AI_SEARCH_CLIENT_CALL_SHARE per AI_SEARCH_CLIENT_SHARE_WINDOW)`,
+        };
+      }
+      settle = admitted.settle;
+      return { ok: true };
+    },
+    settle: (calls) => settle?.(calls),
+  };
 }
 
 function hasAnyFilter(filters: Record<string, readonly string[]>): boolean {

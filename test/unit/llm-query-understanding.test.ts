@@ -6,7 +6,7 @@ import type {
   ProviderAdapter,
 } from '../../src/search/llm/provider.js';
 import { createQueryUnderstanding } from '../../src/search/llm/query-understanding.js';
-import type { LlmCallRecord } from '../../src/search/llm/types.js';
+import type { CallBudget, LlmCallRecord } from '../../src/search/llm/types.js';
 import { FakeClock } from '../../src/shared/clock.js';
 import { loadConfig, type ProviderName } from '../../src/shared/config.js';
 import { createLogger } from '../../src/shared/logger.js';
@@ -391,6 +391,41 @@ describe('createQueryUnderstanding', () => {
       p.release.shift()?.();
       expect(await second).toMatchObject({ ok: true });
       expect(p.calls).toBe(1);
+    });
+
+    it('spends the caller budget only on a chain of its own, and settles it with the calls made', async () => {
+      const chain = [
+        new FakeProvider('openai', 'http_500', 'gpt-4o-mini', true),
+        new FakeProvider('anthropic', 'ok'),
+      ];
+      const { qu } = setup(chain);
+      const spent: string[] = [];
+      const budget = (name: string, ok = true): CallBudget => ({
+        reserve: () => (
+          spent.push(`${name} reserve`),
+          ok ? { ok: true } : { ok: false, error: 'over' }
+        ),
+        settle: (n) => void spent.push(`${name} settle ${n}`),
+      });
+      const leader = qu.understand('climate reporters', { budget: budget('leader') });
+      const follower = qu.understand('climate reporters', { budget: budget('follower') });
+      await flush();
+      chain[0]!.release.shift()?.();
+      await Promise.all([leader, follower]);
+      expect(spent).toEqual(['leader reserve', 'leader settle 2']);
+      // Cache hit, rejected query: nothing reserved.
+      await qu.understand('climate reporters', { budget: budget('cached') });
+      await qu.understand('!!!', { budget: budget('rejected') });
+      expect(spent).toHaveLength(2);
+      // Refused: no call, a reason of its own.
+      const refused = await qu.understand('tech editors', { budget: budget('refused', false) });
+      expect(refused).toMatchObject({
+        ok: false,
+        reason: 'client_share_exceeded',
+        error: 'over',
+        calls: [],
+      });
+      expect(chain[0]!.calls + chain[1]!.calls).toBe(2);
     });
   });
 });

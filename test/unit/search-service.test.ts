@@ -2,7 +2,6 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { ContactHit, ContactsStore } from '../../src/search/contacts/store.js';
 import type {
-  LlmCallRecord,
   QueryUnderstanding,
   SearchFilters,
   UnderstandResult,
@@ -218,24 +217,39 @@ describe('SearchService', () => {
     });
   });
 
-  it('answers in keyword mode without an LLM call once a client has used its share (client_share_exceeded)', async () => {
-    const oneCall = { ...understood, calls: [{} as LlmCallRecord] };
+  it('gives the LLM layer a budget from the client share: per user id and per address (client_share_exceeded)', async () => {
+    // Like the real layer: reserve before the chain, settle with the calls made (one here).
     const t = setup({
       on: true,
-      understand: async () => oneCall,
+      understand: async (_q, o) => {
+        const reserved = o?.budget?.reserve();
+        if (reserved && !reserved.ok) {
+          return {
+            ok: false,
+            reason: 'client_share_exceeded',
+            error: reserved.error,
+            costUsd: 0,
+            calls: [],
+          };
+        }
+        o?.budget?.settle(1);
+        return understood;
+      },
       share: (clock) => new ClientShare({ calls: 4, windowMs: 300_000, reserve: 3 }, clock),
     });
     const ask = (userId: string, clientAddress: string) =>
       t.service.search({ q: 'climate', limit: 5, userId, clientAddress });
-    const reasons = [];
-    for (let i = 0; i < 3; i++)
-      reasons.push((await ask(`rotated-${i}`, '10.0.0.1')).degradedReason);
-    expect(reasons).toEqual([undefined, undefined, 'client_share_exceeded']);
-    expect(t.llmCalls()).toBe(2);
+    const answers = [];
+    for (let i = 0; i < 3; i++) answers.push(await ask(`rotated-${i}`, '10.0.0.1'));
+    expect(answers.map((a) => a.degradedReason)).toEqual([
+      undefined,
+      undefined,
+      'client_share_exceeded',
+    ]);
+    expect(answers[2]).toMatchObject({ mode: 'ai', degraded: true, results: [hit(1)] });
     expect(t.noCalls).toEqual(['client_share_exceeded']);
     // Another address is another client.
     expect((await ask('rotated-9', '10.0.0.2')).degraded).toBe(false);
-    expect(t.searches.at(-2)).toEqual(['ai', 'degraded']);
   });
 
   it.each(['query_rejected', 'recent_failure'] as const)(

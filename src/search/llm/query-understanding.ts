@@ -28,9 +28,11 @@ import { startBudget, type TimeBudget } from './time-budget.js';
 import type {
   LlmCallRecord,
   LlmTelemetry,
+  CallBudget,
   QueryUnderstanding,
   SearchFilters,
   UnderstandFailure,
+  UnderstandOptions,
   UnderstandResult,
 } from './types.js';
 
@@ -98,10 +100,7 @@ class FallbackChain implements QueryUnderstanding {
         : undefined;
   }
 
-  async understand(
-    query: string,
-    options: { signal?: AbortSignal } = {},
-  ): Promise<UnderstandResult> {
+  async understand(query: string, options: UnderstandOptions = {}): Promise<UnderstandResult> {
     const prepared = prepareQuery(query);
     if (!prepared.ok) return failure('query_rejected', prepared.problem, []);
     const q = prepared.query;
@@ -125,10 +124,20 @@ class FallbackChain implements QueryUnderstanding {
       const text = `the same query failed ${ago} s ago (${failed.reason}); not retried within AI_SEARCH_NEGATIVE_CACHE_TTL (${ttl} s)`;
       return failure('recent_failure', text, []);
     }
+    if (options.signal?.aborted) {
+      return failure('aborted', 'the search was cancelled before any LLM call', []);
+    }
+    const key = normalizeQuery(q);
+    const { budget } = options;
+    if (budget && !this.flights.has(key)) {
+      // Only a search that would start a chain of its own spends its client's share.
+      const reserved = budget.reserve();
+      if (!reserved.ok) return failure('client_share_exceeded', reserved.error, []);
+    }
     const joined = await this.flights.join(
-      normalizeQuery(q),
+      key,
       options.signal,
-      (signal) => this.runOnce(q, signal),
+      (signal) => this.runOnce(q, signal, budget),
       () => failure('aborted', 'the search was cancelled while its LLM call was in flight', []),
     );
     if (!joined.shared) return joined.value;
@@ -138,13 +147,24 @@ class FallbackChain implements QueryUnderstanding {
   }
 
   /** One fallback chain for a query, its outcome remembered for the searches that come next. */
-  private async runOnce(query: string, signal: AbortSignal): Promise<UnderstandResult> {
-    const result = await this.run(query, signal);
-    if (result.ok) this.cache?.set(query, result.filters);
-    else if (REMEMBERED_FAILURES.has(result.reason) && result.calls.length > 0) {
-      this.failures?.set(query, { reason: result.reason, at: this.clock.now() });
+  private async runOnce(
+    query: string,
+    signal: AbortSignal,
+    budget: CallBudget | undefined,
+  ): Promise<UnderstandResult> {
+    let made = 0;
+    try {
+      const result = await this.run(query, signal);
+      made = result.calls.length;
+      if (result.ok) this.cache?.set(query, result.filters);
+      else if (REMEMBERED_FAILURES.has(result.reason) && made > 0) {
+        this.failures?.set(query, { reason: result.reason, at: this.clock.now() });
+      }
+      return result;
+    } finally {
+      // Settled when the calls have ended, even if the search that paid gave up waiting earlier.
+      budget?.settle(made);
     }
-    return result;
   }
 
   private async run(query: string, caller: AbortSignal | undefined): Promise<UnderstandResult> {

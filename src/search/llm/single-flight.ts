@@ -19,9 +19,8 @@ export interface Joined<T> {
 export class SingleFlight<T> {
   private readonly flights = new Map<string, Flight<T>>();
 
-  /** Runs in flight now (for tests and the bench). */
-  get size(): number {
-    return this.flights.size;
+  has(key: string): boolean {
+    return this.flights.has(key);
   }
 
   /**

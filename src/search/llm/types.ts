@@ -59,7 +59,9 @@ export type UnderstandFailure =
    *  to a model); no call was made and nothing counts against the AI service. */
   | 'query_rejected'
   /** The same query failed within AI_SEARCH_NEGATIVE_CACHE_TTL; no call was made. */
-  | 'recent_failure';
+  | 'recent_failure'
+  /** The caller's CallBudget (its client's share of LLM calls) refused the chain; no call was made. */
+  | 'client_share_exceeded';
 
 export type UnderstandResult =
   | {
@@ -87,7 +89,24 @@ export interface LlmTelemetry {
   recordCoalesced(): void;
 }
 
+/**
+ * What one caller may spend on LLM calls. Asked only when a search is about to start a fallback
+ * chain of its own: a rejected query, a cache hit, a recent failure or a search that joins an
+ * identical one in flight makes no call and reserves nothing.
+ */
+export interface CallBudget {
+  /** Reserves what one chain may cost (a call per provider), or says why not. */
+  reserve(): { readonly ok: true } | { readonly ok: false; readonly error: string };
+  /** Once the chain has ended: the calls it really made. */
+  settle(calls: number): void;
+}
+
+export interface UnderstandOptions {
+  readonly signal?: AbortSignal;
+  readonly budget?: CallBudget;
+}
+
 export interface QueryUnderstanding {
   /** Never throws: every failure is a result, so the caller can fall back to keyword search. */
-  understand(query: string, options?: { signal?: AbortSignal }): Promise<UnderstandResult>;
+  understand(query: string, options?: UnderstandOptions): Promise<UnderstandResult>;
 }
