@@ -23,17 +23,20 @@ import { usersOfEverySegment } from './support/segment-users.js';
 /** The attacker's request limit (`--client-rate-limit`: per second, burst twice that). */
 const RATE_LIMIT = 10;
 /**
- * Each client's share: 6 LLM calls per 5 s, the fast-mode image of the rule's 5-minute window.
- * With healthy traffic of N calls/s, one client moves ai_error_ratio by at most 6 / (5 N): at
- * 30 searches/s (>= 30 calls/s) that is 4 points, under the 10% rollback threshold.
+ * Each client's share: 3 LLM calls (one whole fallback chain) per 5 s, the fast-mode image of the
+ * rule's 5-minute window. With healthy traffic of N calls/s one client moves ai_error_ratio by at
+ * most 3 / (5 N): at 30 searches/s (>= 30 calls/s) that is 2 points, far under the 10% threshold.
+ * Healthy users are many (180), each searching every 6 s, so none of them meets the share.
  */
-const SHARE = { calls: 6, windowSeconds: ROLLBACK_FOR_MS / 1000 };
+const SHARE = { calls: 3, windowSeconds: ROLLBACK_FOR_MS / 1000 };
 const HEALTHY_PER_SECOND = 30;
 const ATTACKER = '127.0.0.66';
 
 const z70 = 'z'.repeat(70);
 /** [kind, path] pairs the attacker cycles through; `n` makes a query distinct when that matters. */
 const ATTACKS: readonly (readonly [string, (n: number) => string])[] = [
+  // First, while its share is still whole: it fails once, then the negative cache answers it.
+  ['repeated failing query', () => `q=${enc('poisoned climate reporters')}`],
   ['long word', () => `q=${enc(`reporters ${z70}`)}`],
   ['2 KB word', () => `q=${'x'.repeat(2048)}`],
   ['over 2 KB', () => `q=${enc('é'.repeat(1100))}`],
@@ -48,7 +51,6 @@ const ATTACKS: readonly (readonly [string, (n: number) => string])[] = [
   ['emoji', () => `q=${enc('🎙️🎧📰 podcasters 🔥👩🏽‍💻')}`],
   ['nothing searchable', () => `q=${enc('!!! ??? *** ---')}`],
   ['control characters', () => `q=${enc('reporters\u0000\u0007\u001b[31m')}`],
-  ['repeated failing query', () => `q=${enc('poisoned climate reporters')}`],
   ['fresh failing queries', (n) => `q=${enc(`poisoned climate reporters ${n}`)}`],
   ...[
     'Infinity',
@@ -77,7 +79,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Healthy users, each on its own address, unique queries (no cache hit spares a call). */
 function startHealthy() {
-  const users = usersOfEverySegment(30);
+  const users = usersOfEverySegment(60);
   const topics = ['climate reporters in Berlin', 'tech editors in London', 'health journalists'];
   return paced(HEALTHY_PER_SECOND, async (i) => {
     const u = users[i % users.length]!;
@@ -96,6 +98,8 @@ beforeAll(async () => {
   pool = new ClientPool(stack.serviceUrl);
   healthy = startHealthy();
   await waitForAiTraffic(stack);
+  // A whole rate window of healthy traffic, so the drill starts from the steady denominator.
+  await sleep(ROLLBACK_FOR_MS);
 });
 
 afterAll(async () => {
@@ -123,9 +127,10 @@ describe('a hostile client', () => {
     const since = Date.now();
     const attacks: ClientAnswer[] = [];
     const watch = watchRuleState(() => stack.daemon.url, 'ai_service_failure');
-    const attacker = paced(RATE_LIMIT, async (n) => {
+    // A little above its limit, so the request limiter is pressed too (429s are fine, 5xx not).
+    const attacker = paced(RATE_LIMIT * 1.2, async (n) => {
       const [kind, path] = ATTACKS[n % ATTACKS.length]!;
-      const userId = n % 3 === 0 ? 'u-000001' : `attacker-${n}`; // a real id, and rotated ones
+      const userId = n % 3 === 0 ? 'u-009999' : `attacker-${n}`; // a real id, and rotated ones
       attacks.push(
         await pool.get({ path: `/api/search?${path(n)}`, userId, address: ATTACKER }, kind),
       );
@@ -172,13 +177,30 @@ describe('a hostile client', () => {
     const [max] = await stack.prom.query(
       `max_over_time(ai_search:ai_error_ratio:rate5m[${phase}])`,
     );
+    const [minCalls] = await stack.prom.query(
+      `min_over_time(sum(rate(gen_ai_client_operation_duration_count[5s]))[${phase}:1s])`,
+    );
+    const tally = (answers: readonly ClientAnswer[]) => {
+      const by = new Map<string, number>();
+      for (const a of answers) {
+        const r = a.degradedReason ?? String(a.status);
+        by.set(r, (by.get(r) ?? 0) + 1);
+      }
+      return [...by].map(([r, n]) => `${r} ${n}`).join(', ');
+    };
     console.log(
-      `hostile drill: ${attacks.length} attacker requests (${kinds.size} kinds answered), ` +
-        `${healthyNow.length} healthy searches, max ai_error_ratio ${max?.value.toFixed(4)}, ` +
+      `hostile drill: ${attacks.length} attacker requests (${kinds.size} kinds answered; ` +
+        `${tally(attacks)}), ` +
+        `${healthyNow.length} healthy searches (${tally(healthyNow)}), LLM calls/s at least ` +
+        `${minCalls?.value.toFixed(1)} (bound ${SHARE.calls}/(${SHARE.windowSeconds}·that) = ` +
+        `${(SHARE.calls / (SHARE.windowSeconds * minCalls!.value)).toFixed(3)}), ` +
+        `max ai_error_ratio ${max?.value.toFixed(4)}, ` +
         `rule states seen ${[...watch.seen].join(',')}`,
     );
     expect(max!.value).toBeLessThan(0.1);
+    // Honest users kept AI search and never met the share.
     expect(healthyNow.filter((a) => a.mode === 'ai').length).toBeGreaterThan(0);
+    expect(healthyNow.filter((a) => a.degradedReason === 'client_share_exceeded')).toEqual([]);
   });
 
   it('and a real 30% provider fault afterwards still rolls AI search back', async () => {
