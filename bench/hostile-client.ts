@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startLlmSimulator, type LlmSimulator } from '../src/llm-sim/index.js';
 import { ClientPool, paced, type ClientAnswer } from '../test/e2e/support/client-traffic.js';
+import { FLAG_ENV } from '../test/e2e/support/e2e-stack.js';
 import { usersOfEverySegment } from '../test/e2e/support/segment-users.js';
 import { eventually, freePort, launch, tail } from '../test/harness/index.js';
 
@@ -45,11 +46,8 @@ async function startServe(root: string, sim: LlmSimulator, dir: string) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const env = {
+    ...FLAG_ENV,
     LLM_SIM_URL: sim.url,
-    NEXT_PUBLIC_AI_SEARCH_ENABLED: 'true',
-    NEXT_PUBLIC_AI_SEARCH_ROLLOUT_PERCENTAGE: '100',
-    AI_SEARCH_INTERNAL_USERS: 'true',
-    AI_SEARCH_BETA_USERS: 'true',
     AI_SEARCH_LOG_LEVEL: 'error',
     AI_SEARCH_CLIENT_CALL_SHARE: '6', // ignored by a tree without the share
     AI_SEARCH_CLIENT_SHARE_WINDOW: '30',

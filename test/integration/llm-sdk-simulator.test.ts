@@ -34,7 +34,11 @@ function understanding(env: Record<string, string> = {}, queueWaitMs?: number) {
   const qu = createQueryUnderstanding({
     config,
     logger,
-    telemetry: { recordCall: (c) => calls.push(c), recordCache: (hit) => cache.push(hit), recordCoalesced: () => coalesced.push(1) },
+    telemetry: {
+      recordCall: (c) => calls.push(c),
+      recordCache: (hit) => cache.push(hit),
+      recordCoalesced: () => coalesced.push(1),
+    },
     ...(queueWaitMs !== undefined ? { queueWaitMs } : {}),
   });
   return { qu, calls, cache, coalesced };

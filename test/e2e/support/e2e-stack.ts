@@ -31,7 +31,7 @@ export const ROLLBACK_FOR_MS = (5 * 60_000) / FAST.factor;
 export const AI_FLAG = 'ai-search-enabled';
 
 /** AI search on for everyone (every segment at 100%), so every search calls the LLM. */
-const FLAG_ENV = {
+export const FLAG_ENV = {
   NEXT_PUBLIC_AI_SEARCH_ENABLED: 'true',
   NEXT_PUBLIC_AI_SEARCH_ROLLOUT_PERCENTAGE: '100',
   AI_SEARCH_INTERNAL_USERS: 'true',
