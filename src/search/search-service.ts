@@ -167,7 +167,10 @@ export class SearchService {
     }
     const suppressed = last?.suppressed ?? 0;
     this.degradedLog.set(reason, { at: now, suppressed: 0 });
-    this.deps.logger.warn(
+    // A search that made no call (a rejected query, a client over its share) is the system
+    // working as meant, not trouble with the AI service: INFO, not WARN.
+    const level = isNoCallReason(reason) ? 'info' : 'warn';
+    this.deps.logger[level](
       { reason, error, similarSinceLastLine: suppressed },
       'AI search degraded to keyword results',
     );

@@ -253,15 +253,18 @@ describe('SearchService', () => {
   });
 
   it.each(['query_rejected', 'recent_failure'] as const)(
-    'counts a %s search as one that made no LLM call',
+    'counts a %s search as one that made no LLM call, and logs it at INFO (not trouble)',
     async (reason) => {
+      const logLines: string[] = [];
       const t = setup({
         on: true,
         understand: async () => ({ ok: false, reason, error: 'x', costUsd: 0, calls: [] }),
+        logLines,
       });
       const a = await t.service.search({ q: '!!!', limit: 5, userId: 'u-x', clientAddress: 'a' });
       expect(a).toMatchObject({ mode: 'ai', degraded: true, degradedReason: reason });
       expect(t.noCalls).toEqual([reason]);
+      expect(logLines.map((l) => (JSON.parse(l) as { level: number }).level)).toEqual([30]);
     },
   );
 
