@@ -9,7 +9,7 @@ import { loadConfig, type ProviderName } from '../src/shared/config.js';
 import { createLogger } from '../src/shared/logger.js';
 
 const logger = createLogger({ name: 'bench', level: 'silent' });
-const telemetry = { recordCall: () => {}, recordCache: () => {} };
+const telemetry = { recordCall: () => {}, recordCache: () => {}, recordCoalesced: () => {} };
 
 async function timeIt(
   label: string,

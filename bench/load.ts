@@ -74,6 +74,7 @@ async function startServiceProcess(sim: LlmSimulator, dir: string) {
     AI_SEARCH_INTERNAL_USERS: 'true',
     AI_SEARCH_BETA_USERS: 'true',
     AI_SEARCH_CACHE_TTL: '0', // every AI search reaches the LLM layer
+    AI_SEARCH_CLIENT_CALL_SHARE: '0', // one address stands for every user here
     AI_SEARCH_TIMEOUT: '1500',
     AI_SEARCH_LOG_LEVEL: 'error',
   };

@@ -140,6 +140,7 @@ async function main(): Promise<void> {
       NEXT_PUBLIC_AI_SEARCH_ROLLOUT_PERCENTAGE: '0',
       AI_SEARCH_INTERNAL_USERS: 'true',
       AI_SEARCH_RATE_LIMIT: '0', // the bench measures the search, not the per-user quota
+      AI_SEARCH_CLIENT_CALL_SHARE: '0', // nor each client's share of LLM calls
       ENABLE_AI_SEARCH_MONITORING: String(monitoring),
     });
   const started: RunningService[] = [];

@@ -115,7 +115,10 @@ export async function handleChat(
   res: ServerResponse,
 ): Promise<void> {
   const reqId = requestId(ctx.provider, ctx.rng);
-  const faulted = ctx.rng.next() < ctx.faults.errorRate;
+  const only = ctx.faults.queryContains;
+  const concerned = !only || extractQuery(body.messages).toLowerCase().includes(only);
+  // The draw happens either way, so a seed gives the same sequence whatever the filter.
+  const faulted = ctx.rng.next() < ctx.faults.errorRate && concerned;
   const jitter = ctx.rng.next() * ctx.latency.jitterMs;
   const mode = faulted ? ctx.faults.mode : undefined;
   if (faulted)

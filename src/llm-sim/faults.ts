@@ -19,6 +19,9 @@ const faultFields = {
   /** error: an HTTP error; garbage: 200 with text that is not JSON; injection: 200 with JSON
    *  carrying injected instructions; timeout: no answer until the client gives up. */
   mode: z.enum(FAULT_MODES).optional(),
+  /** Only requests whose query contains this text (case-insensitive) get the fault: a model that
+   *  reliably fails on some well-formed queries, as real ones do. */
+  queryContains: z.string().min(1).max(200).optional(),
 };
 
 const ProviderFaultsSchema = z.object(faultFields).strict();
@@ -46,6 +49,8 @@ export interface EffectiveFaults {
   readonly latencyMs: number;
   readonly status: number;
   readonly mode: FaultMode;
+  /** Lower case; undefined means every request. */
+  readonly queryContains: string | undefined;
 }
 
 export const NO_FAULTS: Faults = Object.freeze({ errorRate: 0, latencyMs: 0 });
@@ -68,5 +73,6 @@ export function effectiveFaults(faults: Faults, provider: SimProvider): Effectiv
     latencyMs: own.latencyMs ?? faults.latencyMs ?? 0,
     status: own.status ?? faults.status ?? 500,
     mode: own.mode ?? faults.mode ?? 'error',
+    queryContains: (own.queryContains ?? faults.queryContains)?.toLowerCase(),
   };
 }

@@ -14,6 +14,7 @@ import type { NotReady } from './http/health-routes.js';
 import { createQueryUnderstanding, describeProviders } from './llm/index.js';
 import type { LlmTelemetry, QueryUnderstanding } from './llm/types.js';
 import { createServiceMetrics, type ServiceMetrics } from './metrics.js';
+import { ClientShare } from './client-share.js';
 import { RecentSearches } from './recent-searches.js';
 import { SearchService } from './search-service.js';
 import { TokenBuckets } from './token-buckets.js';
@@ -103,6 +104,13 @@ function perUserAiQuota(config: Config, clock: Clock): TokenBuckets | undefined 
     : undefined;
 }
 
+function perClientShare(config: Config, clock: Clock): ClientShare | undefined {
+  const { calls, windowSeconds } = config.clientShare;
+  if (calls === 0) return undefined;
+  const reserve = Math.max(1, config.providers.length);
+  return new ClientShare({ calls, windowMs: windowSeconds * 1000, reserve }, clock);
+}
+
 function perClientLimit(options: StartServiceOptions, clock: Clock): TokenBuckets | undefined {
   const limit = options.clientRateLimit ?? DEFAULT_CLIENT_RATE_LIMIT;
   return limit
@@ -143,6 +151,7 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
       metrics,
       recent: new RecentSearches(clock),
       aiQuota: perUserAiQuota(config, clock),
+      share: perClientShare(config, clock),
       aiTimeoutMs: config.timeoutMs,
       clock,
       logger,

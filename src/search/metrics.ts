@@ -66,6 +66,14 @@ const URL_SCHEME = 'http';
 /** Every LLM call the service makes is a chat completion (OpenAI) or message (Anthropic). */
 const GEN_AI_OPERATION = GEN_AI_OPERATION_NAME_VALUE_CHAT;
 
+/** Why an AI search made no LLM call (the `reason` of ai_search_llm_skipped_total). */
+export const NO_CALL_REASONS = [
+  'query_rejected',
+  'recent_failure',
+  'client_share_exceeded',
+] as const;
+export type NoCallReason = (typeof NO_CALL_REASONS)[number];
+
 /** Routes whose 5xx share the API error-rate rule divides; their 500 series start at zero. */
 export const API_ROUTES: readonly (readonly [method: string, route: string])[] = [
   ['GET', '/api/search'],
@@ -121,6 +129,8 @@ export interface ServiceMetrics extends LlmTelemetry {
   readonly recordDb: DbObserver;
   recordFlag(flag: string, variant: string, segment: UserSegment): void;
   recordFeedback(rating: number): void;
+  /** An AI search answered in keyword mode without any LLM call, and why. */
+  recordNoCall(reason: NoCallReason): void;
   /** The Prometheus text page for /metrics (503 with a reason when monitoring is off). */
   render(): Promise<MetricsPage>;
   shutdown(): Promise<void>;
@@ -207,6 +217,13 @@ function instruments(meter: ReturnType<MeterProvider['getMeter']>) {
     flags: meter.createCounter('feature_flag.evaluations', {
       description: 'Feature flag evaluations',
     }),
+    // What a client cannot spend on the AI service (docs/llm.md, "What one client can cost").
+    skipped: meter.createCounter('ai_search.llm.skipped', {
+      description: 'AI searches answered in keyword mode without any LLM call, by reason',
+    }),
+    coalesced: meter.createCounter('ai_search.llm.calls_coalesced', {
+      description: 'AI searches that shared an identical in-flight LLM call chain (single-flight)',
+    }),
   };
 }
 
@@ -278,6 +295,8 @@ function seedCounters(i: Instruments, options: MetricsOptions): void {
   }
   for (const p of options.providers) i.cost.add(0, modelAttrs(p.name, p.model));
   for (const result of ['hit', 'miss']) i.cache.add(0, { result });
+  for (const reason of NO_CALL_REASONS) i.skipped.add(0, { reason });
+  i.coalesced.add(0);
   for (const flag of options.flags ?? []) {
     for (const segment of ['internal-users', 'beta-users', 'public']) {
       for (const variant of ['on', 'off']) {
@@ -367,6 +386,12 @@ function recordingMetrics(
     recordFeedback(rating) {
       i.rating.record(rating);
     },
+    recordNoCall(reason) {
+      i.skipped.add(1, { reason });
+    },
+    recordCoalesced() {
+      i.coalesced.add(1);
+    },
     async render() {
       const body = await collect();
       return { status: 200, contentType: 'text/plain; version=0.0.4; charset=utf-8', body };
@@ -387,6 +412,8 @@ function noopMetrics(): ServiceMetrics {
     recordCache: nothing,
     recordFlag: nothing,
     recordFeedback: nothing,
+    recordNoCall: nothing,
+    recordCoalesced: nothing,
     render: async () => OFF_PAGE,
     shutdown: async () => {},
   };

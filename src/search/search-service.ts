@@ -5,9 +5,21 @@ import { performance } from 'node:perf_hooks';
 import { AI_SEARCH_FLAG, type FlagDecision, type UserSegment } from '../flags/types.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
+import type { ClientShare } from './client-share.js';
 import type { ContactHit, ContactsStore } from './contacts/store.js';
-import type { QueryUnderstanding, UnderstandFailure, UnderstandResult } from './llm/types.js';
-import type { SearchMode, SearchOutcome, ServiceMetrics } from './metrics.js';
+import type {
+  CallBudget,
+  QueryUnderstanding,
+  UnderstandFailure,
+  UnderstandResult,
+} from './llm/types.js';
+import {
+  NO_CALL_REASONS,
+  type NoCallReason,
+  type SearchMode,
+  type SearchOutcome,
+  type ServiceMetrics,
+} from './metrics.js';
 import type { FeedbackResult, RecentSearches } from './recent-searches.js';
 import type { TokenBuckets } from './token-buckets.js';
 
@@ -17,10 +29,15 @@ export const GUARD_GRACE_MS = 250;
 /** Why an AI search answered with keyword results. */
 export type DegradedReason = UnderstandFailure | 'rate_limited';
 
+const isNoCallReason = (r: DegradedReason | undefined): r is NoCallReason =>
+  (NO_CALL_REASONS as readonly string[]).includes(r ?? '');
+
 export interface SearchRequest {
   readonly q: string;
   readonly limit: number;
   readonly userId: string;
+  /** The client's network address (what the per-client request limit keys on too). */
+  readonly clientAddress: string;
 }
 
 export interface SearchAnswer {
@@ -48,6 +65,8 @@ export interface SearchServiceDeps {
   readonly recent: RecentSearches;
   /** AI searches per user; undefined means no limit. */
   readonly aiQuota: TokenBuckets | undefined;
+  /** Each client's share of the LLM calls (per user id and per address); undefined = no share. */
+  readonly share: ClientShare | undefined;
   /** AI_SEARCH_TIMEOUT: the whole AI part of one search, enforced here too as a safety net. */
   readonly aiTimeoutMs: number;
   readonly clock: Clock;
@@ -114,9 +133,17 @@ export class SearchService {
   }
 
   private async aiSearch(req: SearchRequest): Promise<Served> {
+    const served = await this.aiServed(req);
+    if (isNoCallReason(served.degradedReason)) {
+      this.deps.metrics.recordNoCall(served.degradedReason);
+    }
+    return served;
+  }
+
+  private async aiServed(req: SearchRequest): Promise<Served> {
     const quota = this.deps.aiQuota?.take(req.userId);
     if (quota && !quota.ok) return this.keyword(req, 'rate_limited');
-    const understood = await this.understandWithin(req.q, this.deps.aiTimeoutMs);
+    const understood = await this.understandWithin(req, this.deps.aiTimeoutMs);
     if (!understood.ok) {
       this.logDegraded(understood.reason, understood.error);
       return this.keyword(req, understood.reason, understood.costUsd);
@@ -125,6 +152,10 @@ export class SearchService {
     // Filters that say nothing searchable (all lists empty) leave the words of the query.
     const useful = results.length > 0 || hasAnyFilter(understood.filters);
     return { results: useful ? results : this.keyword(req).results, costUsd: understood.costUsd };
+  }
+
+  private budgetOf(req: SearchRequest): CallBudget | undefined {
+    return this.deps.share ? shareBudget(this.deps.share, req) : undefined;
   }
 
   private logDegraded(reason: DegradedReason, error: string): void {
@@ -136,7 +167,10 @@ export class SearchService {
     }
     const suppressed = last?.suppressed ?? 0;
     this.degradedLog.set(reason, { at: now, suppressed: 0 });
-    this.deps.logger.warn(
+    // A search that made no call (a rejected query, a client over its share) is the system
+    // working as meant, not trouble with the AI service: INFO, not WARN.
+    const level = isNoCallReason(reason) ? 'info' : 'warn';
+    this.deps.logger[level](
       { reason, error, similarSinceLastLine: suppressed },
       'AI search degraded to keyword results',
     );
@@ -146,7 +180,7 @@ export class SearchService {
    * The LLM layer bounds itself by AI_SEARCH_TIMEOUT and reports what the calls cost; this guard,
    * a little later, keeps a search bounded even if it did not.
    */
-  private async understandWithin(q: string, ms: number): Promise<UnderstandResult> {
+  private async understandWithin(req: SearchRequest, ms: number): Promise<UnderstandResult> {
     const abort = new AbortController();
     const limit = ms + GUARD_GRACE_MS;
     const late = this.deps.clock.sleep(limit, abort.signal).then((): UnderstandResult => ({
@@ -156,15 +190,39 @@ export class SearchService {
       costUsd: 0,
       calls: [],
     }));
+    const budget = this.budgetOf(req);
     try {
       return await Promise.race([
-        this.deps.understanding.understand(q, { signal: abort.signal }),
+        this.deps.understanding.understand(req.q, {
+          signal: abort.signal,
+          ...(budget ? { budget } : {}),
+        }),
         late,
       ]);
     } finally {
       abort.abort(); // ends the guard's sleep, or tells a late LLM layer to stop
     }
   }
+}
+
+/** The client's share of LLM calls, as the LLM layer asks for it (per user id and address). */
+function shareBudget(share: ClientShare, req: SearchRequest): CallBudget {
+  let settle: ((calls: number) => void) | undefined;
+  return {
+    reserve() {
+      const admitted = share.admit({ userId: req.userId, address: req.clientAddress });
+      if (!admitted.ok) {
+        const who = admitted.exceeded === 'user' ? 'user id' : 'client address';
+        return {
+          ok: false,
+          error: `this ${who} has used its share of LLM calls (AI_SEARCH_CLIENT_CALL_SHARE per AI_SEARCH_CLIENT_SHARE_WINDOW)`,
+        };
+      }
+      settle = admitted.settle;
+      return { ok: true };
+    },
+    settle: (calls) => settle?.(calls),
+  };
 }
 
 function hasAnyFilter(filters: Record<string, readonly string[]>): boolean {

@@ -43,9 +43,16 @@ export interface Config {
   readonly logLevel: LogLevel;
   readonly costTrackingEnabled: boolean;
   readonly cacheTtlSeconds: number;
+  /** Seconds a failed query is answered in keyword mode without a new LLM call; 0 = off. */
+  readonly negativeCacheTtlSeconds: number;
   readonly maxConcurrentRequests: number;
   readonly timeoutMs: number;
   readonly rateLimitPerMinute: number;
+  /**
+   * Each client's share of the LLM calls: at most `calls` per `windowSeconds`, per user id and per
+   * client address separately (calls 0 = no share). The window is the AI error rule's (5 minutes).
+   */
+  readonly clientShare: { readonly calls: number; readonly windowSeconds: number };
   readonly maxTokensPerRequest: number;
   readonly llmSimUrl: string;
   /** The fallback chain, in order. */
@@ -156,6 +163,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       (s) => parseInteger(s, 0, 7 * 86_400, 'seconds; 0 turns the cache off'),
       3600,
     ),
+    negativeCacheTtlSeconds: r.get(
+      'AI_SEARCH_NEGATIVE_CACHE_TTL',
+      (s) => parseInteger(s, 0, 86_400, 'seconds; 0 turns the negative cache off'),
+      60,
+    ),
     maxConcurrentRequests: r.get(
       'AI_SEARCH_MAX_CONCURRENT_REQUESTS',
       (s) => parseInteger(s, 1, 10_000),
@@ -171,6 +183,18 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       (s) => parseInteger(s, 0, 1_000_000, 'AI searches per user per minute; 0 means no limit'),
       100,
     ),
+    clientShare: Object.freeze({
+      calls: r.get(
+        'AI_SEARCH_CLIENT_CALL_SHARE',
+        (s) => parseInteger(s, 0, 1_000_000, 'LLM calls per client per window; 0 means no share'),
+        DEFAULT_CLIENT_CALL_SHARE,
+      ),
+      windowSeconds: r.get(
+        'AI_SEARCH_CLIENT_SHARE_WINDOW',
+        (s) => parseInteger(s, 1, 86_400, 'seconds'),
+        300,
+      ),
+    }),
     maxTokensPerRequest: r.get(
       'AI_SEARCH_MAX_TOKENS_PER_REQUEST',
       (s) => parseInteger(s, 16, 200_000, 'tokens'),
@@ -188,8 +212,25 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       productTeam: r.get('CANARY_WEBHOOK_PRODUCT_TEAM', parseHttpUrl, undefined),
     }),
   };
+  checkClientShare(config, r.problems);
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return Object.freeze(config);
+}
+
+/** LLM calls per client per AI_SEARCH_CLIENT_SHARE_WINDOW; docs/llm.md derives the bound it gives. */
+export const DEFAULT_CLIENT_CALL_SHARE = 60;
+
+/** A search may need one call per provider; a share below that would never admit one. */
+function checkClientShare(config: Config, problems: string[]): void {
+  const { calls } = config.clientShare;
+  const chain = config.providers.length;
+  if (calls > 0 && calls < chain) {
+    problems.push(
+      `AI_SEARCH_CLIENT_CALL_SHARE=${calls} is below the ${chain} LLM calls one search may make ` +
+        `(one per provider in AI_SEARCH_PROVIDERS): no AI search would ever be admitted; ` +
+        `use 0 (no share) or at least ${chain}`,
+    );
+  }
 }
 
 /** Every secret value in the config, for the logger's last-line scrubber. */

@@ -87,9 +87,18 @@ const DEMO_FLAG_ENV: Readonly<Record<string, string>> = {
   AI_SEARCH_BETA_USERS: 'true',
 };
 
+/**
+ * The synthetic traffic is many users sending from one address (127.0.0.1): a per-address share of
+ * LLM calls would throttle all of them as one client, so the demo turns the share off unless set.
+ */
+const DEMO_SERVICE_ENV: Readonly<Record<string, string>> = {
+  ...DEMO_FLAG_ENV,
+  AI_SEARCH_CLIENT_CALL_SHARE: '0',
+};
+
 function childEnv(opts: StackOptions, urls: StackUrls): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(DEMO_FLAG_ENV)) env[k] = process.env[k] ?? v;
+  for (const [k, v] of Object.entries(DEMO_SERVICE_ENV)) env[k] = process.env[k] ?? v;
   return {
     ...env,
     DATA_DIR: opts.dataDir,

@@ -29,14 +29,19 @@ beforeEach(() => {
 function understanding(env: Record<string, string> = {}, queueWaitMs?: number) {
   const calls: LlmCallRecord[] = [];
   const cache: boolean[] = [];
+  const coalesced: number[] = [];
   const config = loadConfig({ LLM_SIM_URL: sim.url, AI_SEARCH_CACHE_TTL: '0', ...env });
   const qu = createQueryUnderstanding({
     config,
     logger,
-    telemetry: { recordCall: (c) => calls.push(c), recordCache: (hit) => cache.push(hit) },
+    telemetry: {
+      recordCall: (c) => calls.push(c),
+      recordCache: (hit) => cache.push(hit),
+      recordCoalesced: () => coalesced.push(1),
+    },
     ...(queueWaitMs !== undefined ? { queueWaitMs } : {}),
   });
-  return { qu, calls, cache };
+  return { qu, calls, cache, coalesced };
 }
 
 describe('each provider through its official SDK', () => {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ChaosError, describeFaults, setChaos } from '../../src/llm-sim/chaos-client.js';
 import { startLlmSimulator, type LlmSimulator } from '../../src/llm-sim/server.js';
 import { rawRequest } from '../harness/raw-request.js';
+import { validateFilters } from '../../src/search/llm/validate-filters.js';
 
 let sim: LlmSimulator;
 let openai: OpenAI;
@@ -135,6 +136,21 @@ describe('wire protocol as the official SDKs see it', () => {
       stop_reason: 'max_tokens',
       usage: { output_tokens: 2 },
     });
+  });
+
+  it('faults only the queries that contain `queryContains`: a model that fails on some well-formed queries', async () => {
+    sim.setFaults({ errorRate: 1, mode: 'garbage', queryContains: 'Poisoned' });
+    const ask = async (query: string) =>
+      (
+        await openai.chat.completions.create({
+          model: 'gpt-4o-mini',
+          messages: [{ role: 'user', content: JSON.stringify({ query }) }],
+        })
+      ).choices[0]?.message.content ?? '';
+    for (let i = 0; i < 3; i++) {
+      expect(validateFilters(await ask(`poisoned climate reporters ${i}`)).ok).toBe(false);
+    }
+    expect(JSON.parse(await ask('climate reporters'))).toMatchObject({ beats: ['climate'] });
   });
 
   it('errors arrive as each SDK error class, with the provider error body', async () => {

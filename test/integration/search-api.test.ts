@@ -271,6 +271,57 @@ describe('provider fallback and the concurrency cap', () => {
   });
 });
 
+describe('what a query may cost', () => {
+  const sample = async (name: string) => {
+    const line = (await metricsText(svc.url)).split('\n').find((l) => l.startsWith(`${name} `));
+    return Number(line?.split(' ')[1] ?? NaN);
+  };
+  const failedCalls = async () =>
+    countOf(await metricsText(svc.url), 'gen_ai_client_operation_duration_count', 'error_type="');
+
+  it('makes one LLM call for 20 identical concurrent AI searches, and answers each as its own', async () => {
+    // 20 internal users the other tests leave alone (AI_SEARCH_RATE_LIMIT is per user).
+    const people = svc.store.usersInSegment('internal-users', 1000).slice(-20);
+    expect(people.length).toBe(20);
+    expect(people.some((u) => users.internal.includes(u))).toBe(false);
+    const hits = async () =>
+      countOf(await metricsText(svc.url), 'ai_search_cache_requests_total', 'result="hit"');
+    const [coalescedBefore, hitsBefore] = [
+      await sample('ai_search_llm_calls_coalesced_total'),
+      await hits(),
+    ];
+    sim.setFaults({ latencyMs: 400 }); // the 20 overlap; within the first provider's 750 ms share
+    sim.resetStats();
+    try {
+      const answers = await Promise.all(
+        people.map((u) => search(u, 'Energy correspondents in Oslo, single flight')),
+      );
+      expect(sim.stats().totalRequests).toBe(1);
+      expect(answers.every((a) => a.mode === 'ai' && !a.degraded)).toBe(true);
+      expect(new Set(answers.map((a) => a.searchId)).size).toBe(20);
+      expect(answers.filter((a) => a.costUsd > 0)).toHaveLength(1);
+      // The other 19 joined the call in flight, or (arriving after it ended) hit the cache.
+      const coalesced = (await sample('ai_search_llm_calls_coalesced_total')) - coalescedBefore;
+      expect(coalesced).toBeGreaterThan(0);
+      expect(coalesced + (await hits()) - hitsBefore).toBe(19);
+    } finally {
+      sim.setFaults({ errorRate: 0 });
+    }
+  });
+
+  it("answers the issue's over-long word with AI filters, and a query with nothing searchable without any call", async () => {
+    const failedBefore = await failedCalls();
+    sim.resetStats();
+    const long = await search(users.internal[8]!, `reporters ${'z'.repeat(70)}`);
+    expect(long).toMatchObject({ mode: 'ai', degraded: false });
+    expect(sim.stats().totalRequests).toBe(1);
+    const nothing = await search(users.internal[8]!, '!!! ??? 🎉');
+    expect(nothing).toMatchObject({ mode: 'ai', degraded: true, degradedReason: 'query_rejected' });
+    expect(sim.stats().totalRequests).toBe(1);
+    expect(await failedCalls()).toBe(failedBefore);
+  });
+});
+
 describe('feedback', () => {
   it('takes one rating per search', async () => {
     const a = await search(users.public[1]!, 'climate');

@@ -103,6 +103,7 @@ beforeAll(async () => {
     AI_SEARCH_INTERNAL_USERS: 'true',
     AI_SEARCH_CACHE_TTL: '0', // every search calls the LLM
     AI_SEARCH_RATE_LIMIT: '0',
+    AI_SEARCH_CLIENT_CALL_SHARE: '0', // one address stands for every user here
     AI_SEARCH_LOG_LEVEL: 'silent',
   });
   svc = await startService({ config, port: 0, contacts: 2000, users: 600, clientRateLimit: false });

@@ -66,6 +66,8 @@ function exposition(): string {
     `ai_search_cost_usd_total{gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o-mini"} ${tick * 0.01}`,
     `ai_search_cache_requests_total{result="hit"} ${tick}`,
     `ai_search_cache_requests_total{result="miss"} ${n}`,
+    `ai_search_llm_skipped_total{reason="query_rejected"} ${tick}`,
+    `ai_search_llm_calls_coalesced_total ${tick}`,
     ...['internal-users', 'beta-users', 'public'].flatMap((segment) => [
       `feature_flag_evaluations_total{feature_flag_key="ai-search-enabled",feature_flag_variant="on",segment="${segment}"} ${tick}`,
       `feature_flag_evaluations_total{feature_flag_key="ai-search-enabled",feature_flag_variant="off",segment="${segment}"} ${n}`,

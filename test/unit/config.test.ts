@@ -83,6 +83,31 @@ describe('loadConfig', () => {
     expect(problemsOf({ AI_SEARCH_TIMEOUT: 'x', AI_SEARCH_RATE_LIMIT: 'y' })).toHaveLength(2);
   });
 
+  it('reads what one client may cost: negative cache TTL and the per-client share of LLM calls', () => {
+    const d = loadConfig({}, '/srv/app');
+    expect([d.negativeCacheTtlSeconds, d.clientShare]).toEqual([
+      60,
+      { calls: 60, windowSeconds: 300 },
+    ]);
+    const c = loadConfig(
+      {
+        AI_SEARCH_NEGATIVE_CACHE_TTL: '0',
+        AI_SEARCH_CLIENT_CALL_SHARE: '0',
+        AI_SEARCH_CLIENT_SHARE_WINDOW: '5',
+      },
+      '/srv/app',
+    );
+    expect([c.negativeCacheTtlSeconds, c.clientShare]).toEqual([0, { calls: 0, windowSeconds: 5 }]);
+    expect(
+      problemsOf({ AI_SEARCH_CLIENT_SHARE_WINDOW: '0', AI_SEARCH_NEGATIVE_CACHE_TTL: '-1' }),
+    ).toHaveLength(2);
+    const [tooSmall] = problemsOf({ AI_SEARCH_CLIENT_CALL_SHARE: '2' });
+    expect(tooSmall).toMatch(/AI_SEARCH_CLIENT_CALL_SHARE=2 is below the 3 LLM calls one search/);
+    expect(problemsOf({ AI_SEARCH_CLIENT_CALL_SHARE: '2', AI_SEARCH_PROVIDERS: 'openai' })).toEqual(
+      [],
+    );
+  });
+
   it('never echoes an API key in an error', () => {
     const err = (() => {
       try {

@@ -7,6 +7,7 @@ import type {
   UnderstandResult,
 } from '../../src/search/llm/types.js';
 import type { SearchMode, SearchOutcome, ServiceMetrics } from '../../src/search/metrics.js';
+import { ClientShare } from '../../src/search/client-share.js';
 import { RecentSearches } from '../../src/search/recent-searches.js';
 import {
   DEGRADED_LOG_INTERVAL_MS,
@@ -56,6 +57,7 @@ function recordingMetrics() {
   const searches: [SearchMode, SearchOutcome][] = [];
   const flags: [string, UserSegment][] = [];
   const ratings: number[] = [];
+  const noCalls: string[] = [];
   const nothing = () => {};
   const metrics: ServiceMetrics = {
     enabled: true,
@@ -66,10 +68,12 @@ function recordingMetrics() {
     recordSearch: (mode, outcome) => void searches.push([mode, outcome]),
     recordFlag: (_f, variant, segment) => void flags.push([variant, segment]),
     recordFeedback: (r) => void ratings.push(r),
+    recordNoCall: (reason) => void noCalls.push(reason),
+    recordCoalesced: nothing,
     render: async () => ({ status: 200, contentType: 'text/plain', body: '' }),
     shutdown: async () => {},
   };
-  return { metrics, searches, flags, ratings };
+  return { metrics, searches, flags, ratings, noCalls };
 }
 
 const filters: SearchFilters = {
@@ -96,6 +100,7 @@ function setup(opts: {
   quota?: number;
   store?: Partial<ContactsStore>;
   logLines?: string[];
+  share?: (clock: FakeClock) => ClientShare;
 }) {
   const m = recordingMetrics();
   const store = fakeStore(opts.store);
@@ -119,6 +124,7 @@ function setup(opts: {
     aiQuota: opts.quota
       ? new TokenBuckets({ capacity: opts.quota, refillPerSecond: opts.quota / 60 }, clock)
       : undefined,
+    share: opts.share?.(clock),
     aiTimeoutMs: 50,
     clock,
     logger: opts.logLines
@@ -131,7 +137,12 @@ function setup(opts: {
 describe('SearchService', () => {
   it('serves keyword search when the flag is off, without calling the LLM', async () => {
     const t = setup({ on: false });
-    const a = await t.service.search({ q: 'climate', limit: 5, userId: 'u-x' });
+    const a = await t.service.search({
+      q: 'climate',
+      limit: 5,
+      userId: 'u-x',
+      clientAddress: '10.0.0.1',
+    });
     expect(a).toMatchObject({ mode: 'keyword', degraded: false, costUsd: 0, results: [hit(1)] });
     expect(t.llmCalls()).toBe(0);
     expect(t.searches).toEqual([['keyword', 'success']]);
@@ -144,6 +155,7 @@ describe('SearchService', () => {
       q: 'climate reporters in Berlin',
       limit: 5,
       userId: 'u-internal',
+      clientAddress: '10.0.0.1',
     });
     expect(a).toMatchObject({ mode: 'ai', degraded: false, costUsd: 0.0002 });
     expect(a.results.map((r) => r.id)).toEqual([2, 3]);
@@ -163,7 +175,12 @@ describe('SearchService', () => {
         on: true,
         understand: async () => ({ ok: false, reason, error: 'x', costUsd, calls: [] }),
       });
-      const a = await t.service.search({ q: 'climate', limit: 5, userId: 'u-x' });
+      const a = await t.service.search({
+        q: 'climate',
+        limit: 5,
+        userId: 'u-x',
+        clientAddress: '10.0.0.1',
+      });
       expect(a).toMatchObject({
         mode: 'ai',
         degraded: true,
@@ -178,7 +195,12 @@ describe('SearchService', () => {
   it('bounds the AI part by the timeout (plus a grace) even when the LLM layer never answers', async () => {
     const t = setup({ on: true, understand: () => new Promise(() => {}) });
     let settled = false;
-    const pending = t.service.search({ q: 'climate', limit: 5, userId: 'u-x' });
+    const pending = t.service.search({
+      q: 'climate',
+      limit: 5,
+      userId: 'u-x',
+      clientAddress: '10.0.0.1',
+    });
     void pending.finally(() => (settled = true));
     const tick = () => new Promise((r) => setImmediate(r));
     await tick();
@@ -195,14 +217,77 @@ describe('SearchService', () => {
     });
   });
 
+  it('gives the LLM layer a budget from the client share: per user id and per address (client_share_exceeded)', async () => {
+    // Like the real layer: reserve before the chain, settle with the calls made (one here).
+    const t = setup({
+      on: true,
+      understand: async (_q, o) => {
+        const reserved = o?.budget?.reserve();
+        if (reserved && !reserved.ok) {
+          return {
+            ok: false,
+            reason: 'client_share_exceeded',
+            error: reserved.error,
+            costUsd: 0,
+            calls: [],
+          };
+        }
+        o?.budget?.settle(1);
+        return understood;
+      },
+      share: (clock) => new ClientShare({ calls: 4, windowMs: 300_000, reserve: 3 }, clock),
+    });
+    const ask = (userId: string, clientAddress: string) =>
+      t.service.search({ q: 'climate', limit: 5, userId, clientAddress });
+    const answers = [];
+    for (let i = 0; i < 3; i++) answers.push(await ask(`rotated-${i}`, '10.0.0.1'));
+    expect(answers.map((a) => a.degradedReason)).toEqual([
+      undefined,
+      undefined,
+      'client_share_exceeded',
+    ]);
+    expect(answers[2]).toMatchObject({ mode: 'ai', degraded: true, results: [hit(1)] });
+    expect(t.noCalls).toEqual(['client_share_exceeded']);
+    // Another address is another client.
+    expect((await ask('rotated-9', '10.0.0.2')).degraded).toBe(false);
+  });
+
+  it.each(['query_rejected', 'recent_failure'] as const)(
+    'counts a %s search as one that made no LLM call, and logs it at INFO (not trouble)',
+    async (reason) => {
+      const logLines: string[] = [];
+      const t = setup({
+        on: true,
+        understand: async () => ({ ok: false, reason, error: 'x', costUsd: 0, calls: [] }),
+        logLines,
+      });
+      const a = await t.service.search({ q: '!!!', limit: 5, userId: 'u-x', clientAddress: 'a' });
+      expect(a).toMatchObject({ mode: 'ai', degraded: true, degradedReason: reason });
+      expect(t.noCalls).toEqual([reason]);
+      expect(logLines.map((l) => (JSON.parse(l) as { level: number }).level)).toEqual([30]);
+    },
+  );
+
   it('gives keyword results (degraded, rate_limited) above the per-user AI quota', async () => {
     const t = setup({ on: true, quota: 2 });
     const answers = [];
     for (let i = 0; i < 3; i++)
-      answers.push(await t.service.search({ q: 'climate', limit: 5, userId: 'u-x' }));
+      answers.push(
+        await t.service.search({
+          q: 'climate',
+          limit: 5,
+          userId: 'u-x',
+          clientAddress: '10.0.0.1',
+        }),
+      );
     expect(answers.map((a) => a.degradedReason)).toEqual([undefined, undefined, 'rate_limited']);
     expect(t.llmCalls()).toBe(2);
-    const other = await t.service.search({ q: 'climate', limit: 5, userId: 'u-y' });
+    const other = await t.service.search({
+      q: 'climate',
+      limit: 5,
+      userId: 'u-y',
+      clientAddress: '10.0.0.1',
+    });
     expect(other.degraded).toBe(false);
   });
 
@@ -215,13 +300,20 @@ describe('SearchService', () => {
         },
       },
     });
-    await expect(t.service.search({ q: 'x', limit: 1, userId: 'u-x' })).rejects.toThrow('disk I/O');
+    await expect(
+      t.service.search({ q: 'x', limit: 1, userId: 'u-x', clientAddress: '10.0.0.1' }),
+    ).rejects.toThrow('disk I/O');
     expect(t.searches).toEqual([['keyword', 'error']]);
   });
 
   it('records a rating once per search; unknown ids are refused', async () => {
     const t = setup({ on: false });
-    const a = await t.service.search({ q: 'climate', limit: 5, userId: 'u-x' });
+    const a = await t.service.search({
+      q: 'climate',
+      limit: 5,
+      userId: 'u-x',
+      clientAddress: '10.0.0.1',
+    });
     expect(t.service.feedback(a.searchId, 5)).toBe('recorded');
     expect(t.service.feedback(a.searchId, 1)).toBe('already_rated');
     expect(t.service.feedback('00000000-0000-0000-0000-000000000000', 3)).toBe('unknown');
@@ -238,10 +330,11 @@ describe('SearchService', () => {
       calls: [],
     });
     const t = setup({ on: true, understand: failing, logLines });
-    for (let i = 0; i < 3; i++) await t.service.search({ q: `q${i}`, limit: 5, userId: 'u-x' });
+    for (let i = 0; i < 3; i++)
+      await t.service.search({ q: `q${i}`, limit: 5, userId: 'u-x', clientAddress: '10.0.0.1' });
     expect(logLines).toHaveLength(1);
     await t.clock.advance(DEGRADED_LOG_INTERVAL_MS);
-    await t.service.search({ q: 'q4', limit: 5, userId: 'u-x' });
+    await t.service.search({ q: 'q4', limit: 5, userId: 'u-x', clientAddress: '10.0.0.1' });
     expect(logLines).toHaveLength(2);
     expect(JSON.parse(logLines[1]!)).toMatchObject({
       level: 40,

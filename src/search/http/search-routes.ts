@@ -62,7 +62,8 @@ export function registerSearchRoutes(app: FastifyInstance, service: SearchServic
       if (Buffer.byteLength(q, 'utf8') > MAX_QUERY_BYTES) {
         return sendError(reply, 400, `querystring/q must be at most ${MAX_QUERY_BYTES} bytes`);
       }
-      const answer = await service.search({ q, limit, userId: req.headers['x-user-id'] });
+      const userId = req.headers['x-user-id'];
+      const answer = await service.search({ q, limit, userId, clientAddress: req.ip });
       markSearchMode(req, answer.mode);
       return answer;
     },

@@ -10,5 +10,5 @@ export {
   type CallUsage,
   type CostMeter,
 } from './pricing.js';
-export { normalizeQuery } from './filter-cache.js';
+export { normalizeQuery } from './query-cache.js';
 export * from './types.js';

@@ -3,10 +3,13 @@
 // by AI_SEARCH_TIMEOUT, each attempt gets a share of what is left (half; the last one all of
 // it), at most AI_SEARCH_MAX_CONCURRENT_REQUESTS calls are in flight, prompts that would not fit
 // AI_SEARCH_MAX_TOKENS_PER_REQUEST are refused before any call, and answers are cached.
+// What a query costs is bounded before the chain runs: a query that cannot yield valid filters is
+// rejected without a call (prepare-query.ts), a query that failed recently is answered from the
+// negative cache, and identical queries in flight share one chain (single-flight).
 import { systemClock, type Clock } from '../../shared/clock.js';
 import type { Config } from '../../shared/config.js';
 import type { Logger } from '../../shared/logger.js';
-import { FilterCache } from './filter-cache.js';
+import { prepareQuery } from './prepare-query.js';
 import { createCostMeter, type CostMeter } from './pricing.js';
 import {
   buildPrompt,
@@ -18,13 +21,18 @@ import {
 import { attemptProvider, type Attempt, type AttemptContext } from './provider-attempt.js';
 import type { ProviderAdapter } from './provider.js';
 import { createProviders } from './providers.js';
+import { normalizeQuery, QueryCache } from './query-cache.js';
 import { Semaphore } from './semaphore.js';
+import { SingleFlight } from './single-flight.js';
 import { startBudget, type TimeBudget } from './time-budget.js';
 import type {
   LlmCallRecord,
   LlmTelemetry,
+  CallBudget,
   QueryUnderstanding,
+  SearchFilters,
   UnderstandFailure,
+  UnderstandOptions,
   UnderstandResult,
 } from './types.js';
 
@@ -42,6 +50,19 @@ export interface QueryUnderstandingOptions {
 
 const DEFAULT_QUEUE_WAIT_MS = 1000;
 const DEFAULT_CACHE_ENTRIES = 5000;
+/** Failed queries remembered at most; an attacker cycling more only evicts his own entries. */
+export const NEGATIVE_CACHE_ENTRIES = 1000;
+/** Failures that say something about the query and are worth not repeating within the TTL. */
+const REMEMBERED_FAILURES: ReadonlySet<UnderstandFailure> = new Set([
+  'timeout',
+  'all_providers_failed',
+  'invalid_output',
+]);
+
+interface RecentFailure {
+  readonly reason: UnderstandFailure;
+  readonly at: number;
+}
 
 export function createQueryUnderstanding(opts: QueryUnderstandingOptions): QueryUnderstanding {
   warnIfBudgetTooSmall(opts.config, opts.logger);
@@ -53,7 +74,9 @@ class FallbackChain implements QueryUnderstanding {
   private readonly providers: readonly ProviderAdapter[];
   private readonly semaphore: Semaphore;
   private readonly meter: CostMeter;
-  private readonly cache: FilterCache | undefined;
+  private readonly cache: QueryCache<SearchFilters> | undefined;
+  private readonly failures: QueryCache<RecentFailure> | undefined;
+  private readonly flights = new SingleFlight<UnderstandResult>();
   private readonly queueWaitMs: number;
 
   constructor(private readonly opts: QueryUnderstandingOptions) {
@@ -65,14 +88,23 @@ class FallbackChain implements QueryUnderstanding {
     this.queueWaitMs = opts.queueWaitMs ?? DEFAULT_QUEUE_WAIT_MS;
     const ttlMs = config.cacheTtlSeconds * 1000;
     const maxEntries = opts.cacheMaxEntries ?? DEFAULT_CACHE_ENTRIES;
-    this.cache = ttlMs > 0 ? new FilterCache({ ttlMs, maxEntries, clock: this.clock }) : undefined;
+    this.cache = ttlMs > 0 ? new QueryCache({ ttlMs, maxEntries, clock: this.clock }) : undefined;
+    const negativeMs = config.negativeCacheTtlSeconds * 1000;
+    this.failures =
+      negativeMs > 0
+        ? new QueryCache({
+            ttlMs: negativeMs,
+            maxEntries: NEGATIVE_CACHE_ENTRIES,
+            clock: this.clock,
+          })
+        : undefined;
   }
 
-  async understand(
-    query: string,
-    options: { signal?: AbortSignal } = {},
-  ): Promise<UnderstandResult> {
-    const hit = this.cache?.get(query);
+  async understand(query: string, options: UnderstandOptions = {}): Promise<UnderstandResult> {
+    const prepared = prepareQuery(query);
+    if (!prepared.ok) return failure('query_rejected', prepared.problem, []);
+    const q = prepared.query;
+    const hit = this.cache?.get(q);
     if (this.cache) this.opts.telemetry.recordCache(hit !== undefined);
     if (hit) {
       return {
@@ -85,9 +117,54 @@ class FallbackChain implements QueryUnderstanding {
         calls: [],
       };
     }
-    const result = await this.run(query, options.signal);
-    if (result.ok) this.cache?.set(query, result.filters);
-    return result;
+    const failed = this.failures?.get(q);
+    if (failed) {
+      const ago = Math.round((this.clock.now() - failed.at) / 1000);
+      const ttl = this.opts.config.negativeCacheTtlSeconds;
+      const text = `the same query failed ${ago} s ago (${failed.reason}); not retried within AI_SEARCH_NEGATIVE_CACHE_TTL (${ttl} s)`;
+      return failure('recent_failure', text, []);
+    }
+    if (options.signal?.aborted) {
+      return failure('aborted', 'the search was cancelled before any LLM call', []);
+    }
+    const key = normalizeQuery(q);
+    const { budget } = options;
+    if (budget && !this.flights.has(key)) {
+      // Only a search that would start a chain of its own spends its client's share.
+      const reserved = budget.reserve();
+      if (!reserved.ok) return failure('client_share_exceeded', reserved.error, []);
+    }
+    const joined = await this.flights.join(
+      key,
+      options.signal,
+      (signal) => this.runOnce(q, signal, budget),
+      () => failure('aborted', 'the search was cancelled while its LLM call was in flight', []),
+    );
+    if (!joined.shared) return joined.value;
+    // Another search paid for this chain: this one made no call and costs nothing.
+    this.opts.telemetry.recordCoalesced();
+    return { ...joined.value, costUsd: 0, calls: [] };
+  }
+
+  /** One fallback chain for a query, its outcome remembered for the searches that come next. */
+  private async runOnce(
+    query: string,
+    signal: AbortSignal,
+    budget: CallBudget | undefined,
+  ): Promise<UnderstandResult> {
+    let made = 0;
+    try {
+      const result = await this.run(query, signal);
+      made = result.calls.length;
+      if (result.ok) this.cache?.set(query, result.filters);
+      else if (REMEMBERED_FAILURES.has(result.reason) && made > 0) {
+        this.failures?.set(query, { reason: result.reason, at: this.clock.now() });
+      }
+      return result;
+    } finally {
+      // Settled when the calls have ended, even if the search that paid gave up waiting earlier.
+      budget?.settle(made);
+    }
   }
 
   private async run(query: string, caller: AbortSignal | undefined): Promise<UnderstandResult> {

@@ -2,7 +2,10 @@
 import { z } from 'zod';
 import type { ProviderName } from '../../shared/config.js';
 
-const term = z.string().trim().min(1).max(64);
+/** The longest search term an answer may carry; prompt.ts tells the model, prepare-query.ts the query. */
+export const MAX_TERM_CHARS = 64;
+
+const term = z.string().trim().min(1).max(MAX_TERM_CHARS);
 const list = z.array(term).max(10).default([]);
 
 /** The structured filters the LLM must return; anything else is rejected as an AI failure. */
@@ -51,7 +54,14 @@ export type UnderstandFailure =
   | 'invalid_output'
   | 'aborted'
   /** The prompt would not fit AI_SEARCH_MAX_TOKENS_PER_REQUEST; no call was made. */
-  | 'prompt_too_large';
+  | 'prompt_too_large'
+  /** The query itself cannot yield valid filters (nothing searchable, SQL, a URL, instructions
+   *  to a model); no call was made and nothing counts against the AI service. */
+  | 'query_rejected'
+  /** The same query failed within AI_SEARCH_NEGATIVE_CACHE_TTL; no call was made. */
+  | 'recent_failure'
+  /** The caller's CallBudget (its client's share of LLM calls) refused the chain; no call was made. */
+  | 'client_share_exceeded';
 
 export type UnderstandResult =
   | {
@@ -75,9 +85,28 @@ export type UnderstandResult =
 export interface LlmTelemetry {
   recordCall(call: LlmCallRecord): void;
   recordCache(hit: boolean): void;
+  /** A search that shared another search's in-flight LLM call chain instead of making its own. */
+  recordCoalesced(): void;
+}
+
+/**
+ * What one caller may spend on LLM calls. Asked only when a search is about to start a fallback
+ * chain of its own: a rejected query, a cache hit, a recent failure or a search that joins an
+ * identical one in flight makes no call and reserves nothing.
+ */
+export interface CallBudget {
+  /** Reserves what one chain may cost (a call per provider), or says why not. */
+  reserve(): { readonly ok: true } | { readonly ok: false; readonly error: string };
+  /** Once the chain has ended: the calls it really made. */
+  settle(calls: number): void;
+}
+
+export interface UnderstandOptions {
+  readonly signal?: AbortSignal;
+  readonly budget?: CallBudget;
 }
 
 export interface QueryUnderstanding {
   /** Never throws: every failure is a result, so the caller can fall back to keyword search. */
-  understand(query: string, options?: { signal?: AbortSignal }): Promise<UnderstandResult>;
+  understand(query: string, options?: UnderstandOptions): Promise<UnderstandResult>;
 }

@@ -8,6 +8,8 @@ export type FiltersCheck = { ok: true; filters: SearchFilters } | { ok: false; p
 
 /** Letters, digits, spaces and the punctuation names carry (O'Brien, AT&T, AI/ML, Le Monde.fr). */
 const TERM_CHARS = /^[\p{L}\p{M}\p{N}][\p{L}\p{M}\p{N} .,'’&/()+-]*$/u;
+/** One character a term may not contain (the complement of TERM_CHARS' second class). */
+export const NON_TERM_CHAR = /[^\p{L}\p{M}\p{N} .,'’&/()+-]/gu;
 
 const SUSPICIOUS: readonly { readonly pattern: RegExp; readonly what: string }[] = [
   {
@@ -31,8 +33,15 @@ const SUSPICIOUS: readonly { readonly pattern: RegExp; readonly what: string }[]
   { pattern: /--|\/\*|\*\/|;/, what: 'SQL' },
 ];
 
+/** What in `text` no answer may carry (a URL, instructions to a model, SQL), if anything. */
+export function suspiciousContent(text: string): string | undefined {
+  for (const { pattern, what } of SUSPICIOUS) if (pattern.test(text)) return what;
+  return undefined;
+}
+
 function termProblem(term: string): string | undefined {
-  for (const { pattern, what } of SUSPICIOUS) if (pattern.test(term)) return `looks like ${what}`;
+  const what = suspiciousContent(term);
+  if (what) return `looks like ${what}`;
   if (!TERM_CHARS.test(term)) return 'contains characters a search term does not need';
   return undefined;
 }

@@ -60,6 +60,16 @@ const errors: Section = {
       ],
     },
     {
+      title: 'AI searches without an LLM call',
+      description:
+        'Per second, by reason: query_rejected (the query could not yield valid filters), recent_failure (negative cache), client_share_exceeded (a client over its share of LLM calls); and searches that shared an identical in-flight call. None of them counts in the AI error ratio. See the runbook, "One client and the AI error ratio".',
+      targets: [
+        { expr: 'sum by (reason) (rate(ai_search_llm_skipped_total[5m]))', legend: '{{reason}}' },
+        { expr: 'sum(rate(ai_search_llm_calls_coalesced_total[5m]))', legend: 'coalesced' },
+      ],
+      unit: 'reqps',
+    },
+    {
       title: 'API error ratio (target < 1%)',
       description: '5xx / all requests of /api/* routes. high_error_rate fires at 5% for 5m.',
       targets: [{ expr: 'ai_search:api_error_ratio:rate5m', legend: 'API 5xx ratio' }],

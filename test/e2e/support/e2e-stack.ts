@@ -31,7 +31,7 @@ export const ROLLBACK_FOR_MS = (5 * 60_000) / FAST.factor;
 export const AI_FLAG = 'ai-search-enabled';
 
 /** AI search on for everyone (every segment at 100%), so every search calls the LLM. */
-const FLAG_ENV = {
+export const FLAG_ENV = {
   NEXT_PUBLIC_AI_SEARCH_ENABLED: 'true',
   NEXT_PUBLIC_AI_SEARCH_ROLLOUT_PERCENTAGE: '100',
   AI_SEARCH_INTERNAL_USERS: 'true',
@@ -71,6 +71,13 @@ export interface E2eStackOptions {
   readonly contacts?: number;
   /** Log level of the service and the daemon (their output is kept for failure messages). */
   readonly logLevel?: string;
+  /**
+   * Each client's share of LLM calls (AI_SEARCH_CLIENT_CALL_SHARE, _WINDOW). Off by default: the
+   * tests' steady traffic is many users sending from one address.
+   */
+  readonly clientShare?: { readonly calls: number; readonly windowSeconds: number };
+  /** Requests per second per client address (`--client-rate-limit`); off by default. */
+  readonly clientRateLimit?: number;
 }
 
 const SCRUBBED = ['ALERTMANAGER_URL', 'FLAGS_FILE'].concat(
@@ -136,10 +143,13 @@ export async function startE2eStack(o: E2eStackOptions = {}): Promise<E2eStack> 
       FLAGS_FILE: flagsFile,
       AI_SEARCH_CACHE_TTL: '0', // every AI search calls the LLM
       AI_SEARCH_RATE_LIMIT: '0',
+      AI_SEARCH_CLIENT_CALL_SHARE: String(o.clientShare?.calls ?? 0),
+      AI_SEARCH_CLIENT_SHARE_WINDOW: String(o.clientShare?.windowSeconds ?? 300),
       AI_SEARCH_LOG_LEVEL: 'error',
     };
     const serveArgs = ['serve', '--port', String(servicePort), '--data-dir', dir];
-    serveArgs.push('--contacts', String(o.contacts ?? 2000), '--client-rate-limit', '0');
+    serveArgs.push('--contacts', String(o.contacts ?? 2000));
+    serveArgs.push('--client-rate-limit', String(o.clientRateLimit ?? 0));
     const service = launchCanary(serveArgs, serviceEnv, 'search-service');
     cleanups.push(() => service.stop());
     await waitHttp(`${serviceUrl}/readyz`, service, 'the search service');

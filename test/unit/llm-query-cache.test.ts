@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FilterCache, normalizeQuery } from '../../src/search/llm/filter-cache.js';
+import { QueryCache, normalizeQuery } from '../../src/search/llm/query-cache.js';
 import type { SearchFilters } from '../../src/search/llm/types.js';
 import { FakeClock } from '../../src/shared/clock.js';
 
@@ -12,10 +12,10 @@ const filters = (keyword: string): SearchFilters => ({
   languages: [],
 });
 
-describe('FilterCache', () => {
+describe('QueryCache', () => {
   it('serves an entry until its TTL has passed, then forgets it', async () => {
     const clock = new FakeClock(1_000);
-    const cache = new FilterCache({ ttlMs: 60_000, maxEntries: 10, clock });
+    const cache = new QueryCache<SearchFilters>({ ttlMs: 60_000, maxEntries: 10, clock });
     cache.set('tech reporters', filters('a'));
     await clock.advance(59_999);
     expect(cache.get('tech reporters')).toEqual(filters('a'));
@@ -25,14 +25,22 @@ describe('FilterCache', () => {
   });
 
   it('treats queries that differ only in case and spacing as the same', () => {
-    const cache = new FilterCache({ ttlMs: 1000, maxEntries: 10, clock: new FakeClock() });
+    const cache = new QueryCache<SearchFilters>({
+      ttlMs: 1000,
+      maxEntries: 10,
+      clock: new FakeClock(),
+    });
     cache.set('  Tech   Reporters ', filters('a'));
     expect(cache.get('tech reporters')).toEqual(filters('a'));
     expect(normalizeQuery('Ｔｅｃｈ\tReporters')).toBe('tech reporters');
   });
 
   it('evicts the least recently used entry when full', () => {
-    const cache = new FilterCache({ ttlMs: 1000, maxEntries: 2, clock: new FakeClock() });
+    const cache = new QueryCache<SearchFilters>({
+      ttlMs: 1000,
+      maxEntries: 2,
+      clock: new FakeClock(),
+    });
     cache.set('a', filters('a'));
     cache.set('b', filters('b'));
     cache.get('a'); // a is now the most recently used

@@ -1,20 +1,21 @@
-// A bounded in-memory LRU of query → filters with a time to live. Queries are normalized first
-// (case, spacing and Unicode form; accents are kept), so "Tech  Reporters" and "tech reporters" share an
-// entry. Only validated filters are stored; failures are never cached.
+// A bounded in-memory LRU keyed by the normalized query, with a time to live. Queries are
+// normalized first (case, spacing and Unicode form; accents are kept), so "Tech  Reporters" and
+// "tech reporters" share an entry. The LLM layer keeps two: validated filters (AI_SEARCH_CACHE_TTL)
+// and recent failures (AI_SEARCH_NEGATIVE_CACHE_TTL), so a query that keeps failing costs at most
+// one fallback chain per TTL.
 import type { Clock } from '../../shared/clock.js';
-import type { SearchFilters } from './types.js';
 
 export function normalizeQuery(query: string): string {
   return query.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();
 }
 
-interface Entry {
-  readonly filters: SearchFilters;
+interface Entry<V> {
+  readonly value: V;
   readonly expiresAt: number;
 }
 
-export class FilterCache {
-  private readonly entries = new Map<string, Entry>();
+export class QueryCache<V> {
+  private readonly entries = new Map<string, Entry<V>>();
 
   constructor(
     private readonly opts: {
@@ -28,20 +29,20 @@ export class FilterCache {
     return this.entries.size;
   }
 
-  get(query: string): SearchFilters | undefined {
+  get(query: string): V | undefined {
     const key = normalizeQuery(query);
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     this.entries.delete(key);
     if (entry.expiresAt <= this.opts.clock.now()) return undefined;
     this.entries.set(key, entry); // most recently used goes last
-    return entry.filters;
+    return entry.value;
   }
 
-  set(query: string, filters: SearchFilters): void {
+  set(query: string, value: V): void {
     const key = normalizeQuery(query);
     this.entries.delete(key);
-    this.entries.set(key, { filters, expiresAt: this.opts.clock.now() + this.opts.ttlMs });
+    this.entries.set(key, { value, expiresAt: this.opts.clock.now() + this.opts.ttlMs });
     while (this.entries.size > this.opts.maxEntries) {
       const oldest = this.entries.keys().next().value;
       if (oldest === undefined) break;
