@@ -5,8 +5,10 @@
 import { generateCounters, patternCounters, type Counters } from './traffic.js';
 
 export interface SimOptions {
-  /** Traffic levels, LLM calls per second. */
+  /** Traffic levels of the step runs (TTR, OC curve), LLM calls per second. */
   readonly rates: readonly number[];
+  /** Traffic levels of the steady runs (false rollbacks). */
+  readonly steadyRates: readonly number[];
   /** Steady failure rates (a healthy service): every rollback is false. */
   readonly steadyFailures: readonly number[];
   readonly steadyDays: number;
@@ -47,7 +49,7 @@ export interface PlannedRun {
 /** Long enough at the baseline for the longest window (15m) and `for` to forget the last episode. */
 export const WARM_MS = 30 * 60_000;
 /** The bad part of an episode: a rollback later than this counts as missed. */
-export const STEP_HORIZON_MS = 25 * 60_000;
+export const STEP_HORIZON_MS = 45 * 60_000;
 /** Baseline evaluation starts this long into an episode (the previous episode has left every window). */
 const SETTLE_MS = 20 * 60_000;
 const PATTERN_MS = 6 * 3600_000;
@@ -62,7 +64,7 @@ export function planRuns(o: SimOptions): PlannedRun[] {
   const runs: PlannedRun[] = [];
   const start = EPOCH_MS + SCRAPE_OFFSET_MS;
   let seed = o.seed;
-  for (const rate of o.rates) {
+  for (const rate of o.steadyRates) {
     for (const p of o.steadyFailures) {
       const durationMs = o.steadyDays * 86_400_000;
       runs.push({
@@ -81,6 +83,8 @@ export function planRuns(o: SimOptions): PlannedRun[] {
         switches: [],
       });
     }
+  }
+  for (const rate of o.rates) {
     for (const p of o.stepFailures) {
       const episodeMs = WARM_MS + STEP_HORIZON_MS;
       const segments: Segment[] = [];

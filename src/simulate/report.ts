@@ -73,10 +73,10 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 
 /** P(rollback within T) against the true failure rate: one line per traffic level, one dash style per rule set. */
 export function ocSvg(results: readonly RuleResults[], withinMs: number): string {
-  const W = 720,
+  const W = 860,
     H = 440,
     L = 60,
-    R = 200,
+    R = 340,
     T = 40,
     B = 50;
   const pw = W - L - R,

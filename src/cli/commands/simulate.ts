@@ -42,6 +42,7 @@ interface SimulateCliOptions {
   against?: string;
   alert: string;
   rates: number[];
+  steadyRates: number[];
   steady: number[];
   days: number;
   steps: number[];
@@ -66,7 +67,13 @@ export const registerSimulate: RegisterCommand = (program) => {
     .option('--alert <name>', 'the alerting rule to judge', 'ai_service_failure')
     .option(
       '--rates <list>',
-      'traffic levels, LLM calls per second',
+      'traffic levels of the step runs (TTR, OC curve), LLM calls per second',
+      numberList(0.001, 100, 'calls per second'),
+      [0.1, 0.5, 2],
+    )
+    .option(
+      '--steady-rates <list>',
+      'traffic levels of the steady runs, LLM calls per second',
       numberList(0.001, 100, 'calls per second'),
       [0.1, 0.5, 2],
     )
@@ -117,6 +124,7 @@ export const registerSimulate: RegisterCommand = (program) => {
         sets.push({ label: `${path.basename(o.against)} (against)`, file: o.against });
       const options = {
         rates: o.rates,
+        steadyRates: o.steadyRates,
         steadyFailures: o.steady,
         steadyDays: o.days,
         stepFailures: o.steps,
