@@ -1,7 +1,7 @@
 // npm run bench:decision — issue 10's goal table for ai_service_failure, the landed rule beside
 // the rule before issue 10 (bench/fixtures/ai-search.rules.before-issue-10.yml), both measured by
 // `canary simulate` on the same synthetic traffic through the real PromQL engine.
-// BENCH_DAYS (steady days per run, default 30), BENCH_EPISODES (step episodes, default 60),
+// BENCH_DAYS (steady days per run, default 30), BENCH_EPISODES (step episodes, default 120),
 // BENCH_RATES (calls/s of the step runs, default 0.1,0.5,2), BENCH_STEADY_RATES (calls/s of the
 // steady runs, default 0.07,0.1,0.2,0.5,2,10,50: from the guard up to 50/s), BENCH_OUT (report folder, default bench-out/decision).
 import os from 'node:os';
@@ -11,7 +11,7 @@ import { goalText, htmlReport, ocSvg } from '../src/simulate/report.js';
 import { simulate } from '../src/simulate/simulate.js';
 
 const days = Number(process.env.BENCH_DAYS ?? 30);
-const episodes = Number(process.env.BENCH_EPISODES ?? 60);
+const episodes = Number(process.env.BENCH_EPISODES ?? 120);
 const rates = (process.env.BENCH_RATES ?? '0.1,0.5,2').split(',').map(Number);
 const steadyRates = (process.env.BENCH_STEADY_RATES ?? '0.07,0.1,0.2,0.5,2,10,50')
   .split(',')

@@ -100,7 +100,7 @@ export const registerSimulate: RegisterCommand = (program) => {
       '--episodes <n>',
       'step episodes per traffic level and failure rate',
       intIn(1, 10_000),
-      60,
+      100,
     )
     .option(
       '--within <duration>',
