@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { parseDuration } from '../../canary/rules/duration.js';
 import { goalText, htmlReport, ocSvg, ocText, steadyText, ttrText } from '../../simulate/report.js';
 import { simulate, type RuleSet } from '../../simulate/simulate.js';
@@ -20,10 +20,14 @@ function numberList(min: number, max: number, what: string) {
   };
 }
 
+/** A Prometheus duration from 1 s to 1 day: finer steps would make millions of samples a day. */
 function durationMs(raw: string): number {
   const d = parseDuration(raw);
-  if (!d.ok || d.ms <= 0)
-    throw new InvalidArgumentError('expected a Prometheus duration such as 15s or 20m');
+  if (!d.ok || d.ms < 1000 || d.ms > 86_400_000) {
+    throw new InvalidArgumentError(
+      'expected a Prometheus duration from 1s to 1d, such as 15s or 20m',
+    );
+  }
   return d.ms;
 }
 
@@ -102,15 +106,22 @@ export const registerSimulate: RegisterCommand = (program) => {
       intIn(1, 10_000),
       100,
     )
-    .option(
-      '--within <duration>',
-      'the OC curve: P(rollback within this long)',
-      durationMs,
-      20 * 60_000,
+    .addOption(
+      new Option('--within <duration>', 'the OC curve: P(rollback within this long)')
+        .argParser(durationMs)
+        .default(20 * 60_000, '20m'),
     )
     .option('--seed <n>', 'random seed', intIn(0, 2 ** 31), 1)
-    .option('--interval <duration>', "the rule group's evaluation interval", durationMs, 15_000)
-    .option('--scrape <duration>', 'scrape interval of the simulated counters', durationMs, 15_000)
+    .addOption(
+      new Option('--interval <duration>', "the rule group's evaluation interval")
+        .argParser(durationMs)
+        .default(15_000, '15s'),
+    )
+    .addOption(
+      new Option('--scrape <duration>', 'scrape interval of the simulated counters')
+        .argParser(durationMs)
+        .default(15_000, '15s'),
+    )
     .option('--out <dir>', 'where the SVG chart, HTML report and JSON go', 'simulate-out')
     .option(
       '--parallel <n>',
@@ -135,8 +146,16 @@ export const registerSimulate: RegisterCommand = (program) => {
         intervalMs: o.interval,
         scrapeMs: o.scrape,
       };
-      const sim = await simulate(sets, o.alert, options, o.parallel, (l) => console.error(l));
-      const command = `canary ${process.argv.slice(3).join(' ')}`.trim();
+      let sim;
+      try {
+        sim = await simulate(sets, o.alert, options, o.parallel, (l) => console.error(l));
+      } catch (e) {
+        // Bad rule files, a missing alert, no Prometheus: one message a person can act on.
+        console.error(`canary simulate: ${(e as Error).message}`);
+        process.exitCode = 1;
+        return;
+      }
+      const command = `canary ${process.argv.slice(2).join(' ')}`.trim();
       console.log(
         `# ${o.alert}: goal table (issue 10), ${sim.simulatedDays.toFixed(0)} simulated days`,
       );
