@@ -178,6 +178,9 @@ describe('thresholds from the expression', () => {
     ['x > bool 1', undefined],
     ['x > y', undefined],
     ['x or y > 1', undefined],
+    ['x > 0.1 and on() g or y > 0.1 and on() h', { lhs: 'x', op: '>', value: 0.1 }],
+    ['x > 0.1 or y > 0.2', undefined],
+    ['x > 0.1 or y < 0.1', undefined],
     ['rate(x[5m])', undefined],
   ])('%s', (expr, threshold) => {
     expect(checkPromql(expr)).toEqual({ ok: true, threshold });

@@ -66,7 +66,7 @@ function syntaxError(expr: string, at: number): PromqlCheck {
   return fail(at + (expr.length - at - rest.length), `unexpected ${JSON.stringify(token)}`);
 }
 
-/** `<vector> <cmp> <number>` at the top, possibly inside parentheses or left of `and`/`unless` guards. */
+/** `<vector> <cmp> <number>` at the top, possibly inside parentheses, left of `and`/`unless` guards, or on both sides of an `or`. */
 function thresholdOf(node: SyntaxNode | null, expr: string): Threshold | undefined {
   if (node === null) return undefined;
   if (node.name === 'ParenExpr') return thresholdOf(node.firstChild, expr);
@@ -76,6 +76,15 @@ function thresholdOf(node: SyntaxNode | null, expr: string): Threshold | undefin
   const rhs = node.lastChild;
   if (!lhs || !opNode || !rhs) return undefined;
   if (opNode.name === 'And' || opNode.name === 'Unless') return thresholdOf(lhs, expr);
+  // `a > 0.1 and … or b > 0.1 and …`: alternatives with one threshold still have it (the
+  // left one's value is shown); different thresholds on the two sides have none.
+  if (opNode.name === 'Or') {
+    const l = thresholdOf(lhs, expr);
+    const r = thresholdOf(rhs, expr);
+    return l !== undefined && r !== undefined && l.op === r.op && l.value === r.value
+      ? l
+      : undefined;
+  }
   const op = COMPARISONS[opNode.name];
   if (op === undefined || node.getChild('BoolModifier') !== null) return undefined;
   const right = numberOf(rhs, expr);

@@ -7,6 +7,7 @@ import { registerLlmSim } from './llm-sim.js';
 import { registerOps } from './ops.js';
 import { registerRules } from './rules.js';
 import { registerServe } from './serve.js';
+import { registerSimulate } from './simulate.js';
 import { registerStart } from './start.js';
 
 /** Each sub-command module exports one function that adds itself to the program. */
@@ -22,4 +23,5 @@ export const commandModules: readonly RegisterCommand[] = [
   registerChaos,
   registerOps,
   registerStart,
+  registerSimulate,
 ];
