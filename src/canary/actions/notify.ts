@@ -3,12 +3,11 @@
 // Like Prometheus, a firing alert is re-sent while it fires (endsAt a few resend periods ahead, so
 // Alertmanager keeps it alive) and a resolved one is sent once with endsAt at its end.
 import axios, { isAxiosError } from 'axios';
-import type { ActionName, AlertInstance, AlertingRule } from '../types.js';
+import type { ActionName, AlertInstance, AlertingRule, Team } from '../types.js';
 import { displayUrl } from '../prometheus-client.js';
 import type { Action, ActionRequest, ActionResult } from './action.js';
 
-export const TEAMS = ['dev_team', 'product_team'] as const;
-export type Team = (typeof TEAMS)[number];
+export { TEAMS, type Team } from '../types.js';
 
 export interface NotifyOptions {
   readonly alertmanagerUrl: string | undefined;
