@@ -49,11 +49,11 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 });
 
 const program = buildProgram();
-const unknown = unknownCommandName(program, process.argv.slice(2));
-if (unknown !== undefined) {
-  program.error(`error: unknown command '${unknown}' (see \`canary --help\` for the commands)`, {
-    exitCode: 2,
-    code: 'commander.unknownCommand',
-  });
+const args = process.argv.slice(2);
+const unknown = unknownCommandName(program, args);
+// Without --help, commander says the same itself (with a "did you mean" suggestion).
+if (unknown !== undefined && (args.includes('--help') || args.includes('-h'))) {
+  console.error(`error: unknown command '${unknown}' (\`canary --help\` lists the commands)`);
+  process.exit(2);
 }
 await program.parseAsync(process.argv);
