@@ -10,13 +10,16 @@ RUN apt-get update \
 WORKDIR /app
 ENV NODE_ENV=production DATA_DIR=/data
 COPY package.json package-lock.json ./
-# tsx runs the TypeScript sources directly (bin/canary.js), so it stays installed.
-RUN npm ci --omit=dev && npm cache clean --force
+# --include=dev: NODE_ENV=production (above) would otherwise leave out the build tools.
+RUN npm ci --include=dev && npm cache clean --force
 
+# The production tree CI checks (scripts/check-production-tree.sh): build dist/, then drop the dev
+# dependencies (tsx, TypeScript, autocannon…); bin/canary.js runs dist/ when tsx is absent.
 COPY bin ./bin
 COPY src ./src
 COPY rules ./rules
-COPY tsconfig.json ./
+COPY tsconfig.json tsconfig.build.json ./
+RUN npm run build && npm prune --omit=dev
 
 RUN mkdir -p /data && chown node:node /data
 USER node
