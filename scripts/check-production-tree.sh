@@ -20,9 +20,7 @@ fail() { echo "production tree: FAILED: $*" >&2; exit 1; }
 say() { printf -- '--- %s\n' "$*"; }
 
 say "copy of the checkout (tracked and new files, as git sees them) in $tree"
-mkdir -p "$tree"
-git -C "$here" ls-files -z --cached --others --exclude-standard |
-  (cd "$here" && tar --null --files-from=- --ignore-failed-read -cf -) | tar -C "$tree" -xf -
+bash "$here/scripts/copy-checkout.sh" "$tree"
 cd "$tree"
 unset CANARY_USE_DIST # bin/canary.js must find dist/ by itself
 
