@@ -94,9 +94,6 @@ const OPS: readonly OpDef[] = [
       const durationSeconds = o.duration as number;
       const rate = o.rate as number;
       // Progress goes to stderr, so stdout stays the report (or the JSON) alone.
-      console.error(
-        `loading ${a.serviceUrl}/api/search for ${durationSeconds} s at ${rate} requests/s…`,
-      );
       return performanceChecks({
         baseUrl: a.serviceUrl,
         durationSeconds,
@@ -104,6 +101,10 @@ const OPS: readonly OpDef[] = [
         query: 'technology journalists in London',
         rate,
         users: o.users as number,
+        onStart: () =>
+          console.error(
+            `loading ${a.serviceUrl}/api/search for ${durationSeconds} s at ${rate} requests/s…`,
+          ),
         onTick: (p) => console.error(formatProgress(p)),
       });
     },

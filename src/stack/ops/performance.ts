@@ -16,7 +16,8 @@ export interface LoadOptions {
   readonly rate: number;
   /** Users u-000001 … u-<users> take turns, as real traffic does (per-user AI quotas). */
   readonly users: number;
-  /** Called about once a second while the load runs (progress for a person watching). */
+  /** Called when the load starts, then about once a second (progress for a person watching). */
+  readonly onStart?: () => void;
   readonly onTick?: (p: LoadProgress) => void;
 }
 
@@ -99,6 +100,7 @@ export async function performanceChecks(o: LoadOptions): Promise<CheckResult[]> 
 
 export async function runLoad(o: LoadOptions): Promise<LoadFigures> {
   const run = await loadAutocannon();
+  o.onStart?.();
   const latencies: number[] = [];
   let errors = 0;
   let n = 0;
