@@ -116,7 +116,10 @@ export type HealthView = {
   readonly prometheus: 'ok' | 'err' | 'unknown';
   readonly lastError: string | null;
   readonly rulesReload: 'ok' | 'failed';
+  /** Absent because Prometheus lacks their rules: counts as degraded. */
   readonly missingRecordedSeries: readonly string[];
+  /** Absent by design for now (their rules run, e.g. a baseline's first day): not degraded. */
+  readonly awaitingRecordedSeries: readonly string[];
 };
 
 export function buildHealthView(d: CanaryDaemon, watch: PrometheusWatch): HealthView {
@@ -131,5 +134,6 @@ export function buildHealthView(d: CanaryDaemon, watch: PrometheusWatch): Health
     lastError: watch.state().lastError ?? null,
     rulesReload: reloadOk ? 'ok' : 'failed',
     missingRecordedSeries: d.seriesCheck.missing,
+    awaitingRecordedSeries: d.seriesCheck.awaitingData,
   };
 }

@@ -36,7 +36,10 @@ export interface ReloadStatus {
 
 export interface SeriesCheck {
   readonly checked: boolean;
+  /** Recorded series the alerts use that Prometheus lacks because their rules are not loaded. */
   readonly missing: readonly string[];
+  /** Recorded series with no data yet although their rule runs: expected, not a fault. */
+  readonly awaitingData: readonly string[];
   readonly error: string | undefined;
 }
 
@@ -59,7 +62,7 @@ export class CanaryDaemon {
   /** Each loaded alerting rule's state id (rule-identity.ts): a reload keeps the state of an id it still has. */
   ruleIds: ReadonlyMap<AlertingRule, string> = new Map();
   lastReload: ReloadStatus | undefined;
-  seriesCheck: SeriesCheck = { checked: false, missing: [], error: undefined };
+  seriesCheck: SeriesCheck = { checked: false, missing: [], awaitingData: [], error: undefined };
   readonly lastGroupResults = new Map<string, GroupResult>();
   private timers: AlignedTimer[] = [];
   private reloading: Promise<ReloadResult> = Promise.resolve({ ok: false, errors: [] });
@@ -178,7 +181,8 @@ export class CanaryDaemon {
         ),
       );
     // Until every recorded series is known (Prometheus may have just started), look again each minute.
-    const recheck = !this.seriesCheck.checked || this.seriesCheck.missing.length > 0;
+    const { checked, missing, awaitingData } = this.seriesCheck;
+    const recheck = !checked || missing.length > 0 || awaitingData.length > 0;
     if (
       recheck &&
       r.failed < r.rules &&
@@ -195,7 +199,7 @@ export class CanaryDaemon {
     const r = await this.o.prometheus.knownSeries(names);
     const before = this.seriesCheck;
     if (!r.ok) {
-      this.seriesCheck = { checked: false, missing: [], error: r.error };
+      this.seriesCheck = { checked: false, missing: [], awaitingData: [], error: r.error };
       if (before.error !== undefined) return; // said once; Prometheus errors are reported per rule
       this.o.logger.warn(
         { error: r.error },
@@ -203,7 +207,12 @@ export class CanaryDaemon {
       );
       return;
     }
-    this.seriesCheck = { checked: true, missing: r.missing, error: undefined };
+    this.seriesCheck = {
+      checked: true,
+      missing: r.missing,
+      awaitingData: r.awaitingData,
+      error: undefined,
+    };
     this.o.metrics.missingSeries.set(r.missing.length);
     if (r.missing.length === 0 && before.missing.length > 0) {
       this.o.logger.info(

@@ -9,6 +9,7 @@ import type { FlagStore } from '../flags/types.js';
 import { ActionRunner } from './action-runner.js';
 import type { Action } from './actions/action.js';
 import { createImmediateRollback } from './actions/immediate-rollback.js';
+import { createExternalLabelSource } from './actions/external-labels.js';
 import { createNotify, type NotifyOptions, type Team } from './actions/notify.js';
 import { buildHealthView, buildRulesView } from './api-view.js';
 import { CanaryDaemon, type ReloadResult } from './canary-daemon.js';
@@ -74,6 +75,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const parts = await assemble(o, clock, logger, dryRun);
   const { daemon, runner, store, prometheus, flags, notify } = parts;
   logDestinations(logger, o, dryRun);
+  void notify.externalLabels?.get(); // read ahead, so the first notification need not wait
   await daemon.start();
   const app = buildHttpServer({
     logger,
@@ -145,12 +147,31 @@ async function assemble(o: DaemonOptions, clock: Clock, logger: Logger, dryRun: 
       bootstrap: o.bootstrap ?? loadConfig({}).bootstrap,
       logger,
     });
+  let labelError: string | undefined;
   const notify: NotifyOptions = {
     alertmanagerUrl: o.alertmanagerUrl,
     webhooks: o.webhooks ?? {},
     timeoutMs: queryTimeoutMs,
     resendDelayMs,
     generatorUrl: '',
+    // Only Alertmanager merges the daemon's alerts with Prometheus's; webhooks get the rule's labels.
+    ...(o.alertmanagerUrl
+      ? {
+          externalLabels: createExternalLabelSource({
+            prometheusUrl: o.prometheusUrl,
+            timeoutMs: queryTimeoutMs,
+            clock,
+            onError: (error) => {
+              if (error !== labelError)
+                logger.warn(
+                  { prometheus: displayUrl(o.prometheusUrl), error },
+                  `cannot read Prometheus's external labels (${error}): until it answers, Alertmanager may show each alert twice (once from Prometheus, once from the daemon)`,
+                );
+              labelError = error;
+            },
+          }),
+        }
+      : {}),
   };
   const rollback = createImmediateRollback({
     flags,

@@ -17,7 +17,16 @@ export type QueryOutcome =
   | { readonly ok: false; readonly kind: QueryFailureKind; readonly error: string };
 
 export type KnownSeriesResult =
-  | { readonly ok: true; readonly missing: readonly string[] }
+  | {
+      readonly ok: true;
+      /** No series, and Prometheus has no working recording rule of that name: rules not loaded. */
+      readonly missing: readonly string[];
+      /**
+       * No series yet, but Prometheus evaluates a recording rule of that name without error: an
+       * expected absence (e.g. a baseline guarded until a day of history exists), not a fault.
+       */
+      readonly awaitingData: readonly string[];
+    }
   | { readonly ok: false; readonly kind: QueryFailureKind; readonly error: string };
 
 export interface PrometheusClient {
@@ -26,7 +35,7 @@ export interface PrometheusClient {
   query(expr: string, atMs: number): Promise<QueryOutcome>;
   /** The same for many expressions, batched into few requests; one outcome per expression, in order. */
   queryMany(exprs: readonly string[], atMs: number): Promise<QueryOutcome[]>;
-  /** Which of `names` Prometheus has never seen (no series at all). Never throws. */
+  /** Which of `names` Prometheus has no series for, and why (see KnownSeriesResult). Never throws. */
   knownSeries(names: readonly string[]): Promise<KnownSeriesResult>;
   /** Closes kept-alive connections. */
   close(): void;
@@ -90,6 +99,30 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
     }
   }
 
+  /**
+   * Names of the recording rules Prometheus has loaded and evaluates without error. Empty when it
+   * cannot say (older Prometheus, an error): then every absent series counts as missing.
+   */
+  async function healthyRecordingRules(): Promise<Set<string>> {
+    try {
+      const res = await limiter.run(() =>
+        http.get<string>('/api/v1/rules', { params: { type: 'record' } }),
+      );
+      const r = judge(res.status, res.data, where('/api/v1/rules'));
+      const groups = r.ok ? (r.data as { groups?: unknown }).groups : undefined;
+      if (!Array.isArray(groups)) return new Set();
+      const names = new Set<string>();
+      for (const g of groups as { rules?: { name?: unknown; health?: unknown }[] }[]) {
+        for (const rule of Array.isArray(g.rules) ? g.rules : []) {
+          if (typeof rule.name === 'string' && rule.health !== 'err') names.add(rule.name);
+        }
+      }
+      return names;
+    } catch {
+      return new Set();
+    }
+  }
+
   async function query(expr: string, atMs: number): Promise<QueryOutcome> {
     const r = await call('/api/v1/query', [
       ['query', expr],
@@ -137,7 +170,13 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
         }
         if (r.data.length === 0) missing.push(name);
       }
-      return { ok: true, missing };
+      if (missing.length === 0) return { ok: true, missing, awaitingData: [] };
+      const loaded = await healthyRecordingRules();
+      return {
+        ok: true,
+        missing: missing.filter((n) => !loaded.has(n)),
+        awaitingData: missing.filter((n) => loaded.has(n)),
+      };
     },
   };
 }

@@ -29,7 +29,10 @@ export function renderStatusPage(
       ? `<p class="err">The last rule reload failed; the previous rules are running:<br>${view.reload.errors.map(escapeHtml).join('<br>')}</p>`
       : '',
     view.recordedSeries.missing.length > 0
-      ? `<p class="warn">Prometheus has no data for recorded series: ${view.recordedSeries.missing.map(escapeHtml).join(', ')}</p>`
+      ? `<p class="warn">Prometheus has no data for recorded series: ${view.recordedSeries.missing.map(escapeHtml).join(', ')} (their recording rules are not loaded there)</p>`
+      : '',
+    view.recordedSeries.awaitingData.length > 0
+      ? `<p>No data yet, as expected, for recorded series whose rules Prometheus runs (e.g. a baseline waits for a day of history): ${view.recordedSeries.awaitingData.map(escapeHtml).join(', ')}</p>`
       : '',
   ].join('');
   return `<!doctype html>

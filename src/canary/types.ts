@@ -12,6 +12,10 @@ export interface SourcePos {
 export const ACTIONS = ['immediate_rollback', 'notify_dev_team', 'notify_product_team'] as const;
 export type ActionName = (typeof ACTIONS)[number];
 
+/** Who a notify action reaches (the `team` label a notification carries when the rule sets none). */
+export const TEAMS = ['dev_team', 'product_team'] as const;
+export type Team = (typeof TEAMS)[number];
+
 /** `expr` split at its top-level comparison, when it has one (`lhs > 0.1`), for showing a rule's value against its threshold. */
 export interface Threshold {
   readonly lhs: string;

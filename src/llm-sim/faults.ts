@@ -2,12 +2,9 @@
 // and how the global settings and a provider's own settings combine into the faults one request
 // sees. A PUT replaces everything, so `{ "errorRate": 0 }` ends every incident at once.
 import { z } from 'zod';
+import { FAULT_MODES, SIM_PROVIDERS, type FaultMode, type SimProvider } from './fault-names.js';
 
-export const SIM_PROVIDERS = ['openai', 'openrouter', 'anthropic'] as const;
-export type SimProvider = (typeof SIM_PROVIDERS)[number];
-
-export const FAULT_MODES = ['error', 'garbage', 'injection', 'timeout'] as const;
-export type FaultMode = (typeof FAULT_MODES)[number];
+export { FAULT_MODES, SIM_PROVIDERS, type FaultMode, type SimProvider };
 
 const faultFields = {
   /** Share of requests that get the fault, 0..1. */

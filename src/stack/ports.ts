@@ -2,6 +2,22 @@
 // naming it rather than a child process dying with EADDRINUSE in a log file.
 import net from 'node:net';
 
+export interface StackPorts {
+  readonly service: number;
+  readonly daemon: number;
+  readonly llmSim: number;
+  readonly prometheus: number;
+  readonly alertmanager: number;
+}
+
+export const DEFAULT_PORTS: StackPorts = Object.freeze({
+  service: 3000,
+  daemon: 3100,
+  llmSim: 3200,
+  prometheus: 9090,
+  alertmanager: 9093,
+});
+
 export class PortInUseError extends Error {
   constructor(
     readonly what: string,

@@ -7,27 +7,11 @@ import path from 'node:path';
 import { assertNoLeftovers } from './leftovers.js';
 import { localPrometheusConfig } from './prometheus-config.js';
 import { ChildGroup, logTail, type ChildSpec, type RunningChild } from './processes.js';
-import { assertPortsFree } from './ports.js';
+import { assertPortsFree, type StackPorts } from './ports.js';
 import { findRuleFiles, writeFastRules } from './rule-files.js';
 import type { StackTools } from './tools.js';
 import { startTraffic, type TrafficGenerator } from './traffic.js';
 import { waitForHttp } from './wait.js';
-
-export interface StackPorts {
-  readonly service: number;
-  readonly daemon: number;
-  readonly llmSim: number;
-  readonly prometheus: number;
-  readonly alertmanager: number;
-}
-
-export const DEFAULT_PORTS: StackPorts = Object.freeze({
-  service: 3000,
-  daemon: 3100,
-  llmSim: 3200,
-  prometheus: 9090,
-  alertmanager: 9093,
-});
 
 /** Fast mode: minutes become seconds; ranges keep at least 4 scrapes so rate() has data. */
 export const FAST = Object.freeze({ factor: 60, minRangeMs: 4000, interval: '1s' });

@@ -13,6 +13,8 @@ export class ScriptedPrometheus implements PrometheusClient {
   /** When set, every query answers this (Prometheus down). */
   outage: QueryOutcome | undefined;
   missing: string[] = [];
+  /** Absent series whose recording rules Prometheus runs (expected absences). */
+  awaitingData: string[] = [];
   /** Resolves queries only when released (to hold an evaluation open). */
   gate: Promise<void> | undefined;
 
@@ -34,7 +36,7 @@ export class ScriptedPrometheus implements PrometheusClient {
   close(): void {}
   async knownSeries(): Promise<KnownSeriesResult> {
     if (this.outage && !this.outage.ok) return this.outage;
-    return { ok: true, missing: this.missing };
+    return { ok: true, missing: this.missing, awaitingData: this.awaitingData };
   }
 }
 

@@ -22,6 +22,8 @@ export interface PrometheusOptions {
   readonly ruleFiles?: readonly string[];
   readonly scrapeInterval?: string;
   readonly evaluationInterval?: string;
+  /** global.external_labels: added by Prometheus to every alert it sends. */
+  readonly externalLabels?: Readonly<Record<string, string>>;
   /** host:port of Alertmanagers to send alerts to. */
   readonly alertmanagers?: readonly string[];
   /** A complete prometheus.yml instead of the one built from the options above. */
@@ -73,6 +75,7 @@ export function prometheusConfig(options: PrometheusOptions): string {
     global: {
       scrape_interval: options.scrapeInterval ?? '1s',
       evaluation_interval: options.evaluationInterval ?? '1s',
+      ...(options.externalLabels ? { external_labels: { ...options.externalLabels } } : {}),
     },
     scrape_configs: (options.scrapeTargets ?? []).map((t) => ({
       job_name: t.job,

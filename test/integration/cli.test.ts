@@ -1,5 +1,6 @@
 // The `canary` command as a user runs it: through bin/canary.js, with no build step.
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 const run = (args: string[], env: Record<string, string> = {}) =>
@@ -32,6 +33,20 @@ describe('canary CLI', () => {
     const r = run(['no-such-command']);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/unknown command 'no-such-command'/);
+  });
+
+  it('exits 2 naming an unknown command asked for its help, instead of the top-level help', () => {
+    const r = run(['no-such-command', '--help']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/unknown command 'no-such-command'/);
+    expect(r.stdout).not.toMatch(/Usage: canary/);
+  });
+
+  it('prints the package version with --version', () => {
+    const r = run(['--version']);
+    expect(r.status).toBe(0);
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    expect(r.stdout.trim()).toBe(pkg.version);
   });
 
   it('stops with the variable name when the environment holds a bad value', () => {

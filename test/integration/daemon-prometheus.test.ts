@@ -198,7 +198,12 @@ describe('daemon beside a real Prometheus on the same rule file', () => {
     const body = (await (await fetch(`${d.url}/api/rules`)).json()) as {
       recordedSeries: { checked: boolean; missing: string[] };
     };
-    expect(body.recordedSeries).toEqual({ checked: true, missing: [], error: undefined });
+    expect(body.recordedSeries).toEqual({
+      checked: true,
+      missing: [],
+      awaitingData: [],
+      error: undefined,
+    });
   });
 
   it('Prometheus stopped: no rollback, health err, CanaryPrometheusUnreachable; recovery when it returns', async () => {

@@ -16,16 +16,24 @@ let service = '';
 let simUrl = '';
 let prom: PrometheusHandle;
 
-function canary(...args: string[]): { code: number | null; out: string } {
+let nobody = ''; // a free port nothing listens on: connections are refused
+
+function canary(...args: string[]): {
+  code: number | null;
+  out: string;
+  stdout: string;
+  stderr: string;
+} {
   const r = spawnSync(process.execPath, ['bin/canary.js', ...args], {
     encoding: 'utf8',
     timeout: 60_000,
   });
-  return { code: r.status, out: `${r.stdout}${r.stderr}` };
+  return { code: r.status, out: `${r.stdout}${r.stderr}`, stdout: r.stdout, stderr: r.stderr };
 }
 
 beforeAll(async () => {
   const [simPort, servicePort] = [await freePort(), await freePort()];
+  nobody = `http://127.0.0.1:${await freePort()}`;
   service = `http://127.0.0.1:${servicePort}`;
   simUrl = `http://127.0.0.1:${simPort}`;
   const env = {
@@ -83,24 +91,48 @@ describe('operational commands against a running service', () => {
     expect(r.status).toBe(0);
   });
 
-  it('ai-services names each provider it cannot reach, and fails', () => {
-    const r = aiServices('http://127.0.0.1:1');
-    expect(r.status).toBe(1);
-    expect(r.stdout).toMatch(/FAIL +openai/);
-    expect(r.stdout).toMatch(/FAIL +anthropic/);
+  it('ai-services names each provider it cannot reach, and why (exit 3: no reply)', () => {
+    const r = aiServices(nobody);
+    expect(r.status).toBe(3);
+    expect(r.stdout).toMatch(/NO REPLY +openai .*refused the connection/);
+    expect(r.stdout).toMatch(/NO REPLY +anthropic .*refused the connection/);
   });
 
-  it('performance runs a short load and judges it', () => {
+  it('performance runs a short load, shows its progress on stderr, and judges it', () => {
     const r = canary('performance', '--url', service, '--duration', '3', '--connections', '4');
-    expect(r.out).toMatch(/API response time p95 under load \(all modes\) +\d+ ms/);
-    expect(r.out).toMatch(/API error rate under load +0%/);
+    expect(r.stdout).toMatch(/API response time p95 under load \(all modes\) +\d+ ms/);
+    expect(r.stdout).toMatch(/API error rate under load +0%/);
+    expect(r.stderr).toMatch(/^load 1\/3 s: \d+ requests, 0 errors$/m);
     expect(r.code).toBe(r.out.includes('FAIL') ? 1 : 0);
   });
 
-  it('health-check names a service that is not there, and fails', () => {
-    const r = canary('health-check', '--url', 'http://127.0.0.1:1');
-    expect(r.code).toBe(1);
-    expect(r.out).toMatch(/FAIL +service answers \(\/healthz\) +.*(ECONNREFUSED|fetch failed)/);
+  it('health-check says in words that nothing answers, and exits 3 (not 1: no target judged)', () => {
+    const r = canary('health-check', '--url', nobody);
+    expect(r.code).toBe(3);
+    expect(r.out).toMatch(
+      /NO REPLY +service answers \(\/healthz\) +127\.0\.0\.1:\d+ refused the connection/,
+    );
+    expect(r.out).not.toMatch(/fetch failed/);
+  });
+
+  it('performance loads nothing when the service does not answer (exit 3)', () => {
+    const r = canary('performance', '--url', nobody, '--duration', '3');
+    expect(r.code).toBe(3);
+    expect(r.stderr).not.toMatch(/^load /m);
+  });
+
+  it('--json prints one object with the verdict, the exit code and every check', () => {
+    const ok = canary('health-check', '--url', service, '--json');
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({
+      check: 'health-check',
+      exitCode: 0,
+      verdict: 'met',
+      results: [{ outcome: 'pass' }, { outcome: 'pass' }],
+    });
+    const down = canary('smoke', '--url', nobody, '--json');
+    expect(down.code).toBe(3);
+    expect(JSON.parse(down.stdout)).toMatchObject({ exitCode: 3, verdict: 'unreachable' });
   });
 
   it('--env with a missing .env file is a usage error (exit 2) that names the file', () => {
@@ -126,11 +158,11 @@ describe('Prometheus-backed commands', () => {
     }
   });
 
-  it('a Prometheus that is down fails every check with the reason', () => {
-    const r = canary('monitor-errors', '--prometheus-url', 'http://127.0.0.1:1');
-    expect(r.code).toBe(1);
+  it('a Prometheus that is down: every check says why, exit 3', () => {
+    const r = canary('monitor-errors', '--prometheus-url', nobody);
+    expect(r.code).toBe(3);
     expect(r.out).toMatch(
-      /FAIL +API error rate +query failed: Prometheus at http:\/\/127\.0\.0\.1:1 unreachable/,
+      /NO REPLY +API error rate +Prometheus did not answer: 127\.0\.0\.1:\d+ refused the connection/,
     );
   });
 });

@@ -165,10 +165,56 @@ describe('query outcomes', () => {
 
 describe('knownSeries', () => {
   it('lists the names Prometheus has no series for', async () => {
-    reply = { status: 200, body: JSON.stringify({ status: 'success', data: [] }) };
+    let seriesParams = new URLSearchParams();
+    reply = (params) => {
+      if (lastUrl.startsWith('/api/v1/series')) seriesParams = params;
+      return { status: 200, body: JSON.stringify({ status: 'success', data: [] }) };
+    };
     const r = await createPrometheusClient({ url: base, timeoutMs: 2000 }).knownSeries(['a:b:c']);
-    expect(r).toEqual({ ok: true, missing: ['a:b:c'] });
-    expect(lastParams.get('match[]')).toBe('{__name__="a:b:c"}');
+    expect(r).toEqual({ ok: true, missing: ['a:b:c'], awaitingData: [] });
+    expect(seriesParams.get('match[]')).toBe('{__name__="a:b:c"}');
+  });
+
+  it('tells an expected absence (its recording rule runs) from rules that are not loaded', async () => {
+    const rules = JSON.stringify({
+      status: 'success',
+      data: {
+        groups: [
+          {
+            rules: [
+              { type: 'recording', name: 'cost:baseline:1h', health: 'ok' },
+              { type: 'recording', name: 'broken:rule:1h', health: 'err' },
+            ],
+          },
+        ],
+      },
+    });
+    const empty = JSON.stringify({ status: 'success', data: [] });
+    reply = () =>
+      lastUrl.startsWith('/api/v1/rules')
+        ? { status: 200, body: rules }
+        : { status: 200, body: empty };
+    const r = await createPrometheusClient({ url: base, timeoutMs: 2000 }).knownSeries([
+      'cost:baseline:1h',
+      'broken:rule:1h',
+      'not:loaded:5m',
+    ]);
+    expect(r).toEqual({
+      ok: true,
+      missing: ['broken:rule:1h', 'not:loaded:5m'],
+      awaitingData: ['cost:baseline:1h'],
+    });
+    expect(lastUrl).toBe('/api/v1/rules?type=record');
+  });
+
+  it('counts every absent series as missing when Prometheus cannot list its rules', async () => {
+    const empty = JSON.stringify({ status: 'success', data: [] });
+    reply = () =>
+      lastUrl.startsWith('/api/v1/rules')
+        ? { status: 404, body: 'not found' }
+        : { status: 200, body: empty };
+    const r = await createPrometheusClient({ url: base, timeoutMs: 2000 }).knownSeries(['a:b:c']);
+    expect(r).toEqual({ ok: true, missing: ['a:b:c'], awaitingData: [] });
   });
   it('reports an unreachable Prometheus as a failure, not as "all missing"', async () => {
     reply = { status: 503, body: 'unavailable' };

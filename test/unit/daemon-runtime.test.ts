@@ -398,4 +398,26 @@ describe('HTTP', () => {
     expect(await (await d.get('/healthz')).json()).toMatchObject({ status: 'ok' });
     expect(d.lines.some((l) => /now has every recorded series/.test(l.msg))).toBe(true);
   });
+
+  it('is not degraded by an expected absence (a recording rule Prometheus runs, no data yet)', async () => {
+    await writeRules(
+      rulesFile,
+      ROLLBACK_RULE.replace('ai_error_ratio > 0.1', 'ai_search:cost_baseline_usd:1h > 0.1'),
+    );
+    const prom = new ScriptedPrometheus();
+    prom.awaitingData = ['ai_search:cost_baseline_usd:1h'];
+    const d = await start({ prom });
+    expect(await (await d.get('/healthz')).json()).toMatchObject({
+      status: 'ok',
+      missingRecordedSeries: [],
+      awaitingRecordedSeries: ['ai_search:cost_baseline_usd:1h'],
+    });
+    expect(await (await d.get('/metrics')).text()).toContain('canary_missing_recorded_series 0');
+    expect(await (await d.get('/')).text()).toMatch(/No data yet, as expected[^<]*cost_baseline/);
+    // The same series with its rules not loaded in Prometheus is a fault.
+    prom.awaitingData = [];
+    prom.missing = ['ai_search:cost_baseline_usd:1h'];
+    await d.step(61);
+    expect(await (await d.get('/healthz')).json()).toMatchObject({ status: 'degraded' });
+  });
 });

@@ -3,11 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { judgeFiringAlerts, judgeTarget } from '../../src/stack/ops/metric-checks.js';
-import { judgeLoad, percentile } from '../../src/stack/ops/performance.js';
-import { resolveAim } from '../../src/stack/ops/run-check.js';
+import { describeNetworkError } from '../../src/stack/ops/network-error.js';
+import { formatProgress, judgeLoad, percentile } from '../../src/stack/ops/performance.js';
+import { parseSampleValue } from '../../src/stack/ops/prometheus-client.js';
+import { buildReport, resolveAim } from '../../src/stack/ops/run-check.js';
 import { judgeStatus, searchBodyProblem } from '../../src/stack/ops/service-checks.js';
 import { ERROR_TARGETS, RESPONSE_TIME_TARGETS } from '../../src/stack/ops/targets.js';
-import { exitCodeOf, formatReport, judge } from '../../src/stack/ops/verdict.js';
+import { exitCodeOf, formatReport, judge, unreachable } from '../../src/stack/ops/verdict.js';
 
 const samples = (...values: number[]) => ({
   ok: true as const,
@@ -45,14 +47,74 @@ describe('judgeTarget (Prometheus answer against a key-metric target)', () => {
     ['search success rate', samples(0.97), 'pass'],
     ['AI service error rate', samples(NaN), 'no-data'],
     ['AI service error rate', samples(), 'no-data'],
-    ['AI service error rate', { ok: false as const, error: 'Prometheus unreachable' }, 'fail'],
+    ['AI service error rate', samples(Infinity), 'fail'], // +Inf is a value, not "no data"
+    [
+      'AI service error rate',
+      { ok: false as const, kind: 'unreachable' as const, error: 'Prometheus did not answer' },
+      'unreachable',
+    ],
+    [
+      'AI service error rate',
+      { ok: false as const, kind: 'error' as const, error: 'parse error' },
+      'fail',
+    ],
   ])('%s with %j → %s', (name, result, outcome) => {
     expect(judgeTarget(target(name), result).outcome).toBe(outcome);
   });
 
   it('reports a query failure with its reason', () => {
-    const r = judgeTarget(target('API error rate'), { ok: false, error: 'connection refused' });
-    expect(r.observed).toContain('connection refused');
+    const r = judgeTarget(target('API error rate'), {
+      ok: false,
+      kind: 'unreachable',
+      error: 'Prometheus did not answer: 127.0.0.1:9 refused the connection',
+    });
+    expect(r.observed).toContain('refused the connection');
+  });
+});
+
+describe('parseSampleValue (Prometheus writes infinities as text)', () => {
+  it.each([
+    ['0.25', 0.25],
+    ['+Inf', Infinity],
+    ['-Inf', -Infinity],
+    ['1e3', 1000],
+  ])('%s → %s', (raw, value) => {
+    expect(parseSampleValue(raw)).toBe(value);
+  });
+
+  it.each(['NaN', '', 'garbage'])('%j → NaN', (raw) => {
+    expect(parseSampleValue(raw)).toBeNaN();
+  });
+});
+
+describe('describeNetworkError (the cause in plain words, not "fetch failed")', () => {
+  const failed = (code: string) =>
+    Object.assign(new TypeError('fetch failed'), {
+      cause: Object.assign(new Error(code), { code }),
+    });
+  const url = 'http://user:secret@search.internal:3000/hooks/abc?token=x';
+
+  it.each([
+    ['ECONNREFUSED', /search\.internal:3000 refused the connection: nothing listens there/],
+    ['ENOTFOUND', /host search\.internal not found/],
+    ['ECONNRESET', /search\.internal:3000 closed the connection before answering/],
+    [
+      'UND_ERR_CONNECT_TIMEOUT',
+      /could not connect to search\.internal:3000: the connection timed out/,
+    ],
+    ['DEPTH_ZERO_SELF_SIGNED_CERT', /TLS certificate of search\.internal:3000 was not accepted/],
+    ['EWHATEVER', /cannot reach search\.internal:3000: EWHATEVER/],
+  ])('%s', (code, sentence) => {
+    const text = describeNetworkError(failed(code), url, 10_000);
+    expect(text).toMatch(sentence);
+    expect(text).not.toMatch(/secret|hooks|token|fetch failed/);
+  });
+
+  it('names the timeout it waited', () => {
+    const err = Object.assign(new Error('aborted'), { name: 'TimeoutError' });
+    expect(describeNetworkError(err, url, 2500)).toBe(
+      'no answer from search.internal:3000 within 2500 ms',
+    );
   });
 });
 
@@ -88,6 +150,16 @@ describe('performance verdict', () => {
   ])('%j → %j', (figures, outcomes) => {
     expect(judgeLoad(figures).map((r) => r.outcome)).toEqual(outcomes);
   });
+
+  it('reports progress in words', () => {
+    const line = formatProgress({
+      elapsedSeconds: 4,
+      durationSeconds: 10,
+      requests: 200,
+      errors: 1,
+    });
+    expect(line).toBe('load 4/10 s: 200 requests, 1 errors');
+  });
 });
 
 describe('service checks', () => {
@@ -96,13 +168,13 @@ describe('service checks', () => {
     status,
     ms: 12,
     body,
-    error: status === undefined ? 'connect ECONNREFUSED' : undefined,
+    error: status === undefined ? '127.0.0.1:9 refused the connection' : undefined,
   });
 
   it.each([
     [answer(200), 200, 'pass'],
     [answer(503), 200, 'fail'],
-    [answer(undefined), 200, 'fail'],
+    [answer(undefined), 200, 'unreachable'],
     [answer(400), 400, 'pass'],
     [answer(202), 'ok', 'pass'],
   ] as const)('%j expecting %s → %s', (r, expected, outcome) => {
@@ -110,7 +182,7 @@ describe('service checks', () => {
   });
 
   it('names a refused connection', () => {
-    expect(judgeStatus('x', answer(undefined), 200).observed).toContain('ECONNREFUSED');
+    expect(judgeStatus('x', answer(undefined), 200).observed).toContain('refused the connection');
   });
 
   it.each([
@@ -128,6 +200,7 @@ describe('report and exit code', () => {
   const ok = judge('a', 0.1, '<', 0.2, 'seconds');
   const bad = judge('b', 0.3, '<', 0.2, 'seconds');
   const none = judge('c', undefined, '<', 0.2, 'seconds');
+  const down = unreachable('d', '127.0.0.1:9 refused the connection', 'HTTP 200');
 
   it.each([
     [[ok], false, 0],
@@ -135,8 +208,24 @@ describe('report and exit code', () => {
     [[ok, none], false, 1],
     [[ok, none], true, 0],
     [[bad, none], true, 1],
+    [[down], false, 3],
+    [[ok, down], true, 3],
+    [[bad, down], false, 1], // a missed target is news whatever else happened
   ] as const)('%#: exit %s', (results, allowNoData, code) => {
     expect(exitCodeOf(results, allowNoData)).toBe(code);
+  });
+
+  it('says when nothing could be checked, and why', () => {
+    const text = formatReport('health check', [down]);
+    expect(text).toMatch(/NO REPLY +d +127\.0\.0\.1:9 refused the connection/);
+    expect(text).toMatch(/1 of 1 checks could not be made: no reply/);
+  });
+
+  it('--json carries the verdict, the exit code and every result', () => {
+    const report = buildReport('health-check', 'health check of x', [ok, down], false);
+    expect(report).toMatchObject({ check: 'health-check', exitCode: 3, verdict: 'unreachable' });
+    expect(report.results.map((r) => r.outcome)).toEqual(['pass', 'unreachable']);
+    expect(JSON.parse(JSON.stringify(report))).toEqual(report);
   });
 
   it('prints one line per check and a summary', () => {

@@ -2,13 +2,15 @@
 // one is configured (its routing, silences and dedup then apply), else to the team's webhook.
 // Like Prometheus, a firing alert is re-sent while it fires (endsAt a few resend periods ahead, so
 // Alertmanager keeps it alive) and a resolved one is sent once with endsAt at its end.
+// To Alertmanager the alert carries Prometheus's external labels, as Prometheus's own copy of the
+// same alert does, so that Alertmanager merges the two (see external-labels.ts).
 import axios, { isAxiosError } from 'axios';
-import type { ActionName, AlertInstance, AlertingRule } from '../types.js';
+import type { ActionName, AlertInstance, AlertingRule, Team } from '../types.js';
 import { displayUrl } from '../prometheus-client.js';
 import type { Action, ActionRequest, ActionResult } from './action.js';
+import { withExternalLabels, type ExternalLabelSource } from './external-labels.js';
 
-export const TEAMS = ['dev_team', 'product_team'] as const;
-export type Team = (typeof TEAMS)[number];
+export { TEAMS, type Team } from '../types.js';
 
 export interface NotifyOptions {
   readonly alertmanagerUrl: string | undefined;
@@ -17,6 +19,8 @@ export interface NotifyOptions {
   readonly resendDelayMs: number;
   /** Where a person sees the alert: the daemon's status page (set once the server listens). */
   generatorUrl: string;
+  /** Prometheus's external labels, added to alerts sent to Alertmanager. */
+  readonly externalLabels?: ExternalLabelSource;
 }
 
 /** The alert as Alertmanager's v2 API (and our webhook payload) carries it. */
@@ -65,12 +69,9 @@ export function createNotify(
       const alert = toPostableAlert(req.rule, req.instance, req.event, req.at, o);
       if (o.alertmanagerUrl) {
         const url = `${o.alertmanagerUrl.replace(/\/$/, '')}/api/v2/alerts`;
-        return post(
-          url,
-          displayUrl(url),
-          [{ ...alert, labels: { team, ...alert.labels } }],
-          o.timeoutMs,
-        );
+        const external = (await o.externalLabels?.get()) ?? {};
+        const labels = withExternalLabels({ team, ...alert.labels }, external);
+        return post(url, displayUrl(url), [{ ...alert, labels }], o.timeoutMs);
       }
       const hook = o.webhooks[team];
       if (!hook) {

@@ -1,12 +1,11 @@
+// `canary chaos`: parses options and hands them to src/llm-sim/chaos-client.ts.
 import { InvalidArgumentError, Option } from 'commander';
-import { ChaosError, describeFaults, getFaults, setChaos } from '../../llm-sim/chaos-client.js';
 import {
   FAULT_MODES,
   SIM_PROVIDERS,
   type FaultMode,
   type SimProvider,
-} from '../../llm-sim/faults.js';
-import { loadConfig } from '../../shared/config.js';
+} from '../../llm-sim/fault-names.js';
 import { parseHttpUrl } from '../../shared/env-parse.js';
 import type { RegisterCommand } from './index.js';
 import { parseIntOption } from './llm-sim.js';
@@ -58,6 +57,11 @@ export const registerChaos: RegisterCommand = (program) => {
     )
     // Bad usage exits 2 (commander's own default is 1, which means "what was asked failed").
     .action(async (opts: ChaosOptions) => {
+      const [{ ChaosError, describeFaults, getFaults, setChaos }, { loadConfig }] =
+        await Promise.all([
+          import('../../llm-sim/chaos-client.js'),
+          import('../../shared/config.js'),
+        ]);
       const url = opts.url ?? loadConfig().llmSimUrl;
       try {
         const setsSomething = [opts.aiErrorRate, opts.latencyMs, opts.status, opts.mode].some(

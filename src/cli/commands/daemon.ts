@@ -1,10 +1,9 @@
 // `canary daemon`: parses options (defaults from the environment's Config) and runs the daemon
 // until SIGTERM/SIGINT; SIGHUP reloads the rules.
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { loadConfig, secretValues, ConfigError } from '../../shared/config.js';
+import type { DaemonCliOptions } from '../../canary/daemon-command.js';
+import { TEAMS, type Team } from '../../canary/types.js';
 import { parseDurationMs, parseHttpUrl, parsePort } from '../../shared/env-parse.js';
-import { createLogger } from '../../shared/logger.js';
-import { TEAMS, type Team } from '../../canary/actions/notify.js';
 import type { RegisterCommand } from './index.js';
 
 export const duration = (raw: string) => {
@@ -29,21 +28,6 @@ const webhook = (raw: string, prev: Partial<Record<Team, string>> = {}) => {
     throw new InvalidArgumentError(`expected TEAM=URL with TEAM one of ${TEAMS.join(', ')}`);
   return { ...prev, [m[1]!]: url(m[2]!) };
 };
-
-interface DaemonCliOptions {
-  rules: string[];
-  prometheusUrl?: string;
-  interval: number;
-  dryRun: boolean;
-  port?: number;
-  host: string;
-  dataDir?: string;
-  flagsFile?: string;
-  alertmanagerUrl?: string;
-  queryTimeout: number;
-  resendDelay: number;
-  webhook?: Partial<Record<Team, string>>;
-}
 
 export const registerDaemon: RegisterCommand = (program: Command) => {
   program
@@ -94,74 +78,7 @@ export const registerDaemon: RegisterCommand = (program: Command) => {
         .argParser(duration),
     )
     .action(async (opts: DaemonCliOptions) => {
+      const { runDaemon } = await import('../../canary/daemon-command.js');
       process.exitCode = await runDaemon(opts);
     });
 };
-
-async function runDaemon(opts: DaemonCliOptions): Promise<number> {
-  let config;
-  try {
-    config = loadConfig(process.env, process.cwd());
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      return 2;
-    }
-    throw err;
-  }
-  const logger = createLogger({
-    name: 'canary-daemon',
-    level: config.logLevel,
-    secrets: secretValues(config),
-  });
-  const { startDaemon } = await import('../../canary/main.js');
-  const dataDir = opts.dataDir ?? config.dataDir;
-  let daemon;
-  try {
-    daemon = await startDaemon({
-      ruleFiles: opts.rules,
-      prometheusUrl: opts.prometheusUrl ?? config.prometheusUrl,
-      intervalMs: opts.interval,
-      dryRun: opts.dryRun,
-      port: opts.port ?? config.ports.daemon,
-      host: opts.host,
-      dataDir,
-      flagsFile: opts.flagsFile ?? (opts.dataDir ? `${dataDir}/flags.json` : config.flagsFile),
-      alertmanagerUrl: opts.alertmanagerUrl ?? config.alertmanagerUrl,
-      webhooks: {
-        dev_team: config.canaryWebhooks.devTeam,
-        product_team: config.canaryWebhooks.productTeam,
-        ...opts.webhook,
-      },
-      queryTimeoutMs: opts.queryTimeout,
-      resendDelayMs: opts.resendDelay,
-      adminToken: config.canaryAdminToken,
-      bootstrap: config.bootstrap,
-      logger,
-    });
-  } catch (err) {
-    const { RuleFilesInvalidError } = await import('../../canary/canary-daemon.js');
-    if (err instanceof RuleFilesInvalidError) {
-      console.error(`canary daemon: ${err.message}`);
-      return 2;
-    }
-    logger.error({ err }, `canary daemon could not start: ${(err as Error).message}`);
-    logger.flush?.();
-    return 1;
-  }
-  const running = daemon;
-  process.on('SIGHUP', () => void running.reload('SIGHUP'));
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      logger.info(
-        { signal },
-        `${signal} received: finishing the running evaluation and saving state`,
-      );
-      void running.close().then(resolve);
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
-  logger.flush?.();
-  return 0;
-}

@@ -1,11 +1,7 @@
 // `canary flags …`: parses options and hands them to src/flags/flags-command.ts.
 import type { Command } from 'commander';
 import type { RawUpdateOptions } from '../../flags/cli-input.js';
-import {
-  runFlagsCommand,
-  type CommonOptions,
-  type FlagsCommand,
-} from '../../flags/flags-command.js';
+import type { CommonOptions, FlagsCommand } from '../../flags/flags-command.js';
 import type { RegisterCommand } from './index.js';
 
 function withCommon(cmd: Command): Command {
@@ -16,6 +12,7 @@ function withCommon(cmd: Command): Command {
 }
 
 async function run(command: FlagsCommand, options: CommonOptions): Promise<void> {
+  const { runFlagsCommand } = await import('../../flags/flags-command.js');
   process.exitCode = await runFlagsCommand(command, options);
 }
 

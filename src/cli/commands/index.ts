@@ -1,3 +1,8 @@
+// Every sub-command of `canary`, one module each. To add a command: write `./<name>.ts` that exports
+// `register<Name>` (options and help only, importing commander and type-only imports), load what the
+// command runs with `await import(…)` inside its action, and add it to this list.
+// test/unit/cli-lazy-imports.test.ts fails when a registration module loads more than commander,
+// because every module loaded here slows `canary --help` and the kill switch down.
 import type { Command } from 'commander';
 import { registerBacktest } from './backtest.js';
 import { registerChaos } from './chaos.js';

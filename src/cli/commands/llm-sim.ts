@@ -1,7 +1,5 @@
+// `canary llm-sim`: parses options and hands them to src/llm-sim/run-simulator.ts.
 import { InvalidArgumentError } from 'commander';
-import { runLlmSimulator } from '../../llm-sim/run-simulator.js';
-import { loadConfig } from '../../shared/config.js';
-import { createLogger } from '../../shared/logger.js';
 import type { RegisterCommand } from './index.js';
 
 export function parseIntOption(min: number, max: number) {
@@ -34,6 +32,11 @@ export const registerLlmSim: RegisterCommand = (program) => {
     )
     // Bad usage exits 2 (commander's own default is 1, which means "what was asked failed").
     .action(async (opts: { port?: number; host: string; seed: number }) => {
+      const [{ runLlmSimulator }, { loadConfig }, { createLogger }] = await Promise.all([
+        import('../../llm-sim/run-simulator.js'),
+        import('../../shared/config.js'),
+        import('../../shared/logger.js'),
+      ]);
       const config = loadConfig();
       const logger = createLogger({ name: 'llm-sim', level: config.logLevel });
       await runLlmSimulator({

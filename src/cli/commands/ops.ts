@@ -1,12 +1,9 @@
 // The deployment guide's operational commands (npm run health-check, test:smoke, …), each aimed
-// at SEARCH_URL / PROMETHEUS_URL from the environment or from .env.<name> with --env.
+// at SEARCH_URL / PROMETHEUS_URL from the environment or from .env.<name> with --env. Exit codes:
+// 0 every target met, 1 a target missed, 2 bad usage, 3 no reply (docs/operations.md).
+// Each check's code is loaded when it runs (`load`), so `canary --help` does not pay for it.
 import { InvalidArgumentError, type Command } from 'commander';
-import { aiServiceChecks } from '../../stack/ops/ai-service-checks.js';
-import { checkFiringAlerts, checkTargets } from '../../stack/ops/metric-checks.js';
-import { judgeLoad, runLoad } from '../../stack/ops/performance.js';
-import { runChecks, type Aim, type AimOptions } from '../../stack/ops/run-check.js';
-import { healthChecks, regressionChecks, smokeChecks } from '../../stack/ops/service-checks.js';
-import { ERROR_TARGETS, RESPONSE_TIME_TARGETS } from '../../stack/ops/targets.js';
+import type { Aim, AimOptions } from '../../stack/ops/run-check.js';
 import type { CheckResult } from '../../stack/ops/verdict.js';
 import type { RegisterCommand } from './index.js';
 
@@ -24,6 +21,10 @@ interface OpDef {
   readonly run: (aim: Aim, opts: Record<string, unknown>) => Promise<CheckResult[]>;
 }
 
+const serviceChecks = () => import('../../stack/ops/service-checks.js');
+const metricChecks = () => import('../../stack/ops/metric-checks.js');
+const targets = () => import('../../stack/ops/targets.js');
+
 const OPS: readonly OpDef[] = [
   {
     name: 'health-check',
@@ -31,7 +32,7 @@ const OPS: readonly OpDef[] = [
       'Is the search service alive and ready? (npm run health-check[:staging|:production])',
     usesPrometheus: false,
     title: (a) => `health check of ${a.serviceUrl}`,
-    run: (a) => healthChecks(a.serviceUrl),
+    run: async (a) => (await serviceChecks()).healthChecks(a.serviceUrl),
   },
   {
     name: 'smoke',
@@ -39,7 +40,7 @@ const OPS: readonly OpDef[] = [
       'Search, feedback, flag and metrics endpoints answer as expected (npm run test:smoke)',
     usesPrometheus: false,
     title: (a) => `smoke test of ${a.serviceUrl}`,
-    run: (a) => smokeChecks(a.serviceUrl),
+    run: async (a) => (await serviceChecks()).smokeChecks(a.serviceUrl),
   },
   {
     name: 'regression',
@@ -47,14 +48,17 @@ const OPS: readonly OpDef[] = [
       'Existing keyword search and the API contract still work (npm run test:regression)',
     usesPrometheus: false,
     title: (a) => `regression test of ${a.serviceUrl}`,
-    run: (a) => regressionChecks(a.serviceUrl),
+    run: async (a) => (await serviceChecks()).regressionChecks(a.serviceUrl),
   },
   {
     name: 'ai-services',
     description: 'Every configured LLM provider answers a tiny request (npm run test:ai-services)',
     usesPrometheus: false,
     title: () => 'AI service connections',
-    run: (a) => aiServiceChecks(a.config.providers, a.config.timeoutMs),
+    run: async (a) => {
+      const { aiServiceChecks } = await import('../../stack/ops/ai-service-checks.js');
+      return aiServiceChecks(a.config.providers, a.config.timeoutMs);
+    },
   },
   {
     name: 'response-times',
@@ -62,7 +66,8 @@ const OPS: readonly OpDef[] = [
       'p95 latencies from Prometheus against the targets (npm run validate:response-times)',
     usesPrometheus: true,
     title: (a) => `response times from ${a.prometheusUrl}`,
-    run: (a) => checkTargets(a.prometheusUrl, RESPONSE_TIME_TARGETS),
+    run: async (a) =>
+      (await metricChecks()).checkTargets(a.prometheusUrl, (await targets()).RESPONSE_TIME_TARGETS),
   },
   {
     name: 'monitor-errors',
@@ -70,10 +75,13 @@ const OPS: readonly OpDef[] = [
       'Error rates, search success and firing alerts from Prometheus (npm run monitor:errors)',
     usesPrometheus: true,
     title: (a) => `error rates from ${a.prometheusUrl}`,
-    run: async (a) => [
-      ...(await checkTargets(a.prometheusUrl, ERROR_TARGETS)),
-      await checkFiringAlerts(a.prometheusUrl),
-    ],
+    run: async (a) => {
+      const { checkFiringAlerts, checkTargets } = await metricChecks();
+      return [
+        ...(await checkTargets(a.prometheusUrl, (await targets()).ERROR_TARGETS)),
+        await checkFiringAlerts(a.prometheusUrl),
+      ];
+    },
   },
   {
     name: 'performance',
@@ -81,17 +89,25 @@ const OPS: readonly OpDef[] = [
       'A short autocannon load on the search API: p95 and errors (npm run test:performance)',
     usesPrometheus: false,
     title: (a) => `performance of ${a.serviceUrl}`,
-    run: async (a, o) =>
-      judgeLoad(
-        await runLoad({
-          baseUrl: a.serviceUrl,
-          durationSeconds: o.duration as number,
-          connections: o.connections as number,
-          query: 'technology journalists in London',
-          rate: o.rate as number,
-          users: o.users as number,
-        }),
-      ),
+    run: async (a, o) => {
+      const { formatProgress, performanceChecks } = await import('../../stack/ops/performance.js');
+      const durationSeconds = o.duration as number;
+      const rate = o.rate as number;
+      // Progress goes to stderr, so stdout stays the report (or the JSON) alone.
+      return performanceChecks({
+        baseUrl: a.serviceUrl,
+        durationSeconds,
+        connections: o.connections as number,
+        query: 'technology journalists in London',
+        rate,
+        users: o.users as number,
+        onStart: () =>
+          console.error(
+            `loading ${a.serviceUrl}/api/search for ${durationSeconds} s at ${rate} requests/s…`,
+          ),
+        onTick: (p) => console.error(formatProgress(p)),
+      });
+    },
   },
 ];
 
@@ -103,7 +119,8 @@ function register(program: Command, op: OpDef): void {
       '--env <name>',
       'read .env.<name> (staging, production) for SEARCH_URL, PROMETHEUS_URL, keys',
     )
-    .option('--url <url>', 'the search service (default: SEARCH_URL)');
+    .option('--url <url>', 'the search service (default: SEARCH_URL)')
+    .option('--json', 'print the verdict as one JSON object (same exit codes)');
   if (op.usesPrometheus) {
     cmd
       .option('--prometheus-url <url>', 'Prometheus (default: PROMETHEUS_URL)')
@@ -125,8 +142,13 @@ function register(program: Command, op: OpDef): void {
       )
       .option('--users <n>', 'users u-000001… taking turns', positiveInt, 200);
   }
+  cmd.addHelpText(
+    'after',
+    '\nExit codes: 0 every target met, 1 a target missed, 2 bad usage, 3 no reply (could not check).',
+  );
   cmd.action(async (opts: AimOptions & Record<string, unknown>) => {
-    process.exitCode = await runChecks(op.title, opts, (aim) => op.run(aim, opts));
+    const { runChecks } = await import('../../stack/ops/run-check.js');
+    process.exitCode = await runChecks(op.name, op.title, opts, (aim) => op.run(aim, opts));
   });
 }
 

@@ -1,4 +1,3 @@
-import { checkRuleFiles } from '../../canary/rules/check-rules.js';
 import type { RegisterCommand } from './index.js';
 
 export const registerRules: RegisterCommand = (program) => {
@@ -10,6 +9,7 @@ export const registerRules: RegisterCommand = (program) => {
     .description('strict validation of rule files; errors as file:line:col: message, exit 1 on any')
     .argument('<file...>', 'rule files (YAML, Prometheus format)')
     .action(async (files: string[]) => {
+      const { checkRuleFiles } = await import('../../canary/rules/check-rules.js');
       const out = await checkRuleFiles(files);
       for (const line of out.stdout) console.log(line);
       for (const line of out.stderr) console.error(line);

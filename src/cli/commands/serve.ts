@@ -1,5 +1,5 @@
 // `canary serve`: parses options and hands them to src/search/serve-command.ts.
-import { runServe, type ServeOptions } from '../../search/serve-command.js';
+import type { ServeOptions } from '../../search/serve-command.js';
 import type { RegisterCommand } from './index.js';
 
 export const registerServe: RegisterCommand = (program) => {
@@ -23,6 +23,7 @@ export const registerServe: RegisterCommand = (program) => {
     )
     .option('--migrate-only', 'apply the database migrations and exit (npm run db:migrate)')
     .action(async (o: ServeOptions) => {
+      const { runServe } = await import('../../search/serve-command.js');
       process.exitCode = await runServe(o);
     });
 };

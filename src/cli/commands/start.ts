@@ -2,9 +2,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, type Command } from 'commander';
-import { flagOffNote } from '../../stack/leftovers.js';
-import { DEFAULT_PORTS, shortPath, startStack, type StackPorts } from '../../stack/stack.js';
-import { findStackTools } from '../../stack/tools.js';
+import { DEFAULT_PORTS, type StackPorts } from '../../stack/ports.js';
 import type { RegisterCommand } from './index.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -47,6 +45,11 @@ function printUrls(urls: Record<string, string | undefined>, fast: boolean, logD
 }
 
 async function run(flags: StartFlags): Promise<void> {
+  const [{ flagOffNote }, { shortPath, startStack }, { findStackTools }] = await Promise.all([
+    import('../../stack/leftovers.js'),
+    import('../../stack/stack.js'),
+    import('../../stack/tools.js'),
+  ]);
   const tools = findStackTools();
   const ports: StackPorts = {
     service: flags.servicePort,

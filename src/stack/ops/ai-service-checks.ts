@@ -3,7 +3,7 @@
 import { SIMULATOR_API_KEY } from '../../search/llm/sdk-settings.js';
 import type { ProviderConfig } from '../../shared/config.js';
 import { describe, probe } from './http-probe.js';
-import { fail, pass, type CheckResult } from './verdict.js';
+import { fail, pass, unreachable, type CheckResult } from './verdict.js';
 
 function request(p: ProviderConfig): { url: string; init: RequestInit } {
   const base = p.baseUrl.replace(/\/$/, '');
@@ -38,6 +38,7 @@ export async function aiServiceChecks(
       const { url, init } = request(p);
       const r = await probe(url, init, timeoutMs);
       if (r.ok) return pass(name, describe(r), target);
+      if (r.status === undefined) return unreachable(name, describe(r), target);
       const hint =
         r.status === 401 || r.status === 403
           ? ' (check the API key)'

@@ -1,11 +1,12 @@
 // One HTTP request for an operational check: status, time taken, parsed JSON body when any.
+import { describeNetworkError } from './network-error.js';
 
 export interface ProbeResult {
   readonly ok: boolean;
   readonly status: number | undefined;
   readonly ms: number;
   readonly body: unknown;
-  /** Network error or timeout, when there was no HTTP answer. */
+  /** Why there was no HTTP answer (refused, timed out, …), in plain words. */
   readonly error: string | undefined;
 }
 
@@ -32,10 +33,7 @@ export async function probe(
       error: undefined,
     };
   } catch (e) {
-    const error =
-      (e as Error).name === 'TimeoutError'
-        ? `no answer within ${timeoutMs} ms`
-        : (e as Error).message;
+    const error = describeNetworkError(e, url, timeoutMs);
     return {
       ok: false,
       status: undefined,

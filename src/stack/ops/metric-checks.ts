@@ -1,12 +1,17 @@
 // validate:response-times and monitor:errors: the key metrics from Prometheus against targets.
 import { instantQuery, type InstantResult } from './prometheus-client.js';
 import type { MetricTarget } from './targets.js';
-import { fail, judge, pass, type CheckResult } from './verdict.js';
+import { fail, judge, pass, unreachable, type CheckResult } from './verdict.js';
+
+function queryFailed(name: string, result: Extract<InstantResult, { ok: false }>, target: string) {
+  return result.kind === 'unreachable'
+    ? unreachable(name, result.error, target)
+    : fail(name, `query failed: ${result.error}`, target);
+}
 
 /** The worst sample for the target's direction (the highest latency, the lowest success). */
 export function judgeTarget(target: MetricTarget, result: InstantResult): CheckResult {
-  if (!result.ok)
-    return fail(target.name, `query failed: ${result.error}`, `${target.op} ${target.threshold}`);
+  if (!result.ok) return queryFailed(target.name, result, `${target.op} ${target.threshold}`);
   const values = result.samples.map((s) => s.value).filter((v) => !Number.isNaN(v));
   if (values.length === 0) {
     return judge(
@@ -32,7 +37,7 @@ export async function checkTargets(
 
 export function judgeFiringAlerts(result: InstantResult): CheckResult {
   const name = 'firing alerts';
-  if (!result.ok) return fail(name, `query failed: ${result.error}`, 'none');
+  if (!result.ok) return queryFailed(name, result, 'none');
   const names = [...new Set(result.samples.map((s) => s.labels.alertname ?? '?'))].sort();
   return names.length === 0 ? pass(name, 'none', 'none') : fail(name, names.join(', '), 'none');
 }

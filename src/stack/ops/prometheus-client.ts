@@ -1,11 +1,23 @@
-// One instant query to Prometheus, with "no data" and "error" kept apart and a timeout.
+// One instant query to Prometheus, with "no data", "no reply" and "error" kept apart and a timeout.
+import { describeNetworkError } from './network-error.js';
 
 export type InstantResult =
   | {
       readonly ok: true;
       readonly samples: readonly { labels: Record<string, string>; value: number }[];
     }
-  | { readonly ok: false; readonly error: string };
+  /**
+   * `unreachable`: no usable answer (network failure, timeout, a server error or non-JSON page);
+   * `error`: Prometheus answered and refused the query.
+   */
+  | { readonly ok: false; readonly kind: 'unreachable' | 'error'; readonly error: string };
+
+/** Prometheus writes sample values as strings, infinities included: "+Inf", "-Inf", "NaN". */
+export function parseSampleValue(raw: string): number {
+  if (raw === '+Inf' || raw === 'Inf') return Infinity;
+  if (raw === '-Inf') return -Infinity;
+  return raw.trim() === '' ? NaN : Number(raw);
+}
 
 export async function instantQuery(
   baseUrl: string,
@@ -22,22 +34,26 @@ export async function instantQuery(
     } catch {
       return {
         ok: false,
-        error: `Prometheus at ${baseUrl} answered HTTP ${res.status} with non-JSON`,
+        kind: 'unreachable',
+        error: `Prometheus at ${baseUrl} answered HTTP ${res.status} with a page that is not JSON (is this Prometheus?)`,
       };
     }
-    if (body.status !== 'success')
-      return { ok: false, error: `Prometheus: ${body.error ?? `HTTP ${res.status}`}` };
+    if (body.status !== 'success') {
+      const error = `Prometheus: ${body.error ?? `HTTP ${res.status}`}`;
+      return { ok: false, kind: res.status >= 500 ? 'unreachable' : 'error', error };
+    }
     if (body.data?.resultType !== 'vector' || !Array.isArray(body.data.result)) {
-      return { ok: false, error: `Prometheus: expected a vector for ${expr}` };
+      return { ok: false, kind: 'error', error: `Prometheus: expected a vector for ${expr}` };
     }
     const samples = (
       body.data.result as { metric: Record<string, string>; value: [number, string] }[]
     ).map((r) => ({
       labels: r.metric,
-      value: Number(r.value[1]),
+      value: parseSampleValue(r.value[1]),
     }));
     return { ok: true, samples };
   } catch (e) {
-    return { ok: false, error: `Prometheus at ${baseUrl} unreachable: ${(e as Error).message}` };
+    const why = describeNetworkError(e, url, timeoutMs);
+    return { ok: false, kind: 'unreachable', error: `Prometheus did not answer: ${why}` };
   }
 }

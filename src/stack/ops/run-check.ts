@@ -1,14 +1,24 @@
 // The shell of every operational command: resolve where to aim (flag, environment, or
-// .env.<name>), run the checks, print the verdict, set the exit code.
+// .env.<name>), run the checks, print the verdict (text, or one JSON object with --json), and
+// return the exit code: 0 met, 1 target missed, 2 bad usage, 3 no reply (see verdict.ts EXIT).
 import { ConfigError, loadConfig, type Config } from '../../shared/config.js';
 import { envWithFiles } from '../../shared/env-files.js';
-import { exitCodeOf, formatReport, type CheckResult } from './verdict.js';
+import { LoadToolMissingError } from './performance.js';
+import {
+  EXIT,
+  exitCodeOf,
+  formatReport,
+  summarize,
+  type CheckExitCode,
+  type CheckResult,
+} from './verdict.js';
 
 export interface AimOptions {
   readonly env?: string;
   readonly url?: string;
   readonly prometheusUrl?: string;
   readonly allowNoData?: boolean;
+  readonly json?: boolean;
 }
 
 export interface Aim {
@@ -26,20 +36,53 @@ export function resolveAim(opts: AimOptions, cwd = process.cwd()): Aim {
   };
 }
 
+/** What --json prints: stable field names a script can rely on. */
+export interface CheckReport {
+  readonly check: string;
+  readonly title: string;
+  readonly exitCode: CheckExitCode;
+  readonly verdict: 'met' | 'missed' | 'unreachable';
+  readonly summary: string;
+  readonly results: readonly CheckResult[];
+}
+
+export function buildReport(
+  check: string,
+  title: string,
+  results: readonly CheckResult[],
+  allowNoData: boolean,
+): CheckReport {
+  const exitCode = exitCodeOf(results, allowNoData);
+  const verdict =
+    exitCode === EXIT.met ? 'met' : exitCode === EXIT.unreachable ? 'unreachable' : 'missed';
+  return { check, title, exitCode, verdict, summary: summarize(results), results };
+}
+
 /** Runs `checks`, prints the report, returns the exit code (2 when the aim itself is bad). */
 export async function runChecks(
+  check: string,
   title: (aim: Aim) => string,
   opts: AimOptions,
   checks: (aim: Aim) => Promise<CheckResult[]>,
-): Promise<0 | 1 | 2> {
+): Promise<CheckExitCode> {
   let aim: Aim;
   try {
     aim = resolveAim(opts);
   } catch (e) {
     console.error(e instanceof ConfigError ? e.message : `error: ${(e as Error).message}`);
-    return 2;
+    return EXIT.usage;
   }
-  const results = await checks(aim);
-  console.log(formatReport(title(aim), results));
-  return exitCodeOf(results, opts.allowNoData ?? false);
+  let results: CheckResult[];
+  try {
+    results = await checks(aim);
+  } catch (e) {
+    if (!(e instanceof LoadToolMissingError)) throw e;
+    console.error(`${check}: ${e.message}`);
+    return EXIT.usage;
+  }
+  const report = buildReport(check, title(aim), results, opts.allowNoData ?? false);
+  console.log(
+    opts.json ? JSON.stringify(report, null, 2) : formatReport(report.title, report.results),
+  );
+  return report.exitCode;
 }

@@ -1,6 +1,6 @@
 // health-check, test:smoke and test:regression: the search service seen from outside.
 import { describe, probe, type ProbeResult } from './http-probe.js';
-import { fail, pass, type CheckResult } from './verdict.js';
+import { fail, pass, unreachable, type CheckResult } from './verdict.js';
 
 /** An HTTP answer judged by its status (and optionally its body). */
 export function judgeStatus(
@@ -10,6 +10,7 @@ export function judgeStatus(
   bodyCheck?: (body: unknown) => string | undefined,
 ): CheckResult {
   const target = expected === 'ok' ? 'HTTP 2xx' : `HTTP ${expected}`;
+  if (r.status === undefined) return unreachable(name, describe(r), target);
   const statusOk = expected === 'ok' ? r.ok : r.status === expected;
   if (!statusOk) return fail(name, describe(r), target);
   const problem = bodyCheck?.(r.body);
@@ -45,8 +46,12 @@ export async function healthChecks(base: string): Promise<CheckResult[]> {
   ];
 }
 
+const noReply = (results: readonly CheckResult[]) =>
+  results.some((r) => r.outcome === 'unreachable');
+
 export async function smokeChecks(base: string): Promise<CheckResult[]> {
   const out = await healthChecks(base);
+  if (noReply(out)) return out; // the rest would only repeat it, one timeout each
   const s = await search(base, 'technology journalists in London');
   out.push(judgeStatus('search answers', s, 200, searchBodyProblem));
   const id = (s.body as SearchBody | undefined)?.searchId;
@@ -76,6 +81,7 @@ export async function regressionChecks(base: string): Promise<CheckResult[]> {
   const out: CheckResult[] = [];
   for (const q of ['technology', 'health reporters', 'climate London']) {
     out.push(judgeStatus(`search "${q}"`, await search(base, q), 200, searchBodyProblem));
+    if (noReply(out)) return out;
   }
   const noQuery = await probe(`${base}/api/search`, { headers: { 'x-user-id': 'u-000042' } });
   out.push(judgeStatus('search without q is refused', noQuery, 400));

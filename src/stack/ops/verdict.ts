@@ -1,7 +1,16 @@
 // The verdict of an operational check: each check compares one observation with its target and
-// is pass, fail or no-data (kept apart: "nothing to measure" is not "target met"). Pure.
+// is pass, fail, no-data or unreachable, kept apart: "nothing to measure" is not "target met", and
+// "could not ask" is not "target missed" (a script retries the one, pages on the other). Pure.
 
-export type Outcome = 'pass' | 'fail' | 'no-data';
+export type Outcome = 'pass' | 'fail' | 'no-data' | 'unreachable';
+
+/**
+ * The exit codes of every operational command (docs/operations.md): 0 every target met, 1 a target
+ * missed (or, without --allow-no-data, nothing to judge), 3 the service or Prometheus could not be
+ * reached, so nothing was judged. 2 is bad usage (unknown option, bad .env value), set elsewhere.
+ */
+export const EXIT = Object.freeze({ met: 0, missed: 1, usage: 2, unreachable: 3 });
+export type CheckExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 export interface CheckResult {
   readonly name: string;
@@ -61,7 +70,17 @@ export function fail(name: string, observed: string, target: string): CheckResul
   return { name, outcome: 'fail', observed, target };
 }
 
-const MARK: Record<Outcome, string> = { pass: 'PASS', fail: 'FAIL', 'no-data': 'NO DATA' };
+/** No answer to judge: `cause` says why in plain words ("… refused the connection"). */
+export function unreachable(name: string, cause: string, target: string): CheckResult {
+  return { name, outcome: 'unreachable', observed: cause, target };
+}
+
+const MARK: Record<Outcome, string> = {
+  pass: 'PASS',
+  fail: 'FAIL',
+  'no-data': 'NO DATA',
+  unreachable: 'NO REPLY',
+};
 
 export function formatReport(title: string, results: readonly CheckResult[]): string {
   const width = Math.max(...results.map((r) => r.name.length), 10);
@@ -69,21 +88,27 @@ export function formatReport(title: string, results: readonly CheckResult[]): st
     (r) =>
       `  ${MARK[r.outcome].padEnd(7)}  ${r.name.padEnd(width)}  ${r.observed} (target ${r.target})`,
   );
-  const failed = results.filter((r) => r.outcome === 'fail').length;
-  const noData = results.filter((r) => r.outcome === 'no-data').length;
-  const summary =
-    failed > 0
-      ? `${failed} of ${results.length} checks missed their target`
-      : noData > 0
-        ? `no target missed, but ${noData} check(s) had no data to judge`
-        : `all ${results.length} checks passed`;
-  return [`${title}:`, ...lines, summary].join('\n');
+  return [`${title}:`, ...lines, summarize(results)].join('\n');
 }
 
-/** 0 when every check passed (no-data counts as passed only when allowed), else 1. */
-export function exitCodeOf(results: readonly CheckResult[], allowNoData = false): 0 | 1 {
-  const bad = results.some(
-    (r) => r.outcome === 'fail' || (r.outcome === 'no-data' && !allowNoData),
-  );
-  return bad ? 1 : 0;
+export function summarize(results: readonly CheckResult[]): string {
+  const count = (o: Outcome) => results.filter((r) => r.outcome === o).length;
+  const [failed, noData, unreached] = [count('fail'), count('no-data'), count('unreachable')];
+  const notReached = unreached > 0 ? `; ${unreached} could not be checked (no reply)` : '';
+  if (failed > 0) return `${failed} of ${results.length} checks missed their target${notReached}`;
+  if (unreached > 0)
+    return `${unreached} of ${results.length} checks could not be made: no reply (see above)`;
+  if (noData > 0) return `no target missed, but ${noData} check(s) had no data to judge`;
+  return `all ${results.length} checks passed`;
+}
+
+/**
+ * A missed target (1) outranks an unreachable part (3): it is news whatever else happened. No data
+ * counts as passed only when allowed.
+ */
+export function exitCodeOf(results: readonly CheckResult[], allowNoData = false): CheckExitCode {
+  const has = (o: Outcome) => results.some((r) => r.outcome === o);
+  if (has('fail') || (has('no-data') && !allowNoData)) return EXIT.missed;
+  if (has('unreachable')) return EXIT.unreachable;
+  return EXIT.met;
 }

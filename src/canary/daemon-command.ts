@@ -1,0 +1,89 @@
+// What `canary daemon` does (src/cli/commands/daemon.ts only parses options): read the config, start
+// the daemon, run it until SIGTERM/SIGINT; SIGHUP reloads the rules. Exit codes: 0 stopped, 1 failed
+// to start, 2 bad input (environment or rule files).
+import { loadConfig, secretValues, ConfigError } from '../shared/config.js';
+import { createLogger } from '../shared/logger.js';
+import { RuleFilesInvalidError } from './canary-daemon.js';
+import { startDaemon } from './main.js';
+import type { Team } from './types.js';
+
+export interface DaemonCliOptions {
+  rules: string[];
+  prometheusUrl?: string;
+  interval: number;
+  dryRun: boolean;
+  port?: number;
+  host: string;
+  dataDir?: string;
+  flagsFile?: string;
+  alertmanagerUrl?: string;
+  queryTimeout: number;
+  resendDelay: number;
+  webhook?: Partial<Record<Team, string>>;
+}
+
+export async function runDaemon(opts: DaemonCliOptions): Promise<number> {
+  let config;
+  try {
+    config = loadConfig(process.env, process.cwd());
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      return 2;
+    }
+    throw err;
+  }
+  const logger = createLogger({
+    name: 'canary-daemon',
+    level: config.logLevel,
+    secrets: secretValues(config),
+  });
+  const dataDir = opts.dataDir ?? config.dataDir;
+  let daemon;
+  try {
+    daemon = await startDaemon({
+      ruleFiles: opts.rules,
+      prometheusUrl: opts.prometheusUrl ?? config.prometheusUrl,
+      intervalMs: opts.interval,
+      dryRun: opts.dryRun,
+      port: opts.port ?? config.ports.daemon,
+      host: opts.host,
+      dataDir,
+      flagsFile: opts.flagsFile ?? (opts.dataDir ? `${dataDir}/flags.json` : config.flagsFile),
+      alertmanagerUrl: opts.alertmanagerUrl ?? config.alertmanagerUrl,
+      webhooks: {
+        dev_team: config.canaryWebhooks.devTeam,
+        product_team: config.canaryWebhooks.productTeam,
+        ...opts.webhook,
+      },
+      queryTimeoutMs: opts.queryTimeout,
+      resendDelayMs: opts.resendDelay,
+      adminToken: config.canaryAdminToken,
+      bootstrap: config.bootstrap,
+      logger,
+    });
+  } catch (err) {
+    if (err instanceof RuleFilesInvalidError) {
+      console.error(`canary daemon: ${err.message}`);
+      return 2;
+    }
+    logger.error({ err }, `canary daemon could not start: ${(err as Error).message}`);
+    logger.flush?.();
+    return 1;
+  }
+  const running = daemon;
+  process.on('SIGHUP', () => void running.reload('SIGHUP'));
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info(
+        { signal },
+        `${signal} received: finishing the running evaluation and saving state`,
+      );
+      void running.close().then(resolve);
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  logger.flush?.();
+  return 0;
+}
