@@ -3,8 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { InvalidArgumentError, Option } from 'commander';
 import { parseDuration } from '../../canary/rules/duration.js';
-import { goalText, htmlReport, ocSvg, ocText, steadyText, ttrText } from '../../simulate/report.js';
-import { simulate, type RuleSet } from '../../simulate/simulate.js';
+import type { RuleSet } from '../../simulate/simulate.js';
 import type { RegisterCommand } from './index.js';
 
 function numberList(min: number, max: number, what: string) {
@@ -130,6 +129,9 @@ export const registerSimulate: RegisterCommand = (program) => {
       Math.max(1, Math.min(2, os.availableParallelism())),
     )
     .action(async (o: SimulateCliOptions) => {
+      const { simulate } = await import('../../simulate/simulate.js');
+      const { goalText, htmlReport, ocSvg, ocText, steadyText, ttrText } =
+        await import('../../simulate/report.js');
       const sets: RuleSet[] = [{ label: path.basename(o.rules), file: o.rules }];
       if (o.against !== undefined)
         sets.push({ label: `${path.basename(o.against)} (against)`, file: o.against });
