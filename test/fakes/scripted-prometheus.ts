@@ -2,6 +2,7 @@
 import type {
   KnownSeriesResult,
   PrometheusClient,
+  QueryManyOptions,
   QueryOutcome,
 } from '../../src/canary/prometheus-client.js';
 import type { Sample } from '../../src/canary/types.js';
@@ -28,7 +29,14 @@ export class ScriptedPrometheus implements PrometheusClient {
     if (this.outage) return this.outage;
     return this.answers.get(expr) ?? { ok: true, samples: [] };
   }
-  queryMany(exprs: readonly string[], at: number): Promise<QueryOutcome[]> {
+  /** Records the options of each queryMany call (which expressions went alone, the budget). */
+  readonly manyOptions: QueryManyOptions[] = [];
+  queryMany(
+    exprs: readonly string[],
+    at: number,
+    options: QueryManyOptions = {},
+  ): Promise<QueryOutcome[]> {
+    this.manyOptions.push(options);
     return Promise.all(exprs.map((e) => this.query(e, at)));
   }
   close(): void {}
@@ -41,5 +49,6 @@ export class ScriptedPrometheus implements PrometheusClient {
 export const DOWN: QueryOutcome = {
   ok: false,
   kind: 'error',
+  cause: 'unreachable',
   error: 'http://scripted-prometheus/api/v1/query refused the connection',
 };

@@ -286,6 +286,7 @@ describe('Prometheus answering garbage', () => {
     d.prom.outage = {
       ok: false,
       kind: 'garbage',
+      cause: 'garbage',
       error: 'http://x/api/v1/query answered HTTP 200 with a body that is not JSON',
     };
     d.prom.value('ai_error_ratio > 0.1', 0.9);
