@@ -47,7 +47,6 @@ export interface DaemonOptions {
   /** Alert expressions per batched query (50; 1 = one query per rule). */
   readonly queryBatchSize?: number;
   readonly watchRuleFiles?: boolean;
-  readonly showValues?: boolean;
   readonly rollbackBackoffMs?: { readonly initial: number; readonly max: number };
   // Collaborators tests may replace.
   readonly clock?: Clock;
@@ -84,7 +83,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
         dryRun,
         prometheusUrl: prometheus.url,
       }),
-    health: () => buildHealthView(daemon, parts.watch),
+    health: () => buildHealthView(daemon, parts.watch, parts.engine),
     actions: (limit) => store.actions.latest(limit),
     reload: (trigger) => daemon.reload(trigger),
   });
@@ -174,8 +173,9 @@ async function assemble(o: DaemonOptions, clock: Clock, logger: Logger, dryRun: 
     dryRun,
     resendDelayMs,
   });
+  const failureThreshold = o.failureThreshold ?? 3;
   const watch = new PrometheusWatch({
-    threshold: o.failureThreshold ?? 3,
+    threshold: failureThreshold,
     runner,
     logger,
     prometheusUrl: prometheus.url,
@@ -188,7 +188,7 @@ async function assemble(o: DaemonOptions, clock: Clock, logger: Logger, dryRun: 
     runner,
     metrics,
     logger,
-    showValues: o.showValues ?? true,
+    stuckAfter: failureThreshold,
   });
   const daemon = new CanaryDaemon({
     ruleFiles: o.ruleFiles.map((f) => path.resolve(f)),

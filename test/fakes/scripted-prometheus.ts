@@ -17,6 +17,10 @@ export class ScriptedPrometheus implements PrometheusClient {
   /** Resolves queries only when released (to hold an evaluation open). */
   gate: Promise<void> | undefined;
 
+  /** Scripts any outcome for one expression (a timeout, a refusal…). */
+  outcome(expr: string, outcome: QueryOutcome): void {
+    this.answers.set(expr, outcome);
+  }
   samples(expr: string, samples: Sample[]): void {
     this.answers.set(expr, { ok: true, samples });
   }
@@ -29,14 +33,15 @@ export class ScriptedPrometheus implements PrometheusClient {
     if (this.outage) return this.outage;
     return this.answers.get(expr) ?? { ok: true, samples: [] };
   }
-  /** Records the options of each queryMany call (which expressions went alone, the budget). */
-  readonly manyOptions: QueryManyOptions[] = [];
+  /** Each queryMany call: its expressions, and which of them were to go alone. */
+  readonly rounds: { exprs: readonly string[]; alone: string[]; budgetMs?: number }[] = [];
   queryMany(
     exprs: readonly string[],
     at: number,
     options: QueryManyOptions = {},
   ): Promise<QueryOutcome[]> {
-    this.manyOptions.push(options);
+    const alone = [...(options.alone ?? [])].map((i) => exprs[i]!);
+    this.rounds.push({ exprs, alone, budgetMs: options.budgetMs });
     return Promise.all(exprs.map((e) => this.query(e, at)));
   }
   close(): void {}

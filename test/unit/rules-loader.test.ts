@@ -167,14 +167,39 @@ describe('durations, as Prometheus writes them', () => {
 
 describe('thresholds from the expression', () => {
   it.each([
-    ['x > 0.1', { lhs: 'x', op: '>', value: 0.1 }],
-    ['(x) >= 2', { lhs: '(x)', op: '>=', value: 2 }],
-    ['(x < 4)', { lhs: 'x', op: '<', value: 4 }],
-    ['0.1 < x', { lhs: 'x', op: '>', value: 0.1 }],
-    ['x > -1e3', { lhs: 'x', op: '>', value: -1000 }],
-    ['x != 0 and on() y >= 20', { lhs: 'x', op: '!=', value: 0 }],
-    ['x > 1 unless z', { lhs: 'x', op: '>', value: 1 }],
-    ['x > Inf', { lhs: 'x', op: '>', value: Infinity }],
+    ['x > 0.1', { lhs: 'x', op: '>', value: 0.1, guards: [] }],
+    ['(x) >= 2', { lhs: '(x)', op: '>=', value: 2, guards: [] }],
+    ['(x < 4)', { lhs: 'x', op: '<', value: 4, guards: [] }],
+    ['0.1 < x', { lhs: 'x', op: '>', value: 0.1, guards: [] }],
+    ['x > -1e3', { lhs: 'x', op: '>', value: -1000, guards: [] }],
+    [
+      'x != 0 and on() y >= 20',
+      {
+        lhs: 'x',
+        op: '!=',
+        value: 0,
+        guards: [{ op: 'and', matching: { on: true, labels: [] }, expr: 'y >= 20' }],
+      },
+    ],
+    [
+      'x > 1 unless z',
+      { lhs: 'x', op: '>', value: 1, guards: [{ op: 'unless', matching: undefined, expr: 'z' }] },
+    ],
+    [
+      '(x > 1 and on(a, b) y) unless ignoring(c) z',
+      {
+        lhs: 'x',
+        op: '>',
+        value: 1,
+        guards: [
+          { op: 'and', matching: { on: true, labels: ['a', 'b'] }, expr: 'y' },
+          { op: 'unless', matching: { on: false, labels: ['c'] }, expr: 'z' },
+        ],
+      },
+    ],
+    // Quoted label names: the threshold is shown, but the expression is queried whole.
+    ['x > 1 and on("a") y', { lhs: 'x', op: '>', value: 1 }],
+    ['x > Inf', { lhs: 'x', op: '>', value: Infinity, guards: [] }],
     ['x > bool 1', undefined],
     ['x > y', undefined],
     ['x or y > 1', undefined],

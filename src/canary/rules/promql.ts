@@ -2,7 +2,7 @@
 // top-level threshold of an alert expression, and the metric names an expression reads.
 import { parser } from '@prometheus-io/lezer-promql';
 import type { SyntaxNode } from '@lezer/common';
-import type { Threshold } from '../types.js';
+import type { SetGuard, Threshold } from '../types.js';
 
 export type PromqlCheck =
   | { readonly ok: true; readonly threshold: Threshold | undefined }
@@ -67,22 +67,55 @@ function syntaxError(expr: string, at: number): PromqlCheck {
 }
 
 /** `<vector> <cmp> <number>` at the top, possibly inside parentheses or left of `and`/`unless` guards. */
-function thresholdOf(node: SyntaxNode | null, expr: string): Threshold | undefined {
-  if (node === null) return undefined;
-  if (node.name === 'ParenExpr') return thresholdOf(node.firstChild, expr);
-  if (node.name !== 'BinaryExpr') return undefined;
+function thresholdOf(top: SyntaxNode | null, expr: string): Threshold | undefined {
+  // Walk down the left side through parentheses and guards, outermost guard first.
+  const guards: SetGuard[] = [];
+  let exact = true;
+  let node = top;
+  for (;;) {
+    if (node === null) return undefined;
+    if (node.name === 'ParenExpr') {
+      node = node.firstChild;
+      continue;
+    }
+    if (node.name !== 'BinaryExpr') return undefined;
+    const setOp = node.firstChild?.nextSibling?.name;
+    if (setOp !== 'And' && setOp !== 'Unless') break;
+    const guard = guardOf(node, setOp === 'And' ? 'and' : 'unless', expr);
+    if (guard === undefined) exact = false;
+    else guards.unshift(guard);
+    node = node.firstChild;
+  }
   const lhs = node.firstChild;
   const opNode = lhs?.nextSibling;
   const rhs = node.lastChild;
   if (!lhs || !opNode || !rhs) return undefined;
-  if (opNode.name === 'And' || opNode.name === 'Unless') return thresholdOf(lhs, expr);
   const op = COMPARISONS[opNode.name];
   if (op === undefined || node.getChild('BoolModifier') !== null) return undefined;
+  if (node.getChild('MatchingModifierClause') !== null) exact = false;
+  const parts = exact ? { guards } : {};
   const right = numberOf(rhs, expr);
-  if (right !== undefined) return { lhs: text(lhs, expr), op, value: right };
+  if (right !== undefined) return { lhs: text(lhs, expr), op, value: right, ...parts };
   const left = numberOf(lhs, expr);
-  if (left !== undefined) return { lhs: text(rhs, expr), op: FLIPPED[op], value: left };
+  if (left !== undefined) return { lhs: text(rhs, expr), op: FLIPPED[op], value: left, ...parts };
   return undefined;
+}
+
+/** The right side of `and`/`unless` with its matching, when it has only plain label names. */
+function guardOf(node: SyntaxNode, op: SetGuard['op'], expr: string): SetGuard | undefined {
+  const rhs = node.lastChild;
+  if (rhs === null) return undefined;
+  const clause = node.getChild('MatchingModifierClause');
+  if (clause === null) return { op, matching: undefined, expr: text(rhs, expr) };
+  if (clause.getChild('GroupLeft') !== null || clause.getChild('GroupRight') !== null)
+    return undefined;
+  const grouping = clause.getChild('GroupingLabels');
+  const labels: string[] = [];
+  for (let c = grouping?.firstChild ?? null; c !== null; c = c.nextSibling) {
+    if (c.name !== 'LabelName') return undefined;
+    labels.push(expr.slice(c.from, c.to));
+  }
+  return { op, matching: { on: clause.getChild('On') !== null, labels }, expr: text(rhs, expr) };
 }
 
 function numberOf(node: SyntaxNode, expr: string): number | undefined {
@@ -93,9 +126,7 @@ function numberOf(node: SyntaxNode, expr: string): number | undefined {
   return Number.isNaN(v) ? undefined : v;
 }
 
+/** A node's source, as queried: newlines kept (one may sit inside a raw string). */
 function text(node: SyntaxNode, expr: string): string {
-  return expr
-    .slice(node.from, node.to)
-    .trim()
-    .replace(/\s*\n\s*/g, ' ');
+  return expr.slice(node.from, node.to).trim();
 }
