@@ -6,7 +6,7 @@ import {
   loadRuleFiles,
   parseRuleText,
 } from '../../src/canary/rules/load-rules.js';
-import { checkPromql, selectedMetricNames } from '../../src/canary/rules/promql.js';
+import { checkPromql, selectedMetricNames, setOperands } from '../../src/canary/rules/promql.js';
 import type { AlertingRule, RuleGroup } from '../../src/canary/types.js';
 
 const root = join(import.meta.dirname, '../..');
@@ -206,6 +206,29 @@ describe('thresholds from the expression', () => {
     ['rate(x[5m])', undefined],
   ])('%s', (expr, threshold) => {
     expect(checkPromql(expr)).toEqual({ ok: true, threshold });
+  });
+
+  it('splits at top-level set operators only, with their on()/ignoring(), past strings and comments', () => {
+    const terms = setOperands('a or on(x) b # or c\n and `or` unless sum by (or) (x{l="and"})');
+    expect(terms.map((t) => t.text.trim())).toEqual([
+      'a',
+      'b # or c',
+      '`or`',
+      'sum by (or) (x{l="and"})',
+    ]);
+    expect(terms[1]!.from).toBe(10);
+  });
+
+  it('accepts a 500-term `or` chain and places an error deep inside it', () => {
+    const chain = (bad: number) =>
+      Array.from({ length: 500 }, (_, i) => (i === bad ? 'rat(x)' : `up{i="${i}"}`)).join(' or ');
+    expect(checkPromql(chain(-1))).toEqual({ ok: true, threshold: undefined });
+    const broken = chain(400);
+    expect(checkPromql(broken)).toMatchObject({
+      ok: false,
+      offset: broken.indexOf('rat('),
+      message: 'could not parse expression: unknown function "rat"',
+    });
   });
 
   it('lists the series an expression reads', () => {

@@ -37,8 +37,80 @@ export function checkPromql(expr: string): PromqlCheck {
       return undefined;
     },
   });
-  if (error !== undefined) return syntaxError(expr, error);
+  if (error !== undefined) {
+    // Lezer gives up on very long left-associative chains (it forces the parse out of a
+    // production after 300 reductions, to keep its tree shallow): `a or b or …` with some 200+
+    // terms fails there although Prometheus's own parser accepts it. Such a chain is valid when
+    // each of its terms is, so check those one by one; any other error stands.
+    const terms = setOperands(expr);
+    if (terms.length === 1) return syntaxError(expr, error);
+    for (const t of terms) {
+      const r = checkPromql(t.text);
+      // A blank term (`a or or b`) is the operator's fault: lezer's own message says it better.
+      if (!r.ok && t.text.trim() === '') return syntaxError(expr, error);
+      if (!r.ok) return { ...r, offset: t.from + r.offset };
+    }
+    return { ok: true, threshold: undefined };
+  }
   return { ok: true, threshold: thresholdOf(tree.topNode.firstChild, expr) };
+}
+
+const SET_OPERATORS = new Set(['or', 'and', 'unless']);
+
+/**
+ * The operands of `expr`'s top-level set operators (`or`, `and`, `unless`, with their `on(…)` /
+ * `ignoring(…)`), outside brackets, strings and comments; `[expr]` when there is none.
+ */
+export function setOperands(expr: string): { text: string; from: number }[] {
+  const terms: { text: string; from: number }[] = [];
+  let depth = 0;
+  let start = 0;
+  let i = 0;
+  const cut = (to: number) => terms.push({ text: expr.slice(start, to), from: start });
+  const word = /[a-zA-Z_][\w:]*/y;
+  while (i < expr.length) {
+    const c = expr[i]!;
+    if (c === '"' || c === "'" || c === '`') {
+      i = stringEnd(expr, i);
+      continue;
+    }
+    if (c === '#') {
+      const eol = expr.indexOf('\n', i);
+      i = eol === -1 ? expr.length : eol;
+      continue;
+    }
+    if ('([{'.includes(c)) depth++;
+    if (')]}'.includes(c)) depth--;
+    word.lastIndex = i;
+    const w = /[a-zA-Z_]/.test(c) ? word.exec(expr)?.[0] : undefined;
+    if (w === undefined) {
+      i++;
+      continue;
+    }
+    const standalone = i === 0 || !/[\w:.]/.test(expr[i - 1]!);
+    if (depth === 0 && standalone && SET_OPERATORS.has(w.toLowerCase())) {
+      cut(i);
+      i = start = afterModifier(expr, i + w.length);
+    } else i += w.length;
+  }
+  cut(expr.length);
+  return terms;
+}
+
+/** Index just after the string literal opening at `i` (escapes only in quoted strings). */
+function stringEnd(expr: string, i: number): number {
+  const quote = expr[i]!;
+  let j = i + 1;
+  while (j < expr.length && expr[j] !== quote) j += quote !== '`' && expr[j] === '\\' ? 2 : 1;
+  return j + 1;
+}
+
+/** Skips an `on(…)` / `ignoring(…)` clause after a set operator. */
+function afterModifier(expr: string, i: number): number {
+  const m = /^\s*(on|ignoring)\s*\(/i.exec(expr.slice(i));
+  if (m === null) return i;
+  const close = expr.indexOf(')', i + m[0].length);
+  return close === -1 ? expr.length : close + 1;
 }
 
 /** Names of the series an expression selects (`foo` in `rate(foo[5m])`), for start-up checks. */
