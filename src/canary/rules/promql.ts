@@ -107,7 +107,9 @@ function stringEnd(expr: string, i: number): number {
 
 /** Skips an `on(…)` / `ignoring(…)` clause after a set operator. */
 function afterModifier(expr: string, i: number): number {
-  const m = /^\s*(on|ignoring)\s*\(/i.exec(expr.slice(i));
+  const modifier = /\s*(on|ignoring)\s*\(/iy;
+  modifier.lastIndex = i;
+  const m = modifier.exec(expr);
   if (m === null) return i;
   const close = expr.indexOf(')', i + m[0].length);
   return close === -1 ? expr.length : close + 1;
