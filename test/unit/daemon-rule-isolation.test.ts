@@ -98,6 +98,9 @@ describe('a slow rule', () => {
       expect.objectContaining({ rule: 'slow_alert', consecutiveFailures: 3 }),
     ]);
     expect(h.failingRules[0]!.lastError).toMatch(/did not answer/);
+    expect(await (await d.get('/')).text()).toContain(
+      'Rule slow_alert cannot be evaluated (3 failures in a row): it cannot fire.',
+    );
     const metrics = await (await d.get('/metrics')).text();
     expect(metrics).toContain('canary_rule_consecutive_failures{rule="slow_alert"} 3');
     expect(metrics).toContain('canary_rule_consecutive_failures{rule="ai_service_failure"} 0');
