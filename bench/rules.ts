@@ -95,6 +95,9 @@ async function benchSize(n: number, batchSize: number, dir: string): Promise<str
         'canary_rule_evaluation_duration_seconds_count',
       );
       const asked0 = asked;
+      const failed0 = (
+        await scrapeMetric(daemon.url, 'canary_rule_evaluation_failures_total')
+      ).reduce((a, b) => a + b, 0);
       for (let i = 0; i < ROUNDS; i++) {
         await new Promise((r) => setTimeout(r, INTERVAL_S * 1000));
         // Prometheus does not scrape itself here: read its own /metrics.
@@ -110,13 +113,18 @@ async function benchSize(n: number, batchSize: number, dir: string): Promise<str
         'canary_rule_evaluation_duration_seconds_count',
       );
       const [missed = 0] = await scrapeMetric(daemon.url, 'canary_missed_evaluations_total');
-      const perInterval = (asked - asked0) / Math.max(1, count1 - count0);
+      const evaluations = Math.max(1, count1 - count0);
+      const perInterval = (asked - asked0) / evaluations;
+      const failed1 = (
+        await scrapeMetric(daemon.url, 'canary_rule_evaluation_failures_total')
+      ).reduce((a, b) => a + b, 0);
+      const failedPerInterval = (failed1 - failed0) / evaluations;
       const daemonAvg = (sum1 - sum0) / Math.max(1, count1 - count0);
       const promAvg = promDurations.reduce((a, b) => a + b, 0) / Math.max(1, promDurations.length);
       const mem = process.memoryUsage();
       const mb = (b: number) => (b / 1024 / 1024).toFixed(0);
       return [
-        `${String(n).padStart(5)} rules${batchSize === 1 ? ', unbatched' : ''}: daemon ${(daemonAvg * 1000).toFixed(0)} ms/interval (${count1 - count0} evaluations, missed ${missed}, ${perInterval.toFixed(0)} expressions each)`,
+        `${String(n).padStart(5)} rules${batchSize === 1 ? ', unbatched' : ''}: daemon ${(daemonAvg * 1000).toFixed(0)} ms/interval (${count1 - count0} evaluations, missed ${missed}, ${perInterval.toFixed(0)} expressions and ${failedPerInterval.toFixed(0)} failed rules each)`,
         `Prometheus ${(promAvg * 1000).toFixed(0)} ms/interval`,
         `ratio ${(daemonAvg / promAvg).toFixed(1)}×`,
         batchSize === 1

@@ -140,20 +140,25 @@ export class RuleEngine {
     const exprs: string[] = [];
     const index = new Map<string, number>();
     const alone = new Set<number>();
-    const plans = alerts.map((rule) => {
-      const plan = this.planOf(rule);
+    const plans = alerts.map((rule) => this.planOf(rule));
+    const at: number[][] = [];
+    // Requests start in expression order. When a round is too big for its budget, the tail is
+    // not queried, so the order turns with the slot: no rule is left out every time.
+    const shift = Math.floor(ts / group.intervalMs) % Math.max(1, alerts.length);
+    for (let n = 0; n < alerts.length; n++) {
+      const k = (n + shift) % alerts.length;
+      const rule = alerts[k]!;
       const isolate = rule.action === 'immediate_rollback' || this.slow.has(idOf(rule));
-      const at = plan.exprs.map((e) => {
+      at[k] = plans[k]!.exprs.map((e) => {
         let i = index.get(e);
         if (i === undefined) index.set(e, (i = exprs.push(e) - 1));
         if (isolate) alone.add(i);
         return i;
       });
-      return { plan, at };
-    });
+    }
     const budgetMs = group.intervalMs * QUERY_BUDGET_SHARE;
     const outcomes = await this.o.prometheus.queryMany(exprs, ts, { alone, budgetMs });
-    return plans.map(({ plan, at }) => plan.derive(at.map((i) => outcomes[i]!)));
+    return plans.map((plan, k) => plan.derive(at[k]!.map((i) => outcomes[i]!)));
   }
 
   private planOf(rule: AlertingRule): RuleQuery {

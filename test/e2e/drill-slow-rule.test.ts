@@ -13,20 +13,12 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { daemonHealth, daemonMetric, daemonRule } from './support/daemon-api.js';
-import {
-  INTERVAL_MS,
-  ROLLBACK_FOR_MS,
-  startE2eStack,
-  stackOutput,
-  waitForAiTraffic,
-  type E2eStack,
-} from './support/e2e-stack.js';
+import { INTERVAL_MS, ROLLBACK_FOR_MS, stackOutput } from './support/e2e-stack.js';
 import { alertStateAt } from './support/prometheus-timeline.js';
 import { waitForRollback } from './support/rollback-watch.js';
-import { usersOfEverySegment } from './support/segment-users.js';
-import { startSteadyTraffic, type SteadyTraffic } from './support/steady-traffic.js';
+import { useStackWithTraffic } from './support/stack-with-traffic.js';
 import { eventually } from '../harness/index.js';
 
 const SLOW = 'slow_subquery_alert';
@@ -54,31 +46,19 @@ function withSlowRule(files: readonly string[], dir: string): string[] {
   });
 }
 
-let stack: E2eStack;
-let traffic: SteadyTraffic;
-
-beforeAll(async () => {
-  stack = await startE2eStack({
+const running = useStackWithTraffic(
+  {
     seed: 31,
     daemonRules: withSlowRule,
     daemonArgs: ['--query-timeout', '500ms'],
     prometheusArgs: ['--query.timeout=2s'],
-  });
-  traffic = startSteadyTraffic({
-    serviceUrl: stack.serviceUrl,
-    users: usersOfEverySegment(20),
-    perSecond: 40,
-  });
-  await waitForAiTraffic(stack);
-});
-
-afterAll(async () => {
-  await traffic?.stop();
-  await stack?.stop();
-});
+  },
+  40,
+);
 
 describe('a slow rule in the rollback group', () => {
   it('is in error by itself, degrades /healthz and fires CanaryRuleEvaluationFailing', async () => {
+    const { stack } = running();
     const url = () => stack.daemon.url;
     const health = await eventually(
       async () => {
@@ -115,6 +95,7 @@ describe('a slow rule in the rollback group', () => {
   });
 
   it('does not delay the rollback: 30% AI errors turn the flag off within the bound', async () => {
+    const { stack } = running();
     const injectedAt = Date.now();
     stack.setAiErrorRate(0.3);
     const rollback = await waitForRollback(stack, injectedAt);
