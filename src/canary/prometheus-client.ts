@@ -40,8 +40,6 @@ export type KnownSeriesResult =
     };
 
 export interface QueryManyOptions {
-  /** Expressions (by index) queried each in a request of its own, never batched with others. */
-  readonly alone?: ReadonlySet<number>;
   /**
    * Time the whole call may take, retries included: each request's timeout is what is left of it
    * (at most the client's timeout), and a request that would start after it fails at once.
@@ -179,21 +177,9 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
     query: (expr, atMs) => queryAt(expr, atMs, Infinity),
     async queryMany(exprs, atMs, o = {}) {
       const deadline = o.budgetMs === undefined ? Infinity : now() + o.budgetMs;
-      const alone = o.alone ?? new Set<number>();
-      const batched = exprs.map((_, i) => i).filter((i) => !alone.has(i));
-      const units = [...[...alone].map((i) => [i]), ...chunk(batched, options.batchSize ?? 50)];
-      const out: QueryOutcome[] = new Array<QueryOutcome>(exprs.length);
-      await Promise.all(
-        units.map(async (unit) => {
-          const results = await queryBatch(
-            unit.map((i) => exprs[i]!),
-            atMs,
-            deadline,
-          );
-          unit.forEach((i, k) => (out[i] = results[k]!));
-        }),
-      );
-      return out;
+      const size = options.batchSize ?? 50;
+      const parts = await Promise.all(chunk(exprs, size).map((c) => queryBatch(c, atMs, deadline)));
+      return parts.flat();
     },
     close() {
       httpAgent.destroy();

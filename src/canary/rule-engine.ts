@@ -1,9 +1,10 @@
 // Evaluates one rule group at one slot: each alerting rule's query (bounded concurrency), the pure
 // evaluator, the state store, metrics, logs and the actions that follow. A failed query leaves the
 // rule's alert state as it was (the evaluator's contract) and never triggers an action.
-// No rule may blind another: rules that roll back are queried in requests of their own, a rule
-// whose query timed out is queried on its own until it answers again, and the whole round has a
-// time budget (most of the group's interval), so one slow expression fails alone and on time.
+// No rule may blind or delay another: rules that roll back are queried in requests of their own
+// and settled as soon as those answer, a rule whose query timed out is queried on its own until
+// it answers again, and the whole round has a time budget (most of the group's interval), so one
+// slow expression fails alone and on time.
 // Each expression is evaluated once per round: shared guards once for all rules, and the value
 // the status page shows comes from the same answer as the verdict (rule-query.ts).
 import type { Logger } from '../shared/logger.js';
@@ -48,6 +49,19 @@ export interface FailingRule {
   /** Slot time of the first failure in the run. */
   readonly since: number;
   readonly lastError: string;
+}
+
+/** One group's queries at one slot: distinct expressions, and where each rule finds its own. */
+interface Round {
+  readonly exprs: readonly string[];
+  /** Expressions each queried in a request of its own (those of isolated rules). */
+  readonly alone: ReadonlySet<number>;
+  /** Per rule, the indices of its expressions. */
+  readonly at: readonly (readonly number[])[];
+  readonly plans: readonly RuleQuery[];
+  /** Per rule: queried alone (it rolls back, or it was slow). */
+  readonly isolated: readonly boolean[];
+  readonly outcomes: QueryOutcome[];
 }
 
 /** Share of a group's interval its queries may take, retries included; the rest is for the state. */
@@ -99,18 +113,21 @@ export class RuleEngine {
   ): Promise<GroupResult> {
     const started = performance.now();
     const alerts = group.rules.filter((r): r is AlertingRule => r.kind === 'alert');
-    const answers = await this.queryGroup(group, alerts, ts, idOf);
+    const round = this.planRound(group, alerts, ts, idOf);
     const failures: string[] = [];
     let timedOut: string[] = [];
-    alerts.forEach((rule, i) => {
+    const settle = (k: number) => {
+      const rule = alerts[k]!;
       const id = idOf(rule);
-      const { result, value } = answers[i]!;
+      const outcomes = round.at[k]!.map((i) => round.outcomes[i]!);
+      const { result, value } = round.plans[k]!.derive(outcomes);
       if (value !== undefined) this.currentValues.set(id, { value, at: ts });
       if (!result.ok && result.cause === 'timeout') timedOut.push(id);
       else if (result.ok) this.slow.delete(id);
       const error = this.applyResult(group, rule, id, result, ts);
       if (error !== undefined) failures.push(error);
-    });
+    };
+    await this.queryRound(round, ts, group.intervalMs * QUERY_BUDGET_SHARE, settle);
     // Only a rule that is slow while others answer is isolated: when every query times out, the
     // trouble is Prometheus, and a request per rule would only add to its load.
     if (failures.length === alerts.length) timedOut = [];
@@ -130,35 +147,61 @@ export class RuleEngine {
     };
   }
 
-  /** One round of requests for the whole group; each distinct expression is queried once. */
-  private async queryGroup(
+  /** Which expressions the group's rules need, each distinct one once, and which go alone. */
+  private planRound(
     group: RuleGroup,
     alerts: readonly AlertingRule[],
     ts: number,
     idOf: (rule: AlertingRule) => string,
-  ) {
+  ): Round {
     const exprs: string[] = [];
     const index = new Map<string, number>();
     const alone = new Set<number>();
     const plans = alerts.map((rule) => this.planOf(rule));
+    const isolated = alerts.map(
+      (rule) => rule.action === 'immediate_rollback' || this.slow.has(idOf(rule)),
+    );
     const at: number[][] = [];
     // Requests start in expression order. When a round is too big for its budget, the tail is
     // not queried, so the order turns with the slot: no rule is left out every time.
     const shift = Math.floor(ts / group.intervalMs) % Math.max(1, alerts.length);
     for (let n = 0; n < alerts.length; n++) {
       const k = (n + shift) % alerts.length;
-      const rule = alerts[k]!;
-      const isolate = rule.action === 'immediate_rollback' || this.slow.has(idOf(rule));
       at[k] = plans[k]!.exprs.map((e) => {
         let i = index.get(e);
         if (i === undefined) index.set(e, (i = exprs.push(e) - 1));
-        if (isolate) alone.add(i);
+        if (isolated[k]) alone.add(i);
         return i;
       });
     }
-    const budgetMs = group.intervalMs * QUERY_BUDGET_SHARE;
-    const outcomes = await this.o.prometheus.queryMany(exprs, ts, { alone, budgetMs });
-    return plans.map((plan, k) => plan.derive(at[k]!.map((i) => outcomes[i]!)));
+    return { exprs, alone, at, plans, isolated, outcomes: new Array<QueryOutcome>(exprs.length) };
+  }
+
+  /**
+   * Queries a round: each expression that goes alone in a request of its own, the others in
+   * batches. An isolated rule (rollbacks first of all) is settled as soon as its own answers are
+   * in, the others once every answer is: a slow request delays only the rules that need it.
+   */
+  private async queryRound(
+    round: Round,
+    ts: number,
+    budgetMs: number,
+    settle: (k: number) => void,
+  ): Promise<void> {
+    const ask = async (indices: readonly number[]) => {
+      const exprs = indices.map((i) => round.exprs[i]!);
+      const answers = await this.o.prometheus.queryMany(exprs, ts, { budgetMs });
+      indices.forEach((i, j) => (round.outcomes[i] = answers[j]!));
+    };
+    const asked = new Map([...round.alone].map((i) => [i, ask([i])]));
+    const batched = round.exprs.map((_, i) => i).filter((i) => !round.alone.has(i));
+    const early = round.isolated.map(async (isolated, k) => {
+      if (!isolated) return;
+      await Promise.all(round.at[k]!.map((i) => asked.get(i)));
+      settle(k);
+    });
+    await Promise.all([...early, ...asked.values(), batched.length > 0 ? ask(batched) : null]);
+    round.isolated.forEach((isolated, k) => isolated || settle(k));
   }
 
   private planOf(rule: AlertingRule): RuleQuery {

@@ -16,6 +16,17 @@ export class ScriptedPrometheus implements PrometheusClient {
   missing: string[] = [];
   /** Resolves queries only when released (to hold an evaluation open). */
   gate: Promise<void> | undefined;
+  private held = new Map<string, Promise<void>>();
+
+  /** Holds the answer to one expression until the returned function is called (a slow query). */
+  hold(expr: string): () => void {
+    let release = () => {};
+    this.held.set(expr, new Promise<void>((r) => (release = r)));
+    return () => {
+      this.held.delete(expr);
+      release();
+    };
+  }
 
   /** Scripts any outcome for one expression (a timeout, a refusal…). */
   outcome(expr: string, outcome: QueryOutcome): void {
@@ -30,18 +41,18 @@ export class ScriptedPrometheus implements PrometheusClient {
   async query(expr: string, at: number): Promise<QueryOutcome> {
     this.queries.push({ expr, at });
     if (this.gate) await this.gate;
+    await this.held.get(expr);
     if (this.outage) return this.outage;
     return this.answers.get(expr) ?? { ok: true, samples: [] };
   }
-  /** Each queryMany call: its expressions, and which of them were to go alone. */
-  readonly rounds: { exprs: readonly string[]; alone: string[]; budgetMs?: number }[] = [];
+  /** Each queryMany call: its expressions and time budget. */
+  readonly rounds: { exprs: readonly string[]; budgetMs?: number }[] = [];
   queryMany(
     exprs: readonly string[],
     at: number,
     options: QueryManyOptions = {},
   ): Promise<QueryOutcome[]> {
-    const alone = [...(options.alone ?? [])].map((i) => exprs[i]!);
-    this.rounds.push({ exprs, alone, budgetMs: options.budgetMs });
+    this.rounds.push({ exprs, budgetMs: options.budgetMs });
     return Promise.all(exprs.map((e) => this.query(e, at)));
   }
   close(): void {}

@@ -292,19 +292,4 @@ describe('queryMany (batched)', () => {
     expect(r[1]).toMatchObject({ ok: false, cause: 'timeout' });
     expect(!r[1]!.ok && r[1]!.error).toMatch(/group's interval/);
   });
-
-  it('expressions marked alone get a request of their own, untouched by a slow batch', async () => {
-    requests = 0;
-    const seen: string[] = [];
-    reply = (p) => {
-      seen.push(p.get('query') ?? '');
-      return slowB(p);
-    };
-    const r = await createPrometheusClient({ url: base, timeoutMs: 200 }).queryMany(exprs, 0, {
-      alone: new Set([2]),
-    });
-    expect(seen).toContain('c > 1');
-    expect(seen.filter((q) => q.includes('c > 1'))).toEqual(['c > 1']);
-    expect(r.map((x) => x.ok)).toEqual([true, false, true]);
-  });
 });
