@@ -109,6 +109,11 @@ describe('a slow rule in the rollback group', () => {
       () => alertStateAt(stack.prom, 'ai_service_failure', 'firing', injectedAt),
       { what: 'Prometheus to fire ai_service_failure' },
     );
+    if (process.env.DRILL_REPORT)
+      console.info('slow-rule drill (ms):', {
+        offAfterHeldFor: rollback.offAt - heldFor,
+        offAfterPrometheusFiring: rollback.offAt - promFiring,
+      });
     expect(rollback.offAt - promFiring, stackOutput(stack)).toBeLessThanOrEqual(1000);
     // The slow rule is still failing on its own all along.
     expect((await daemonHealth(stack.daemon.url)).failingRules.map((f) => f.rule)).toEqual([SLOW]);
