@@ -64,6 +64,8 @@ interface Round {
   readonly outcomes: QueryOutcome[];
 }
 
+const GOLDEN = (Math.sqrt(5) - 1) / 2;
+
 /** Share of a group's interval its queries may take, retries included; the rest is for the state. */
 const QUERY_BUDGET_SHARE = 0.8;
 
@@ -163,8 +165,10 @@ export class RuleEngine {
     );
     const at: number[][] = [];
     // Requests start in expression order. When a round is too big for its budget, the tail is
-    // not queried, so the order turns with the slot: no rule is left out every time.
-    const shift = Math.floor(ts / group.intervalMs) % Math.max(1, alerts.length);
+    // not queried, so the order starts elsewhere at every slot (golden-ratio steps spread the
+    // starts evenly): no rule is left out of several rounds in a row for long.
+    const slot = Math.floor(ts / group.intervalMs);
+    const shift = Math.floor(((slot * GOLDEN) % 1) * alerts.length);
     for (let n = 0; n < alerts.length; n++) {
       const k = (n + shift) % alerts.length;
       at[k] = plans[k]!.exprs.map((e) => {
