@@ -11,7 +11,7 @@ import {
   isQueryFailure,
   judge,
   parseVector,
-  transportError,
+  transportFailure,
   type FailureCause,
   type Judged,
 } from './prometheus-response.js';
@@ -131,7 +131,7 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
         });
         return judge(res.status, res.data, where(path));
       } catch (err) {
-        return transportError(err, where(path), timeout);
+        return transportFailure(err, where(path), timeout);
       }
     });
   }

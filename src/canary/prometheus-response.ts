@@ -148,8 +148,13 @@ const CAUSE_BY_CODE: Readonly<Record<string, FailureCause>> = {
   EPIPE: 'closed',
 };
 
+/** A failed request (no HTTP answer) as a sentence naming what happened in plain words. */
+export function transportError(err: unknown, url: string, timeoutMs: number): string {
+  return transportFailure(err, url, { ms: timeoutMs, by: '--query-timeout' }).error;
+}
+
 /** A failed request (no HTTP answer) as a cause and a sentence naming what happened in plain words. */
-export function transportError(
+export function transportFailure(
   err: unknown,
   url: string,
   timeout: { ms: number; by: string },
