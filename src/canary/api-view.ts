@@ -2,7 +2,7 @@
 // running state. Kept apart from HTTP handling and HTML.
 import type { CanaryDaemon, ReloadStatus, SeriesCheck } from './canary-daemon.js';
 import type { PrometheusWatch } from './prometheus-watch.js';
-import { overallState, type RuleEngine } from './rule-engine.js';
+import { overallState, type FailingRule, type RuleEngine } from './rule-engine.js';
 import type { StateStore } from './state-store.js';
 import type { AlertingRule, AlertState, RuleHealth, RuleState } from './types.js';
 
@@ -120,20 +120,42 @@ export type HealthView = {
   readonly missingRecordedSeries: readonly string[];
   /** Absent by design for now (their rules run, e.g. a baseline's first day): not degraded. */
   readonly awaitingRecordedSeries: readonly string[];
+  /** `failing` when a rule's query failed several evaluations in a row (it cannot fire). */
+  readonly ruleEvaluation: 'ok' | 'failing';
+  readonly failingRules: readonly FailingRuleView[];
 };
 
-export function buildHealthView(d: CanaryDaemon, watch: PrometheusWatch): HealthView {
+export interface FailingRuleView {
+  readonly rule: string;
+  readonly group: string;
+  readonly consecutiveFailures: number;
+  readonly since: string;
+  readonly lastError: string;
+}
+
+export function buildHealthView(
+  d: CanaryDaemon,
+  watch: PrometheusWatch,
+  engine: RuleEngine,
+): HealthView {
   const evaluated = d.lastGroupResults.size > 0;
   const promErr = watch.failures > 0;
   const reloadOk = d.lastReload?.ok ?? true;
   const prometheus = promErr ? 'err' : evaluated ? 'ok' : 'unknown';
-  const degraded = promErr || !reloadOk || d.seriesCheck.missing.length > 0;
+  const stuck = engine.stuckRules().map(failingView);
+  const degraded = promErr || !reloadOk || d.seriesCheck.missing.length > 0 || stuck.length > 0;
   return {
     status: degraded ? 'degraded' : 'ok',
     prometheus,
-    lastError: watch.state().lastError ?? null,
+    lastError: watch.state().lastError ?? stuck[0]?.lastError ?? null,
     rulesReload: reloadOk ? 'ok' : 'failed',
     missingRecordedSeries: d.seriesCheck.missing,
     awaitingRecordedSeries: d.seriesCheck.awaitingData,
+    ruleEvaluation: stuck.length > 0 ? 'failing' : 'ok',
+    failingRules: stuck,
   };
+}
+
+function failingView(f: FailingRule): FailingRuleView {
+  return { ...f, since: new Date(f.since).toISOString() };
 }

@@ -48,7 +48,6 @@ export interface DaemonOptions {
   /** Alert expressions per batched query (50; 1 = one query per rule). */
   readonly queryBatchSize?: number;
   readonly watchRuleFiles?: boolean;
-  readonly showValues?: boolean;
   readonly rollbackBackoffMs?: { readonly initial: number; readonly max: number };
   // Collaborators tests may replace.
   readonly clock?: Clock;
@@ -86,7 +85,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
         dryRun,
         prometheusUrl: prometheus.url,
       }),
-    health: () => buildHealthView(daemon, parts.watch),
+    health: () => buildHealthView(daemon, parts.watch, parts.engine),
     actions: (limit) => store.actions.latest(limit),
     reload: (trigger) => daemon.reload(trigger),
   });
@@ -195,8 +194,9 @@ async function assemble(o: DaemonOptions, clock: Clock, logger: Logger, dryRun: 
     dryRun,
     resendDelayMs,
   });
+  const failureThreshold = o.failureThreshold ?? 3;
   const watch = new PrometheusWatch({
-    threshold: o.failureThreshold ?? 3,
+    threshold: failureThreshold,
     runner,
     logger,
     prometheusUrl: prometheus.url,
@@ -209,7 +209,7 @@ async function assemble(o: DaemonOptions, clock: Clock, logger: Logger, dryRun: 
     runner,
     metrics,
     logger,
-    showValues: o.showValues ?? true,
+    stuckAfter: failureThreshold,
   });
   const daemon = new CanaryDaemon({
     ruleFiles: o.ruleFiles.map((f) => path.resolve(f)),

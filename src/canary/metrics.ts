@@ -32,6 +32,12 @@ export class DaemonMetrics {
     labelNames: ['rule'] as const,
     registers: [this.registry],
   });
+  readonly consecutiveFailures = new Gauge({
+    name: 'canary_rule_consecutive_failures',
+    help: 'Evaluations in a row whose query failed, by alerting rule (0 once it answers): a rule stuck in error is blind, and CanaryRuleEvaluationFailing fires on it.',
+    labelNames: ['rule'] as const,
+    registers: [this.registry],
+  });
   readonly missedEvaluations = new Counter({
     name: 'canary_missed_evaluations_total',
     help: 'Group evaluation slots skipped because the previous evaluation overran.',

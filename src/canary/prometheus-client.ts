@@ -1,11 +1,20 @@
 // The daemon's only way to Prometheus: instant queries at the slot's timestamp, with a timeout on
 // every call, and three outcomes kept apart: data (possibly none), a query error (Prometheus said
 // no, or could not be reached) and garbage (an answer that is not what the API promises).
+// A batch that fails because of one of its queries (refused, or too slow) is re-run one query per
+// expression, all within the caller's time budget, so one bad or slow expression fails alone.
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import axios, { type AxiosInstance } from 'axios';
 import { Limiter } from './limiter.js';
-import { judge, parseVector, transportError, type Judged } from './prometheus-response.js';
+import {
+  isQueryFailure,
+  judge,
+  parseVector,
+  transportFailure,
+  type FailureCause,
+  type Judged,
+} from './prometheus-response.js';
 import { batchExpr, chunk, splitBatch } from './query-batch.js';
 import type { QueryResult, Sample } from './types.js';
 
@@ -14,7 +23,12 @@ export type QueryFailureKind = 'error' | 'garbage';
 /** A QueryResult whose failures also say which kind they are. */
 export type QueryOutcome =
   | { readonly ok: true; readonly samples: readonly Sample[] }
-  | { readonly ok: false; readonly kind: QueryFailureKind; readonly error: string };
+  | {
+      readonly ok: false;
+      readonly kind: QueryFailureKind;
+      readonly cause: FailureCause;
+      readonly error: string;
+    };
 
 export type KnownSeriesResult =
   | {
@@ -27,14 +41,31 @@ export type KnownSeriesResult =
        */
       readonly awaitingData: readonly string[];
     }
-  | { readonly ok: false; readonly kind: QueryFailureKind; readonly error: string };
+  | {
+      readonly ok: false;
+      readonly kind: QueryFailureKind;
+      readonly cause: FailureCause;
+      readonly error: string;
+    };
+
+export interface QueryManyOptions {
+  /**
+   * Time the whole call may take, retries included: each request's timeout is what is left of it
+   * (at most the client's timeout), and a request that would start after it fails at once.
+   */
+  readonly budgetMs?: number;
+}
 
 export interface PrometheusClient {
   readonly url: string;
   /** Instant query evaluated at `atMs` (the slot time, not "now"). Never throws. */
   query(expr: string, atMs: number): Promise<QueryOutcome>;
   /** The same for many expressions, batched into few requests; one outcome per expression, in order. */
-  queryMany(exprs: readonly string[], atMs: number): Promise<QueryOutcome[]>;
+  queryMany(
+    exprs: readonly string[],
+    atMs: number,
+    options?: QueryManyOptions,
+  ): Promise<QueryOutcome[]>;
   /** Which of `names` Prometheus has no series for, and why (see KnownSeriesResult). Never throws. */
   knownSeries(names: readonly string[]): Promise<KnownSeriesResult>;
   /** Closes kept-alive connections. */
@@ -48,7 +79,12 @@ export interface PrometheusClientOptions {
   readonly concurrency?: number;
   /** Expressions per batched query; 50 by default, 1 turns batching off. */
   readonly batchSize?: number;
+  /** Monotonic milliseconds, for time budgets (performance.now by default). */
+  readonly now?: () => number;
 }
+
+/** When a call must be over: an absolute time on `now()`'s scale, or never. */
+type Deadline = number;
 
 /** The URL as it may be shown: user and password removed. */
 export function displayUrl(url: string): string {
@@ -80,23 +116,33 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
     transformResponse: (d: unknown) => d,
   });
   const where = (path: string) => `${shown}${path}`;
+  const now = options.now ?? (() => performance.now());
 
   /** POST (form-encoded, as Prometheus accepts) so long batched queries never hit URL limits. */
-  async function call(path: string, params: [string, string][]): Promise<Judged> {
-    try {
-      const res = await limiter.run(() =>
-        http.post<string>(path, new URLSearchParams(params).toString(), {
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        }),
-      );
-      return judge(res.status, res.data, where(path));
-    } catch (err) {
-      return {
-        ok: false,
-        kind: 'error',
-        error: transportError(err, where(path), options.timeoutMs),
+  async function call(
+    path: string,
+    params: [string, string][],
+    deadline: Deadline = Infinity,
+  ): Promise<Judged> {
+    return limiter.run(async () => {
+      // The timeout is set when the request starts, after any wait for a free connection.
+      const left = Math.floor(deadline - now());
+      const budgeted = left < options.timeoutMs;
+      const timeout = {
+        ms: budgeted ? Math.max(0, left) : options.timeoutMs,
+        by: budgeted ? "the rest of the group's interval" : '--query-timeout',
       };
-    }
+      if (timeout.ms <= 0) return outOfTime(where(path));
+      try {
+        const res = await http.post<string>(path, new URLSearchParams(params).toString(), {
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          timeout: timeout.ms,
+        });
+        return judge(res.status, res.data, where(path));
+      } catch (err) {
+        return transportFailure(err, where(path), timeout);
+      }
+    });
   }
 
   /**
@@ -123,22 +169,37 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
     }
   }
 
-  async function query(expr: string, atMs: number): Promise<QueryOutcome> {
-    const r = await call('/api/v1/query', [
-      ['query', expr],
-      ['time', (atMs / 1000).toFixed(3)],
-    ]);
+  async function queryAt(expr: string, atMs: number, deadline: Deadline): Promise<QueryOutcome> {
+    const r = await call(
+      '/api/v1/query',
+      [
+        ['query', expr],
+        ['time', (atMs / 1000).toFixed(3)],
+      ],
+      deadline,
+    );
     if (!r.ok) return strip(r);
     return parseVector(r.data, where('/api/v1/query'));
   }
 
-  async function queryBatch(exprs: readonly string[], atMs: number): Promise<QueryOutcome[]> {
-    if (exprs.length === 1) return [await query(exprs[0]!, atMs)];
-    const r = await call('/api/v1/query', [
-      ['query', batchExpr(exprs)],
-      ['time', (atMs / 1000).toFixed(3)],
-    ]);
-    if (!r.ok && r.refused) return Promise.all(exprs.map((e) => query(e, atMs)));
+  async function queryBatch(
+    exprs: readonly string[],
+    atMs: number,
+    deadline: Deadline,
+  ): Promise<QueryOutcome[]> {
+    if (exprs.length === 1) return [await queryAt(exprs[0]!, atMs, deadline)];
+    const r = await call(
+      '/api/v1/query',
+      [
+        ['query', batchExpr(exprs)],
+        ['time', (atMs / 1000).toFixed(3)],
+      ],
+      deadline,
+    );
+    // Refused (one bad expression) or too slow (one heavy expression): each on its own, so the
+    // failure stays with the expression that caused it.
+    if (!r.ok && isQueryFailure(r.cause))
+      return Promise.all(exprs.map((e) => queryAt(e, atMs, deadline)));
     if (!r.ok) return exprs.map(() => strip(r));
     const v = parseVector(r.data, where('/api/v1/query'));
     return v.ok ? splitBatch(v.samples, exprs.length) : exprs.map(() => v);
@@ -146,10 +207,11 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
 
   return {
     url: shown,
-    query,
-    async queryMany(exprs, atMs) {
+    query: (expr, atMs) => queryAt(expr, atMs, Infinity),
+    async queryMany(exprs, atMs, o = {}) {
+      const deadline = o.budgetMs === undefined ? Infinity : now() + o.budgetMs;
       const size = options.batchSize ?? 50;
-      const parts = await Promise.all(chunk(exprs, size).map((c) => queryBatch(c, atMs)));
+      const parts = await Promise.all(chunk(exprs, size).map((c) => queryBatch(c, atMs, deadline)));
       return parts.flat();
     },
     close() {
@@ -165,6 +227,7 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
           return {
             ok: false,
             kind: 'garbage',
+            cause: 'garbage',
             error: `${where('/api/v1/series')} answered data that is not a list`,
           };
         }
@@ -182,7 +245,16 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
 }
 
 function strip(r: Extract<Judged, { ok: false }>): Extract<QueryOutcome, { ok: false }> {
-  return { ok: false, kind: r.kind, error: r.error };
+  return { ok: false, kind: r.kind, cause: r.cause, error: r.error };
+}
+
+function outOfTime(url: string): Extract<Judged, { ok: false }> {
+  return {
+    ok: false,
+    kind: 'error',
+    cause: 'timeout',
+    error: `${url}: not queried, the group's interval was spent waiting for slower queries`,
+  };
 }
 
 /** A QueryOutcome is a QueryResult the evaluator understands. */

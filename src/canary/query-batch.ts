@@ -3,8 +3,9 @@
 // joined with `or`: `or` keeps every element of its left side and every right-side element whose
 // label set is not on the left, and the tag makes every expression's label sets distinct, so the
 // union holds exactly each expression's own result. The tag is removed again when splitting.
-// A batch Prometheus refuses (one bad expression, a scalar result) is re-run one query per
-// expression, so errors land on the rule they belong to.
+// A batch Prometheus refuses (one bad expression, a scalar result) or that times out (one heavy
+// expression) is re-run one query per expression within the caller's time budget, so errors land
+// on the rule they belong to (prometheus-client.ts).
 import type { QueryOutcome } from './prometheus-client.js';
 import type { Sample } from './types.js';
 

@@ -1,10 +1,17 @@
 // Evaluates one rule group at one slot: each alerting rule's query (bounded concurrency), the pure
 // evaluator, the state store, metrics, logs and the actions that follow. A failed query leaves the
 // rule's alert state as it was (the evaluator's contract) and never triggers an action.
+// No rule may blind or delay another: rules that roll back are queried in requests of their own
+// and settled as soon as those answer, a rule whose query timed out is queried on its own until
+// it answers again, and the whole round has a time budget (most of the group's interval), so one
+// slow expression fails alone and on time.
+// Each expression is evaluated once per round: shared guards once for all rules, and the value
+// the status page shows comes from the same answer as the verdict (rule-query.ts).
 import type { Logger } from '../shared/logger.js';
 import type { ActionRunner } from './action-runner.js';
 import type { DaemonMetrics } from './metrics.js';
 import { toQueryResult, type PrometheusClient, type QueryOutcome } from './prometheus-client.js';
+import { planRuleQuery, type RuleQuery } from './rule-query.js';
 import type { StateStore } from './state-store.js';
 import type {
   AlertingRule,
@@ -30,9 +37,37 @@ export interface RuleEngineOptions {
   readonly runner: ActionRunner;
   readonly metrics: DaemonMetrics;
   readonly logger: Logger;
-  /** Also query the left side of `expr > threshold`, to show a rule's value while it is inactive. */
-  readonly showValues: boolean;
+  /** Consecutive failed evaluations after which a rule counts as stuck in error (/healthz). */
+  readonly stuckAfter: number;
 }
+
+/** A rule whose last evaluations all failed. */
+export interface FailingRule {
+  readonly rule: string;
+  readonly group: string;
+  readonly consecutiveFailures: number;
+  /** Slot time of the first failure in the run. */
+  readonly since: number;
+  readonly lastError: string;
+}
+
+/** One group's queries at one slot: distinct expressions, and where each rule finds its own. */
+interface Round {
+  readonly exprs: readonly string[];
+  /** Expressions each queried in a request of its own (those of isolated rules). */
+  readonly alone: ReadonlySet<number>;
+  /** Per rule, the indices of its expressions. */
+  readonly at: readonly (readonly number[])[];
+  readonly plans: readonly RuleQuery[];
+  /** Per rule: queried alone (it rolls back, or it was slow). */
+  readonly isolated: readonly boolean[];
+  readonly outcomes: QueryOutcome[];
+}
+
+const GOLDEN = (Math.sqrt(5) - 1) / 2;
+
+/** Share of a group's interval its queries may take, retries included; the rest is for the state. */
+const QUERY_BUDGET_SHARE = 0.8;
 
 export interface GroupResult {
   readonly group: string;
@@ -46,13 +81,30 @@ export interface GroupResult {
 export class RuleEngine {
   /** Latest value of each rule's threshold left-hand side, by rule id (display only). */
   readonly currentValues = new Map<string, { value: number | null; at: number }>();
+  /** Rules whose last evaluations failed, by rule id. */
+  private readonly failing = new Map<string, FailingRule>();
+  /** Rules whose query last timed out while others answered: queried alone until they answer. */
+  private readonly slow = new Set<string>();
+  private readonly plans = new WeakMap<AlertingRule, RuleQuery>();
 
   constructor(private readonly o: RuleEngineOptions) {}
 
-  /** Drops display values of rules a reload removed. */
+  /** Forgets display values, failure runs and slowness of rules a reload removed. */
   retainValues(ids: ReadonlySet<string>): void {
     for (const id of [...this.currentValues.keys()])
       if (!ids.has(id)) this.currentValues.delete(id);
+    // Like the other per-rule gauges, this one starts over: removed rules must not linger.
+    this.o.metrics.consecutiveFailures.reset();
+    for (const [id, f] of [...this.failing]) {
+      if (!ids.has(id)) this.failing.delete(id);
+      else this.o.metrics.consecutiveFailures.labels(f.rule).set(f.consecutiveFailures);
+    }
+    for (const id of [...this.slow]) if (!ids.has(id)) this.slow.delete(id);
+  }
+
+  /** Rules that failed at least `stuckAfter` evaluations in a row. */
+  stuckRules(): FailingRule[] {
+    return [...this.failing.values()].filter((f) => f.consecutiveFailures >= this.o.stuckAfter);
   }
 
   /** `idOf` gives each rule's state id (see rule-identity.ts). */
@@ -63,16 +115,25 @@ export class RuleEngine {
   ): Promise<GroupResult> {
     const started = performance.now();
     const alerts = group.rules.filter((r): r is AlertingRule => r.kind === 'alert');
-    const shown = this.o.showValues ? alerts.filter((r) => r.threshold !== undefined) : [];
-    // One batched round for the group: every alert expression, then the display values.
-    const exprs = [...alerts.map((r) => r.expr), ...shown.map((r) => r.threshold!.lhs)];
-    const results = await this.o.prometheus.queryMany(exprs, ts);
-    shown.forEach((rule, i) => this.noteValue(idOf(rule), rule, results[alerts.length + i]!, ts));
+    const round = this.planRound(group, alerts, ts, idOf);
     const failures: string[] = [];
-    alerts.forEach((rule, i) => {
-      const error = this.applyResult(group, rule, idOf(rule), results[i]!, ts);
+    let timedOut: string[] = [];
+    const settle = (k: number) => {
+      const rule = alerts[k]!;
+      const id = idOf(rule);
+      const outcomes = round.at[k]!.map((i) => round.outcomes[i]!);
+      const { result, value } = round.plans[k]!.derive(outcomes);
+      if (value !== undefined) this.currentValues.set(id, { value, at: ts });
+      if (!result.ok && result.cause === 'timeout') timedOut.push(id);
+      else if (result.ok) this.slow.delete(id);
+      const error = this.applyResult(group, rule, id, result, ts);
       if (error !== undefined) failures.push(error);
-    });
+    };
+    await this.queryRound(round, ts, group.intervalMs * QUERY_BUDGET_SHARE, settle);
+    // Only a rule that is slow while others answer is isolated: when every query times out, the
+    // trouble is Prometheus, and a request per rule would only add to its load.
+    if (failures.length === alerts.length) timedOut = [];
+    for (const id of timedOut) this.slow.add(id);
     const durationMs = performance.now() - started;
     this.o.metrics.evaluationDuration.labels(group.name).observe(durationMs / 1000);
     if (alerts.length > 0 && failures.length < alerts.length) {
@@ -88,6 +149,71 @@ export class RuleEngine {
     };
   }
 
+  /** Which expressions the group's rules need, each distinct one once, and which go alone. */
+  private planRound(
+    group: RuleGroup,
+    alerts: readonly AlertingRule[],
+    ts: number,
+    idOf: (rule: AlertingRule) => string,
+  ): Round {
+    const exprs: string[] = [];
+    const index = new Map<string, number>();
+    const alone = new Set<number>();
+    const plans = alerts.map((rule) => this.planOf(rule));
+    const isolated = alerts.map(
+      (rule) => rule.action === 'immediate_rollback' || this.slow.has(idOf(rule)),
+    );
+    const at: number[][] = [];
+    // Requests start in expression order. When a round is too big for its budget, the tail is
+    // not queried, so the order starts elsewhere at every slot (golden-ratio steps spread the
+    // starts evenly): no rule is left out of several rounds in a row for long.
+    const slot = Math.floor(ts / group.intervalMs);
+    const shift = Math.floor(((slot * GOLDEN) % 1) * alerts.length);
+    for (let n = 0; n < alerts.length; n++) {
+      const k = (n + shift) % alerts.length;
+      at[k] = plans[k]!.exprs.map((e) => {
+        let i = index.get(e);
+        if (i === undefined) index.set(e, (i = exprs.push(e) - 1));
+        if (isolated[k]) alone.add(i);
+        return i;
+      });
+    }
+    return { exprs, alone, at, plans, isolated, outcomes: new Array<QueryOutcome>(exprs.length) };
+  }
+
+  /**
+   * Queries a round: each expression that goes alone in a request of its own, the others in
+   * batches. An isolated rule (rollbacks first of all) is settled as soon as its own answers are
+   * in, the others once every answer is: a slow request delays only the rules that need it.
+   */
+  private async queryRound(
+    round: Round,
+    ts: number,
+    budgetMs: number,
+    settle: (k: number) => void,
+  ): Promise<void> {
+    const ask = async (indices: readonly number[]) => {
+      const exprs = indices.map((i) => round.exprs[i]!);
+      const answers = await this.o.prometheus.queryMany(exprs, ts, { budgetMs });
+      indices.forEach((i, j) => (round.outcomes[i] = answers[j]!));
+    };
+    const asked = new Map([...round.alone].map((i) => [i, ask([i])]));
+    const batched = round.exprs.map((_, i) => i).filter((i) => !round.alone.has(i));
+    const early = round.isolated.map(async (isolated, k) => {
+      if (!isolated) return;
+      await Promise.all(round.at[k]!.map((i) => asked.get(i)));
+      settle(k);
+    });
+    await Promise.all([...early, ...asked.values(), batched.length > 0 ? ask(batched) : null]);
+    round.isolated.forEach((isolated, k) => isolated || settle(k));
+  }
+
+  private planOf(rule: AlertingRule): RuleQuery {
+    let plan = this.plans.get(rule);
+    if (plan === undefined) this.plans.set(rule, (plan = planRuleQuery(rule)));
+    return plan;
+  }
+
   /** Feeds one query outcome to the evaluator; returns the error when the query failed. */
   private applyResult(
     group: RuleGroup,
@@ -101,6 +227,7 @@ export class RuleEngine {
     const outcome = this.o.evaluate(rule, toQueryResult(result), ts, prev);
     store.setRule(id, outcome.state);
     metrics.evaluations.inc();
+    this.noteRun(group, rule, id, result, ts);
     if (!result.ok) {
       metrics.evaluationFailures.labels(rule.name).inc();
       metrics.prometheusErrors.labels(result.kind).inc();
@@ -117,13 +244,29 @@ export class RuleEngine {
     return result.ok ? undefined : result.error;
   }
 
-  private noteValue(id: string, rule: AlertingRule, r: QueryOutcome, ts: number): void {
-    if (!r.ok) return;
-    // One number for the page: the largest (or, for `<` rules, the smallest) series value.
-    const values = r.samples.map((s) => s.value).filter((v) => !Number.isNaN(v));
-    const lower = rule.threshold?.op === '<' || rule.threshold?.op === '<=';
-    const value = values.length === 0 ? null : lower ? Math.min(...values) : Math.max(...values);
-    this.currentValues.set(id, { value, at: ts });
+  /** Counts a rule's consecutive failures (for /healthz and CanaryRuleEvaluationFailing). */
+  private noteRun(
+    group: RuleGroup,
+    rule: AlertingRule,
+    id: string,
+    result: QueryOutcome,
+    ts: number,
+  ): void {
+    const before = this.failing.get(id);
+    if (result.ok) {
+      this.failing.delete(id);
+      this.o.metrics.consecutiveFailures.labels(rule.name).set(0);
+      return;
+    }
+    const run: FailingRule = {
+      rule: rule.name,
+      group: group.name,
+      consecutiveFailures: (before?.consecutiveFailures ?? 0) + 1,
+      since: before?.since ?? ts,
+      lastError: result.error,
+    };
+    this.failing.set(id, run);
+    this.o.metrics.consecutiveFailures.labels(rule.name).set(run.consecutiveFailures);
   }
 
   private recordState(rule: AlertingRule, state: RuleState): void {

@@ -28,6 +28,10 @@ export function renderStatusPage(
     view.reload && !view.reload.ok
       ? `<p class="err">The last rule reload failed; the previous rules are running:<br>${view.reload.errors.map(escapeHtml).join('<br>')}</p>`
       : '',
+    ...health.failingRules.map(
+      (f) =>
+        `<p class="err">Rule ${escapeHtml(f.rule)} cannot be evaluated (${f.consecutiveFailures} failures in a row): it cannot fire. ${escapeHtml(f.lastError)}</p>`,
+    ),
     view.recordedSeries.missing.length > 0
       ? `<p class="warn">Prometheus has no data for recorded series: ${view.recordedSeries.missing.map(escapeHtml).join(', ')} (their recording rules are not loaded there)</p>`
       : '',

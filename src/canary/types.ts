@@ -21,6 +21,20 @@ export interface Threshold {
   readonly lhs: string;
   readonly op: '>' | '>=' | '<' | '<=' | '==' | '!=';
   readonly value: number;
+  /**
+   * The `and`/`unless` guards right of the comparison, in the order PromQL applies them, when the
+   * whole expression is exactly `lhs op value` followed by them: then the daemon queries the parts
+   * and applies the comparison and guards itself (rule-query.ts). Undefined when it is not.
+   */
+  readonly guards?: readonly SetGuard[];
+}
+
+/** `and on(job) <expr>` / `unless ignoring(x) <expr>` / `and <expr>`, right of a threshold. */
+export interface SetGuard {
+  readonly op: 'and' | 'unless';
+  /** `on(…)` or `ignoring(…)`; undefined matches every label but the metric name. */
+  readonly matching: { readonly on: boolean; readonly labels: readonly string[] } | undefined;
+  readonly expr: string;
 }
 
 export interface AlertingRule {

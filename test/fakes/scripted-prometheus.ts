@@ -2,6 +2,7 @@
 import type {
   KnownSeriesResult,
   PrometheusClient,
+  QueryManyOptions,
   QueryOutcome,
 } from '../../src/canary/prometheus-client.js';
 import type { Sample } from '../../src/canary/types.js';
@@ -17,7 +18,22 @@ export class ScriptedPrometheus implements PrometheusClient {
   awaitingData: string[] = [];
   /** Resolves queries only when released (to hold an evaluation open). */
   gate: Promise<void> | undefined;
+  private held = new Map<string, Promise<void>>();
 
+  /** Holds the answer to one expression until the returned function is called (a slow query). */
+  hold(expr: string): () => void {
+    let release = () => {};
+    this.held.set(expr, new Promise<void>((r) => (release = r)));
+    return () => {
+      this.held.delete(expr);
+      release();
+    };
+  }
+
+  /** Scripts any outcome for one expression (a timeout, a refusal…). */
+  outcome(expr: string, outcome: QueryOutcome): void {
+    this.answers.set(expr, outcome);
+  }
   samples(expr: string, samples: Sample[]): void {
     this.answers.set(expr, { ok: true, samples });
   }
@@ -27,10 +43,18 @@ export class ScriptedPrometheus implements PrometheusClient {
   async query(expr: string, at: number): Promise<QueryOutcome> {
     this.queries.push({ expr, at });
     if (this.gate) await this.gate;
+    await this.held.get(expr);
     if (this.outage) return this.outage;
     return this.answers.get(expr) ?? { ok: true, samples: [] };
   }
-  queryMany(exprs: readonly string[], at: number): Promise<QueryOutcome[]> {
+  /** Each queryMany call: its expressions and time budget. */
+  readonly rounds: { exprs: readonly string[]; budgetMs?: number }[] = [];
+  queryMany(
+    exprs: readonly string[],
+    at: number,
+    options: QueryManyOptions = {},
+  ): Promise<QueryOutcome[]> {
+    this.rounds.push({ exprs, budgetMs: options.budgetMs });
     return Promise.all(exprs.map((e) => this.query(e, at)));
   }
   close(): void {}
@@ -43,5 +67,6 @@ export class ScriptedPrometheus implements PrometheusClient {
 export const DOWN: QueryOutcome = {
   ok: false,
   kind: 'error',
+  cause: 'unreachable',
   error: 'http://scripted-prometheus/api/v1/query refused the connection',
 };

@@ -8,7 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type RunningDaemon } from '../../src/canary/main.js';
-import { createPrometheusClient } from '../../src/canary/prometheus-client.js';
+import { createPrometheusClient, type QueryOutcome } from '../../src/canary/prometheus-client.js';
+import { planRuleQuery } from '../../src/canary/rule-query.js';
+import { checkPromql } from '../../src/canary/rules/promql.js';
 import { createFileFlagStore } from '../../src/flags/file-flag-store.js';
 import { createLogger } from '../../src/shared/logger.js';
 import {
@@ -19,6 +21,7 @@ import {
   type PrometheusHandle,
 } from '../harness/index.js';
 import { startMetricsSource, type MetricsSource } from '../fakes/metrics-source.js';
+import { alertRule } from '../fakes/rule-fixtures.js';
 
 const RULES = path.resolve('test/integration/fixtures/daemon-rules.yml');
 const INTERVAL_MS = 1000;
@@ -43,6 +46,12 @@ beforeAll(async () => {
   source = await startMetricsSource();
   source.set('test_ai_error_ratio', 0);
   source.set('test_api_error_ratio', 0);
+  // For the rules asked in parts: values on both sides of thresholds, NaN, partial label overlap.
+  source.set('part_a', 0.3, { k: 'x', i: '0' });
+  source.set('part_a', 0.05, { k: 'y', i: '1' });
+  source.set('part_a', NaN, { k: 'z', i: '2' });
+  source.set('part_b', 1, { k: 'x' });
+  source.set('part_b', 0, { k: 'y' });
   prom = await startPrometheus({
     scrapeTargets: [{ job: 'source', targets: [source.target] }],
     ruleFiles: [RULES],
@@ -51,10 +60,9 @@ beforeAll(async () => {
   });
   am = await startAlertmanager();
   dir = await mkdtemp(path.join(os.tmpdir(), 'canary-daemon-it-'));
-  await eventually(
-    async () => ((await prom.query('test_ai_error_ratio')).length > 0 ? true : undefined),
-    { what: 'first scrape' },
-  );
+  await eventually(async () => ((await prom.query('part_b')).length > 0 ? true : undefined), {
+    what: 'first scrape',
+  });
 });
 afterEach(async () => {
   await Promise.all(daemons.splice(0).map((d) => d.close()));
@@ -159,6 +167,44 @@ describe('batched queries on a real Prometheus', () => {
   });
 });
 
+describe('rules asked in parts (left side and guards) on a real Prometheus', () => {
+  it('give exactly what Prometheus gives for the whole expression', async () => {
+    const exprs = [
+      'part_a > 0.1',
+      'part_a != 0.05', // NaN != x holds
+      '0.1 < part_a',
+      'part_a <= 0.05',
+      'part_a >= 0 and on() sum(part_b) >= 1',
+      'part_a >= 0 and on() sum(part_b) >= 100', // the guard has no data
+      'part_a >= 0 and on(k) part_b > 0',
+      'part_a > -1 unless on(k) part_b > 0',
+      'part_a > -1 and ignoring(i) part_b',
+      'part_a > -1 and part_b', // default matching: `i` differs, nothing matches
+      '(part_a > -1 and on(k) part_b) unless on() absent(part_b)',
+      'part_a == 0.3 and on(k, job) part_b',
+    ];
+    const at = Date.now();
+    const client = createPrometheusClient({ url: prom.url, timeoutMs: 5000 });
+    const sorted = (o: QueryOutcome) =>
+      o.ok
+        ? [...o.samples].sort((a, b) =>
+            JSON.stringify(a.labels).localeCompare(JSON.stringify(b.labels)),
+          )
+        : o;
+    for (const expr of exprs) {
+      const checked = checkPromql(expr);
+      if (!checked.ok || checked.threshold?.guards === undefined)
+        throw new Error(`${expr}: not asked in parts`);
+      const plan = planRuleQuery(alertRule('parts', { expr, threshold: checked.threshold }));
+      expect(plan.exprs.length).toBe(1 + checked.threshold.guards.length);
+      const parts = plan.derive(await client.queryMany(plan.exprs, at));
+      const whole = await client.query(expr, at);
+      expect(sorted(parts.result), expr).toEqual(sorted(whole));
+    }
+    client.close();
+  });
+});
+
 describe('daemon beside a real Prometheus on the same rule file', () => {
   it('goes pending and firing when Prometheus does (within one interval) and rolls back exactly once', async () => {
     const { d, flags } = await start('agree');
@@ -221,7 +267,7 @@ describe('daemon beside a real Prometheus on the same rule file', () => {
         },
         { what: 'health err' },
       );
-      expect(r.lastError).toMatch(/refused the connection|did not answer/);
+      expect(r.lastError).toMatch(/refused the connection|did not answer|closed the connection/);
       const unreachable = await eventually(
         async () => {
           const x = await daemonRule(d, 'CanaryPrometheusUnreachable');

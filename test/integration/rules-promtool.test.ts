@@ -1,9 +1,11 @@
 // The rule files through Prometheus's own tools, so `npm test` covers what CI runs:
 // `promtool check rules` and the promtool unit tests in rules/tests/.
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { formatRuleError, loadRuleFiles } from '../../src/canary/rules/load-rules.js';
 
 const root = join(import.meta.dirname, '../..');
 const ruleFiles = readdirSync(join(root, 'rules'))
@@ -55,5 +57,40 @@ describe('promtool', () => {
     expect(testFiles.length).toBeGreaterThan(0);
     const out = promtool('test', 'rules', ...testFiles);
     expect(out.status, out.output).toBe(0);
+  });
+});
+
+describe('long `or` chains (lezer gives up near 200 terms; promtool does not)', () => {
+  const chain = (n: number, term: (i: number) => string) =>
+    Array.from({ length: n }, (_, i) => term(i)).join(' or ');
+  const ruleFile = (expr: string) =>
+    `groups:\n  - name: long\n    rules:\n      - alert: long_chain\n        expr: ${JSON.stringify(expr)}\n`;
+
+  it.each([
+    ['300 label_replace terms', chain(300, (i) => `label_replace(up, "q", "${i}", "", "")`), true],
+    [
+      '1,000 vector terms with on()',
+      chain(1000, (i) => `vector(${i})`).replaceAll(' or ', ' or on() '),
+      true,
+    ],
+    [
+      'a broken term deep in the chain',
+      chain(300, (i) => (i === 250 ? 'rate(up[5m]' : 'up')),
+      false,
+    ],
+  ])('%s: the daemon agrees with promtool', async (_name, expr, valid) => {
+    const dir = mkdtempSync(join(os.tmpdir(), 'long-or-'));
+    try {
+      const file = join(dir, 'rules.yml');
+      writeFileSync(file, ruleFile(expr));
+      const promtoolOk = promtool('check', 'rules', file).status === 0;
+      expect(promtoolOk).toBe(valid);
+      const daemon = await loadRuleFiles([file], { defaultIntervalMs: 1000 });
+      expect(daemon.ok, daemon.ok ? '' : daemon.errors.map(formatRuleError).join('\n')).toBe(
+        promtoolOk,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

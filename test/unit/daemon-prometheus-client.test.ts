@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrometheusClient } from '../../src/canary/prometheus-client.js';
 import { BATCH_LABEL, batchExpr } from '../../src/canary/query-batch.js';
 
-type Reply = { status: number; body: string; delayMs?: number };
+type Reply = { status: number; body: string; delayMs?: number; hangUp?: boolean };
 let reply: Reply | ((params: URLSearchParams) => Reply) = { status: 200, body: '' };
 let lastUrl = '';
 let lastParams = new URLSearchParams();
@@ -25,6 +25,7 @@ beforeAll(async () => {
       const r = typeof reply === 'function' ? reply(lastParams) : reply;
       const send = () =>
         res.writeHead(r.status, { 'content-type': 'application/json' }).end(r.body);
+      if (r.hangUp) return void req.socket.destroy();
       if (r.delayMs) setTimeout(send, r.delayMs).unref();
       else send();
     });
@@ -161,6 +162,13 @@ describe('query outcomes', () => {
     expect(!r.ok && r.error).toMatch(/refused the connection — is Prometheus running/);
     expect(!r.ok && r.error).not.toContain('s3cret');
   });
+
+  it('a connection Prometheus closes is named in plain words and classified by its code', async () => {
+    reply = { status: 200, body: vector([]), hangUp: true };
+    const r = await createPrometheusClient({ url: base, timeoutMs: 2000 }).query('up', 0);
+    expect(r).toMatchObject({ ok: false, kind: 'error', cause: 'closed' });
+    expect(!r.ok && r.error).toMatch(/Prometheus closed the connection before answering/);
+  });
 });
 
 describe('knownSeries', () => {
@@ -282,5 +290,52 @@ describe('queryMany (batched)', () => {
     );
     expect(requests).toBe(3);
     expect(r).toHaveLength(7);
+  });
+
+  const slowB = (p: URLSearchParams): Reply => {
+    const q = p.get('query') ?? '';
+    // Any request that contains b is slow; every other answers at once.
+    if (q.includes('b > 1')) return { status: 200, body: vector([]), delayMs: 3000 };
+    return { status: 200, body: vector([{ metric: {}, value: [1, '5'] }]) };
+  };
+
+  it('a batch that times out is re-run per expression: only the slow one fails', async () => {
+    requests = 0;
+    reply = slowB;
+    const r = await createPrometheusClient({ url: base, timeoutMs: 200 }).queryMany(exprs, 0);
+    expect(requests).toBe(4);
+    expect(r.map((x) => x.ok)).toEqual([true, false, true]);
+    expect(r[1]).toMatchObject({ ok: false, cause: 'timeout' });
+  });
+
+  it("a batch Prometheus's own query timeout stops is re-run per expression too", async () => {
+    requests = 0;
+    reply = (p) =>
+      (p.get('query') ?? '').includes('b > 1')
+        ? {
+            status: 503,
+            body: JSON.stringify({
+              status: 'error',
+              errorType: 'timeout',
+              error: 'query timed out in expression evaluation',
+            }),
+          }
+        : { status: 200, body: vector([{ metric: {}, value: [1, '5'] }]) };
+    const r = await createPrometheusClient({ url: base, timeoutMs: 2000 }).queryMany(exprs, 0);
+    expect(requests).toBe(4);
+    expect(r.map((x) => x.ok)).toEqual([true, false, true]);
+    expect(r[1]).toMatchObject({ ok: false, cause: 'timeout' });
+  });
+
+  it('the budget bounds the whole call, retries included', async () => {
+    reply = slowB;
+    const client = createPrometheusClient({ url: base, timeoutMs: 10_000 });
+    const started = performance.now();
+    const r = await client.queryMany(exprs, 0, { budgetMs: 400 });
+    const took = performance.now() - started;
+    // The batch times out at the budget; the retries get what is left of it (nothing).
+    expect(took).toBeLessThan(1500);
+    expect(r[1]).toMatchObject({ ok: false, cause: 'timeout' });
+    expect(!r[1]!.ok && r[1]!.error).toMatch(/group's interval/);
   });
 });

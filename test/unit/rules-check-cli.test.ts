@@ -20,7 +20,7 @@ describe('canary rules check', () => {
     const out = canary('rules', 'check', 'rules/ai-search.rules.yml');
     expect(out.stderr).toBe('');
     expect(out.status).toBe(0);
-    expect(out.stdout).toMatch(/^OK: 1 file, 5 groups, 16 alerting rules, 22 recording rules$/m);
+    expect(out.stdout).toMatch(/^OK: 1 file, 5 groups, 17 alerting rules, 22 recording rules$/m);
     expect(out.stdout).toMatch(/immediate_rollback: ai_service_failure \(flag ai-search-enabled\)/);
   });
 

@@ -6,7 +6,7 @@ import {
   loadRuleFiles,
   parseRuleText,
 } from '../../src/canary/rules/load-rules.js';
-import { checkPromql, selectedMetricNames } from '../../src/canary/rules/promql.js';
+import { checkPromql, selectedMetricNames, setOperands } from '../../src/canary/rules/promql.js';
 import type { AlertingRule, RuleGroup } from '../../src/canary/types.js';
 
 const root = join(import.meta.dirname, '../..');
@@ -167,14 +167,39 @@ describe('durations, as Prometheus writes them', () => {
 
 describe('thresholds from the expression', () => {
   it.each([
-    ['x > 0.1', { lhs: 'x', op: '>', value: 0.1 }],
-    ['(x) >= 2', { lhs: '(x)', op: '>=', value: 2 }],
-    ['(x < 4)', { lhs: 'x', op: '<', value: 4 }],
-    ['0.1 < x', { lhs: 'x', op: '>', value: 0.1 }],
-    ['x > -1e3', { lhs: 'x', op: '>', value: -1000 }],
-    ['x != 0 and on() y >= 20', { lhs: 'x', op: '!=', value: 0 }],
-    ['x > 1 unless z', { lhs: 'x', op: '>', value: 1 }],
-    ['x > Inf', { lhs: 'x', op: '>', value: Infinity }],
+    ['x > 0.1', { lhs: 'x', op: '>', value: 0.1, guards: [] }],
+    ['(x) >= 2', { lhs: '(x)', op: '>=', value: 2, guards: [] }],
+    ['(x < 4)', { lhs: 'x', op: '<', value: 4, guards: [] }],
+    ['0.1 < x', { lhs: 'x', op: '>', value: 0.1, guards: [] }],
+    ['x > -1e3', { lhs: 'x', op: '>', value: -1000, guards: [] }],
+    [
+      'x != 0 and on() y >= 20',
+      {
+        lhs: 'x',
+        op: '!=',
+        value: 0,
+        guards: [{ op: 'and', matching: { on: true, labels: [] }, expr: 'y >= 20' }],
+      },
+    ],
+    [
+      'x > 1 unless z',
+      { lhs: 'x', op: '>', value: 1, guards: [{ op: 'unless', matching: undefined, expr: 'z' }] },
+    ],
+    [
+      '(x > 1 and on(a, b) y) unless ignoring(c) z',
+      {
+        lhs: 'x',
+        op: '>',
+        value: 1,
+        guards: [
+          { op: 'and', matching: { on: true, labels: ['a', 'b'] }, expr: 'y' },
+          { op: 'unless', matching: { on: false, labels: ['c'] }, expr: 'z' },
+        ],
+      },
+    ],
+    // Quoted label names: the threshold is shown, but the expression is queried whole.
+    ['x > 1 and on("a") y', { lhs: 'x', op: '>', value: 1 }],
+    ['x > Inf', { lhs: 'x', op: '>', value: Infinity, guards: [] }],
     ['x > bool 1', undefined],
     ['x > y', undefined],
     ['x or y > 1', undefined],
@@ -184,6 +209,29 @@ describe('thresholds from the expression', () => {
     ['rate(x[5m])', undefined],
   ])('%s', (expr, threshold) => {
     expect(checkPromql(expr)).toEqual({ ok: true, threshold });
+  });
+
+  it('splits at top-level set operators only, with their on()/ignoring(), past strings and comments', () => {
+    const terms = setOperands('a or on(x) b # or c\n and `or` unless sum by (or) (x{l="and"})');
+    expect(terms.map((t) => t.text.trim())).toEqual([
+      'a',
+      'b # or c',
+      '`or`',
+      'sum by (or) (x{l="and"})',
+    ]);
+    expect(terms[1]!.from).toBe(10);
+  });
+
+  it('accepts a 500-term `or` chain and places an error deep inside it', () => {
+    const chain = (bad: number) =>
+      Array.from({ length: 500 }, (_, i) => (i === bad ? 'rat(x)' : `up{i="${i}"}`)).join(' or ');
+    expect(checkPromql(chain(-1))).toEqual({ ok: true, threshold: undefined });
+    const broken = chain(400);
+    expect(checkPromql(broken)).toMatchObject({
+      ok: false,
+      offset: broken.indexOf('rat('),
+      message: 'could not parse expression: unknown function "rat"',
+    });
   });
 
   it('lists the series an expression reads', () => {

@@ -18,6 +18,7 @@ import {
   planTokens,
   SYSTEM_PROMPT,
 } from './prompt.js';
+import { LlmFailureLog } from './failure-log.js';
 import { attemptProvider, type Attempt, type AttemptContext } from './provider-attempt.js';
 import type { ProviderAdapter } from './provider.js';
 import { createProviders } from './providers.js';
@@ -71,6 +72,7 @@ export function createQueryUnderstanding(opts: QueryUnderstandingOptions): Query
 
 class FallbackChain implements QueryUnderstanding {
   private readonly clock: Clock;
+  private readonly failureLog: LlmFailureLog;
   private readonly providers: readonly ProviderAdapter[];
   private readonly semaphore: Semaphore;
   private readonly meter: CostMeter;
@@ -82,6 +84,7 @@ class FallbackChain implements QueryUnderstanding {
   constructor(private readonly opts: QueryUnderstandingOptions) {
     const { config } = opts;
     this.clock = opts.clock ?? systemClock;
+    this.failureLog = new LlmFailureLog(this.clock, opts.logger);
     this.providers = opts.providers ?? createProviders(config);
     this.semaphore = new Semaphore(config.maxConcurrentRequests, this.clock);
     this.meter = createCostMeter({ enabled: config.costTrackingEnabled, logger: opts.logger });
@@ -245,13 +248,10 @@ class FallbackChain implements QueryUnderstanding {
 
   private logFailure(attempt: Attempt, next: ProviderAdapter | undefined): void {
     const { provider, model, errorType, durationMs } = attempt.record;
-    const then = next
-      ? `trying ${next.name} next`
-      : 'no provider left, the search falls back to keyword search';
-    this.opts.logger.warn(
-      { provider, model, errorType, durationMs, problem: attempt.problem },
-      `LLM call to ${provider} failed (${errorType}); ${then}`,
-    );
+    this.failureLog.note({
+      ...{ provider, model, errorType: errorType ?? 'unknown', durationMs },
+      ...{ problem: attempt.problem, next: next?.name },
+    });
   }
 }
 

@@ -78,6 +78,12 @@ export interface E2eStackOptions {
   readonly clientShare?: { readonly calls: number; readonly windowSeconds: number };
   /** Requests per second per client address (`--client-rate-limit`); off by default. */
   readonly clientRateLimit?: number;
+  /** Rewrites the (fast) rule files the daemon loads; Prometheus keeps loading the originals. */
+  readonly daemonRules?: (ruleFiles: readonly string[], dir: string) => string[];
+  /** More flags for Prometheus (e.g. `--query.timeout=2s`). */
+  readonly prometheusArgs?: readonly string[];
+  /** More flags for the daemon (e.g. `--query-timeout 500ms`). */
+  readonly daemonArgs?: readonly string[];
 }
 
 const SCRUBBED = ['ALERTMANAGER_URL', 'FLAGS_FILE'].concat(
@@ -163,16 +169,18 @@ export async function startE2eStack(o: E2eStackOptions = {}): Promise<E2eStack> 
       ruleFiles,
       scrapeInterval: '1s',
       evaluationInterval: '1s',
+      extraArgs: o.prometheusArgs,
     });
     cleanups.push(() => prom.stop());
 
     const daemonEnv = { AI_SEARCH_LOG_LEVEL: logLevel };
     const daemonArgs = ['daemon', '--prometheus-url', prom.url, '--interval', '1s'];
-    for (const f of ruleFiles) daemonArgs.push('--rules', f);
+    for (const f of o.daemonRules?.(ruleFiles, dir) ?? ruleFiles) daemonArgs.push('--rules', f);
     daemonArgs.push('--port', String(daemonPort), '--host', '127.0.0.1');
     daemonArgs.push('--data-dir', dir, '--flags-file', flagsFile);
     daemonArgs.push('--webhook', `dev_team=${webhook.url}/dev`);
     daemonArgs.push('--webhook', `product_team=${webhook.url}/product`);
+    daemonArgs.push(...(o.daemonArgs ?? []));
     let daemonProc: ManagedProcess | undefined;
     cleanups.push(async () => daemonProc?.stop());
     const startDaemon = async (): Promise<DaemonProcess> => {
