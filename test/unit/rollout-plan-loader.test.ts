@@ -60,7 +60,10 @@ describe('the shipped plan is the deployment guide’s', () => {
   });
 
   it('statistics may be left out: α 0.05 and N* 5000', () => {
-    const text = readFileSync(join(dir, 'unknown-policy.yml'), 'utf8').replace('on_failure: revert', 'on_failure: pause');
+    const text = readFileSync(join(dir, 'unknown-policy.yml'), 'utf8').replace(
+      'on_failure: revert',
+      'on_failure: pause',
+    );
     const result = parsePlanText(text, 'inline.yml');
     expect(result.ok && result.plan.statistics).toEqual({ alpha: 0.05, tuningN: 5000 });
   });
