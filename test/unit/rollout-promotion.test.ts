@@ -404,8 +404,10 @@ describe('properties over random observation sequences', () => {
   const tick = fc.record({
     gapMs: fc.integer({ min: 1, max: 8000 }),
     alerts: fc.array(alert, { maxLength: 2 }),
-    searches: fc.integer({ min: 0, max: 20_000 }),
-    users: fc.integer({ min: 0, max: 2000 }),
+    // Around each step's minimum (200/10, 1000/50, 2000/200, 5000/500, 10000/1000) so that a
+    // promotion one short of it is likely to be drawn.
+    searches: fc.constantFrom(0, 199, 200, 999, 1000, 1999, 2000, 4999, 5000, 9999, 10_000, 20_000),
+    users: fc.constantFrom(0, 9, 10, 49, 50, 199, 200, 499, 500, 999, 1000, 2000),
     failing: fc.boolean(),
   });
 
@@ -420,7 +422,7 @@ describe('properties over random observation sequences', () => {
           script.push({
             at,
             alerts: t.alerts,
-            sample: { searches: t.searches, users: Math.min(t.users, t.searches) },
+            sample: { searches: t.searches, users: t.users },
             cohorts: t.failing ? AI_FAILING : HEALTHY,
           });
         }
@@ -441,6 +443,7 @@ describe('properties over random observation sequences', () => {
           startedAt = tr.at;
         }
       }),
+      { numRuns: 300 },
     );
   });
 });
