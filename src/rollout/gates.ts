@@ -42,8 +42,9 @@ export function judgeAlerts(plan: RolloutPlan, alerts: readonly ActiveAlert[]): 
   const list = (xs: readonly ActiveAlert[]) =>
     xs.map((a) => `${a.name} (${a.severity})`).join(', ');
   // Firing is Prometheus's verdict after its `for`; pending may still clear, so it only waits.
-  if (firing.length > 0)
+  if (firing.length > 0) {
     return { gate: 'alerts', verdict: 'failed', reason: `firing: ${list(firing)}` };
+  }
   if (pending.length > 0) {
     return { gate: 'alerts', verdict: 'blocked', reason: `pending: ${list(pending)}` };
   }
