@@ -4,6 +4,7 @@ import { registerDaemon } from './daemon.js';
 import { registerFlags } from './flags.js';
 import { registerLlmSim } from './llm-sim.js';
 import { registerOps } from './ops.js';
+import { registerRollout } from './rollout.js';
 import { registerRules } from './rules.js';
 import { registerServe } from './serve.js';
 import { registerStart } from './start.js';
@@ -20,4 +21,5 @@ export const commandModules: readonly RegisterCommand[] = [
   registerChaos,
   registerOps,
   registerStart,
+  registerRollout,
 ];
