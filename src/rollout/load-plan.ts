@@ -2,11 +2,11 @@
 // `file:line:col: message`. It reads positions with the rule loader's YamlContext so both files
 // report errors the same way.
 import { readFile } from 'node:fs/promises';
-import { isScalar, LineCounter, parseDocument } from 'yaml';
+import { isScalar } from 'yaml';
 import type { Node, Scalar } from 'yaml';
 import { parseDuration } from '../canary/rules/duration.js';
-import { YamlContext } from '../canary/rules/yaml-context.js';
-import type { RuleError } from '../canary/rules/yaml-context.js';
+import { openYaml } from '../canary/rules/yaml-context.js';
+import type { RuleError, YamlContext } from '../canary/rules/yaml-context.js';
 import { SEGMENTS } from '../flags/types.js';
 import { DEFAULT_SEQUENCE } from './cohort-statistics.js';
 import type { SequenceOptions } from './cohort-statistics.js';
@@ -46,14 +46,10 @@ export async function loadPlanFile(file: string): Promise<PlanLoad> {
 
 /** Parses one plan's text; `file` is only used in positions and errors. */
 export function parsePlanText(text: string, file: string): PlanLoad {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const ctx = new YamlContext(file, text, lines);
-  if (doc.errors.length > 0) {
-    for (const e of doc.errors) ctx.error(e.pos[0], `YAML: ${e.message.split('\n')[0]}`);
-    return { ok: false, errors: ctx.errors };
-  }
-  const plan = parsePlan(ctx, doc.contents);
+  const yaml = openYaml(text, file);
+  if (!yaml.ok) return yaml;
+  const { ctx } = yaml;
+  const plan = parsePlan(ctx, yaml.contents);
   if (plan !== undefined && ctx.errors.length === 0) return { ok: true, plan };
   const errors = [...ctx.errors].sort((a, b) => a.line - b.line || a.col - b.col);
   return { ok: false, errors };

@@ -1,20 +1,13 @@
 // `canary rollout plan check` through the real command line: exit codes, the summary and the
 // file:line:col lines.
-import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { expectation } from '../fixtures/expect-comment.js';
+import { runCanary as canary } from '../harness/canary-cli.js';
 
 const root = join(import.meta.dirname, '../..');
 const invalidDir = join(root, 'test/fixtures/rollouts/invalid');
-
-function canary(...args: string[]) {
-  const out = spawnSync(process.execPath, [join(root, 'bin/canary.js'), ...args], {
-    cwd: root,
-    encoding: 'utf8',
-  });
-  return { status: out.status, stdout: out.stdout, stderr: out.stderr };
-}
 
 // Each call starts the CLI through tsx: seconds apiece on a loaded machine, hence the timeout.
 describe('canary rollout plan check', { timeout: 60_000 }, () => {
@@ -53,8 +46,8 @@ describe('canary rollout plan check', { timeout: 60_000 }, () => {
     expect(out.status).toBe(1);
     expect(out.stdout).toBe('');
     for (const f of files) {
-      const [, at] = /^# expect: (\d+:\d+) /.exec(readFileSync(join(invalidDir, f), 'utf8')) ?? [];
-      expect(out.stderr).toContain(`test/fixtures/rollouts/invalid/${f}:${at}: `);
+      const { line, col } = expectation(join(invalidDir, f));
+      expect(out.stderr).toContain(`test/fixtures/rollouts/invalid/${f}:${line}:${col}: `);
     }
   });
 

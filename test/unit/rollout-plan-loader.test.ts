@@ -3,6 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { expectation } from '../fixtures/expect-comment.js';
 import { formatRuleError } from '../../src/canary/rules/yaml-context.js';
 import { loadPlanFile, parsePlanText } from '../../src/rollout/load-plan.js';
 import { scalePlan } from '../../src/rollout/plan.js';
@@ -13,13 +14,6 @@ const fixtures = readdirSync(dir)
   .filter((f) => f.endsWith('.yml'))
   .sort();
 const HOUR = 3_600_000;
-
-function expectation(file: string): { line: number; col: number; message: string } {
-  const first = readFileSync(file, 'utf8').split('\n')[0] ?? '';
-  const m = /^# expect: (\d+):(\d+) (.+)$/.exec(first);
-  if (!m) throw new Error(`${file}: first line must be "# expect: line:col message"`);
-  return { line: Number(m[1]), col: Number(m[2]), message: m[3] as string };
-}
 
 async function shippedPlan() {
   const result = await loadPlanFile(join(root, 'rollouts/ai-search.yml'));
