@@ -26,6 +26,8 @@
 //   rollback up to k·s·α in the worst case (Bonferroni). Lower α in the plan to buy that back.
 // - Searches are treated as independent units. Searches by one user are correlated, which makes
 //   the true variance larger than the plug-in one and the realised error rate higher than α.
+// - Zero variance in both cohorts (e.g. no failures anywhere) gives a zero-width interval: the
+//   verdict is then the raw difference, which the minimum samples keep from being a handful.
 // - One-sided: it bounds how much WORSE the canary is; it never proves the canary is better.
 // - Floating point: ~1e-12 relative; the unit tests pin it against vectors computed in Python.
 

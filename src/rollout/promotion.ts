@@ -7,6 +7,7 @@
 //
 // The shell (not built yet: the daemon does not execute plans) persists the state, performs the
 // actions through the flag store with their reasons, and feeds observations in on every tick.
+import { SEGMENTS } from '../flags/types.js';
 import type { RolloutSpec, Segment } from '../flags/types.js';
 import { describeGates, judgeGates } from './gates.js';
 import type { ActiveAlert, CohortPair, GateReport } from './gates.js';
@@ -20,6 +21,8 @@ export type RolloutState =
       readonly step: number;
       readonly stepStartedAt: number;
       readonly holdUntil: number;
+      /** The flag as the plan's last write left it: anything else is a person's change. */
+      readonly wrote: RolloutSpec;
       /** Set once the hold ran out short of the minimum sample, so that is said only once. */
       readonly extended: boolean;
       /** Set once a failed gate under `notify` was announced in this step. */
@@ -31,6 +34,7 @@ export type RolloutState =
       readonly stepStartedAt: number;
       /** What was left of the hold when it paused; a resume gives it back. */
       readonly holdLeftMs: number;
+      readonly wrote: RolloutSpec;
       readonly reason: string;
     }
   | { readonly phase: 'succeeded'; readonly at: number }
@@ -95,7 +99,7 @@ export function decidePromotion(
     return abort(state, now, `the plan has no step ${i + 1} (was it edited?)`, []);
   }
   if (obs.flag === undefined) return still(state);
-  const drift = flagDrift(plan, i, obs.flag);
+  const drift = flagDrift(state.wrote, obs.flag);
   if (drift !== undefined) {
     const reason = `flag ${plan.flag} changed outside the plan (${drift}); paused, not overridden`;
     return pause(state, now, reason, [{ kind: 'notify', reason }], []);
@@ -158,7 +162,7 @@ function promote(
   }
   const reason = `promoted to step ${next + 1} (${target.percentage}% ${target.segment}): ${passed}`;
   return {
-    state: enter(plan, next, now),
+    state: enter(plan, next, now, state.wrote),
     transitions: [{ from: 'progressing', to: 'progressing', step: next, at: now, reason }],
     actions: [writeStep(plan, next, reason)],
     gates,
@@ -170,13 +174,17 @@ export type RolloutCommand = 'start' | 'pause' | 'resume' | 'abort';
 export type CommandOutcome =
   ({ readonly ok: true } & PromotionOutcome) | { readonly ok: false; readonly error: string };
 
-/** A person's command; refused (with why) when it makes no sense in the current phase. */
+/**
+ * A person's command; refused (with why) when it makes no sense in the current phase. `flag` is the
+ * flag as the store holds it now (start and resume write from it; undefined: unreadable).
+ */
 export function applyCommand(
   plan: RolloutPlan,
   state: RolloutState,
   command: RolloutCommand,
   now: number,
   actor: string,
+  flag: RolloutSpec | undefined,
 ): CommandOutcome {
   const by = `by ${actor}`;
   const refuse = (): CommandOutcome => ({
@@ -186,11 +194,12 @@ export function applyCommand(
   switch (command) {
     case 'start': {
       if (state.phase !== 'pending' || plan.steps.length === 0) return refuse();
+      if (flag === undefined) return unreadable(plan);
       const first = plan.steps[0]!;
       const reason = `rollout started ${by}: step 1 (${first.percentage}% ${first.segment})`;
       return {
         ok: true,
-        state: enter(plan, 0, now),
+        state: enter(plan, 0, now, flag),
         transitions: [{ from: 'pending', to: 'progressing', step: 0, at: now, reason }],
         actions: [writeStep(plan, 0, reason)],
         gates: [],
@@ -203,6 +212,7 @@ export function applyCommand(
       if (state.phase !== 'paused') return refuse();
       const step = plan.steps[state.step];
       if (step === undefined) return refuse();
+      if (flag === undefined) return unreadable(plan);
       // Resuming re-asserts the step's percentage: a person asked for it, so it is not silent.
       const reason = `resumed ${by} at step ${state.step + 1} (${step.percentage}% ${step.segment})`;
       return {
@@ -212,6 +222,8 @@ export function applyCommand(
           step: state.step,
           stepStartedAt: state.stepStartedAt,
           holdUntil: now + state.holdLeftMs,
+          // The person who resumes keeps whatever else they changed; only this step is re-written.
+          wrote: afterWrite(plan, state.step, flag),
           extended: false,
           notified: false,
         },
@@ -226,12 +238,17 @@ export function applyCommand(
   }
 }
 
-function enter(plan: RolloutPlan, step: number, now: number): RolloutState {
+function unreadable(plan: RolloutPlan): CommandOutcome {
+  return { ok: false, error: `cannot read flag ${plan.flag}; nothing written` };
+}
+
+function enter(plan: RolloutPlan, step: number, now: number, flag: RolloutSpec): RolloutState {
   return {
     phase: 'progressing',
     step,
     stepStartedAt: now,
     holdUntil: now + (plan.steps[step]?.holdMs ?? 0),
+    wrote: afterWrite(plan, step, flag),
     extended: false,
     notified: false,
   };
@@ -247,18 +264,19 @@ function writeStep(plan: RolloutPlan, step: number, reason: string): RolloutActi
   };
 }
 
-/**
- * How the flag differs from what the plan wrote up to `step`, or undefined when it matches: it must
- * be on, and each segment a step has raised must be at that step's percentage.
- */
-export function flagDrift(plan: RolloutPlan, step: number, flag: RolloutSpec): string | undefined {
-  if (!flag.enabled) return 'it was switched off';
-  const expected = new Map<Segment | 'default', number>();
-  for (const s of plan.steps.slice(0, step + 1))
-    expected.set(flagPercentageKey(s.segment), s.percentage);
-  for (const [key, pct] of expected) {
-    if (flag.percentages[key] !== pct) {
-      return `${key} is at ${flag.percentages[key]}%, the plan wrote ${pct}%`;
+/** The flag once the step's percentage is written into it (a write also switches it on). */
+function afterWrite(plan: RolloutPlan, step: number, flag: RolloutSpec): RolloutSpec {
+  const s = plan.steps[step]!;
+  const percentages = { ...flag.percentages, [flagPercentageKey(s.segment)]: s.percentage };
+  return { enabled: true, percentages };
+}
+
+/** How the flag differs from what the plan's last write left, or undefined when it does not. */
+export function flagDrift(wrote: RolloutSpec, flag: RolloutSpec): string | undefined {
+  if (!flag.enabled && wrote.enabled) return 'it was switched off';
+  for (const key of [...SEGMENTS, 'default'] as const) {
+    if (flag.percentages[key] !== wrote.percentages[key]) {
+      return `${key} is at ${flag.percentages[key]}%, the plan left it at ${wrote.percentages[key]}%`;
     }
   }
   return undefined;
@@ -281,6 +299,7 @@ function pause(
       step: state.step,
       stepStartedAt: state.stepStartedAt,
       holdLeftMs: Math.max(0, state.holdUntil - now),
+      wrote: state.wrote,
       reason,
     },
     transitions: [{ from: 'progressing', to: 'paused', step: state.step, at: now, reason }],

@@ -101,7 +101,7 @@ function run(p: RolloutPlan, ticks: readonly Tick[], start: RolloutState = INITI
   for (const t of ticks) {
     if (t.manual) r.flag = t.manual(r.flag);
     const out = t.command
-      ? applyCommand(p, r.state, t.command, t.at, 'tester')
+      ? applyCommand(p, r.state, t.command, t.at, 'tester', t.unreadable ? undefined : r.flag)
       : {
           ok: true as const,
           ...decidePromotion(
@@ -321,7 +321,7 @@ describe('a person’s flag change pauses the plan; it is never overridden silen
       [61, 'progressing', 1],
     ]);
     expect(r.transitions[2]?.reason).toMatch(
-      /beta-users is at 50%, the plan wrote 10%.*not overridden/,
+      /beta-users is at 50%, the plan left it at 10%.*not overridden/,
     );
     expect(r.actions.map((a) => [a.at / S, a.kind])).toEqual([
       [0, 'write-flag'],
@@ -331,6 +331,30 @@ describe('a person’s flag change pauses the plan; it is never overridden silen
     ]);
     expect(r.flag.percentages['beta-users']).toBe(10);
     expect(r.actions.at(-1)?.reason).toBe('resumed by tester at step 2 (10% beta-users)');
+  });
+
+  it('pauses when a person raises a segment the plan has not reached yet, and keeps it on resume', () => {
+    const r = run(plan(), [
+      ...ticks(3, (t) =>
+        t === 3 * S
+          ? { manual: (f) => ({ ...f, percentages: { ...f.percentages, default: 30 } }) }
+          : {},
+      ),
+      { at: 4 * S, command: 'resume' },
+      { at: 14 * S },
+    ]);
+    expect(r.transitions[1]).toMatchObject({
+      to: 'paused',
+      reason: expect.stringMatching(/default is at 30%, the plan left it at 0%/),
+    });
+    expect(timeline(r).at(-1)).toEqual([14, 'progressing', 1]);
+    expect(r.flag.percentages).toEqual({ 'internal-users': 1, 'beta-users': 10, default: 30 });
+  });
+
+  it('start and resume are refused while the flag cannot be read, and write nothing', () => {
+    const r = run(plan(), [{ at: 0, command: 'start', unreadable: true }]);
+    expect(r.refused).toEqual(['cannot read flag ai-search-enabled; nothing written']);
+    expect(r.actions).toEqual([]);
   });
 
   it('pauses when a person switches the flag off', () => {
