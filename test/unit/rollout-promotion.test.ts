@@ -10,18 +10,16 @@ import type { ActiveAlert, CohortPair } from '../../src/rollout/gates.js';
 import { parsePlanText } from '../../src/rollout/load-plan.js';
 import { scalePlan } from '../../src/rollout/plan.js';
 import type { FailurePolicy, GuardedMetric, RolloutPlan } from '../../src/rollout/plan.js';
-import {
-  applyCommand,
-  decidePromotion,
-  INITIAL_ROLLOUT_STATE,
-} from '../../src/rollout/promotion.js';
+import { decidePromotion } from '../../src/rollout/promotion.js';
+import { applyCommand } from '../../src/rollout/rollout-commands.js';
+import { INITIAL_ROLLOUT_STATE } from '../../src/rollout/rollout-state.js';
 import type {
   RolloutAction,
-  RolloutCommand,
   RolloutObservations,
   RolloutState,
   RolloutTransition,
-} from '../../src/rollout/promotion.js';
+} from '../../src/rollout/rollout-state.js';
+import type { RolloutCommand } from '../../src/rollout/rollout-commands.js';
 
 const root = join(import.meta.dirname, '../..');
 const S = 1000;
