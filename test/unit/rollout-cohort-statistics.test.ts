@@ -13,7 +13,7 @@ import {
   type BoundResult,
   type Worse,
 } from '../../src/rollout/cohort-statistics.js';
-import { mulberry32 } from '../../src/shared/random.js';
+import { peekingFalseAlarms } from '../fakes/aa-cohorts.js';
 
 type ProportionVector = [number, number, number, number, number, number, Worse, number, number];
 const PROPORTIONS: readonly ProportionVector[] = [
@@ -250,30 +250,8 @@ describe('anytime validity: peeking does not inflate false alarms', () => {
   // a false alarm is any look that calls a regression at tolerance 0. 1000 seeded runs; the
   // standard error of a rate near 0.05 is about 0.007.
   it('stays at or below α where a fixed-n interval checked every look does not', () => {
-    const random = mulberry32(13);
-    const runs = 1000;
-    let sequenceAlarms = 0;
-    let fixedAlarms = 0;
-    for (let run = 0; run < runs; run++) {
-      const c = { events: 0, trials: 0 };
-      const b = { events: 0, trials: 0 };
-      let seq = false;
-      let fixed = false;
-      for (let look = 0; look < 50; look++) {
-        for (let i = 0; i < 100; i++) {
-          if (random() < 0.05) c.events++;
-          if (random() < 0.05) b.events++;
-        }
-        c.trials += 100;
-        b.trials += 100;
-        const r = proportionDifferenceBound(c, b, 'higher');
-        if (judgeDifference(r, 0).verdict === 'regression') seq = true;
-        if (r.ok && r.estimate - 1.64485362695147 * r.standardError > 0) fixed = true;
-      }
-      if (seq) sequenceAlarms++;
-      if (fixed) fixedAlarms++;
-    }
-    expect(sequenceAlarms / runs).toBeLessThanOrEqual(0.05 + 0.02);
-    expect(fixedAlarms / runs).toBeGreaterThan(0.12);
+    const rates = peekingFalseAlarms({ rate: 0.05, looks: 50, perLook: 100, runs: 1000, seed: 13 });
+    expect(rates.sequence).toBeLessThanOrEqual(0.05 + 0.02);
+    expect(rates.fixed).toBeGreaterThan(0.12);
   });
 });
