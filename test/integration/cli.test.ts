@@ -16,6 +16,7 @@ describe('canary CLI', () => {
     for (const cmd of [
       'flags',
       'rules',
+      'rollout',
       'daemon',
       'serve',
       'llm-sim',
