@@ -17,6 +17,7 @@ describe('canary CLI', () => {
     for (const cmd of [
       'flags',
       'rules',
+      'rollout',
       'daemon',
       'backtest',
       'serve',

@@ -1,19 +1,12 @@
 // `canary rules check` through the real command line: exit codes and the file:line:col lines.
-import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { expectation } from '../fixtures/expect-comment.js';
+import { runCanary as canary } from '../harness/canary-cli.js';
 
 const root = join(import.meta.dirname, '../..');
 const invalidDir = join(root, 'test/fixtures/rules/invalid');
-
-function canary(...args: string[]) {
-  const out = spawnSync(process.execPath, [join(root, 'bin/canary.js'), ...args], {
-    cwd: root,
-    encoding: 'utf8',
-  });
-  return { status: out.status, stdout: out.stdout, stderr: out.stderr };
-}
 
 describe('canary rules check', () => {
   it('passes the real rule file and summarises its groups and actions', () => {
@@ -32,8 +25,8 @@ describe('canary rules check', () => {
     expect(out.status).toBe(1);
     expect(out.stdout).toBe('');
     for (const f of files) {
-      const [, at] = /^# expect: (\d+:\d+) /.exec(readFileSync(join(invalidDir, f), 'utf8')) ?? [];
-      expect(out.stderr).toContain(`test/fixtures/rules/invalid/${f}:${at}: `);
+      const { line, col } = expectation(join(invalidDir, f));
+      expect(out.stderr).toContain(`test/fixtures/rules/invalid/${f}:${line}:${col}: `);
     }
   });
 

@@ -1,21 +1,15 @@
 // The corpus of broken rule files: each file is named for what is wrong with it and says on its
 // first line where the error must be reported (`# expect: line:col message`).
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { expectation } from '../fixtures/expect-comment.js';
 import { formatRuleError, loadRuleFiles } from '../../src/canary/rules/load-rules.js';
 
 const dir = join(import.meta.dirname, '../fixtures/rules/invalid');
 const fixtures = readdirSync(dir)
   .filter((f) => f.endsWith('.yml'))
   .sort();
-
-function expectation(file: string): { line: number; col: number; message: string } {
-  const first = readFileSync(file, 'utf8').split('\n')[0] ?? '';
-  const m = /^# expect: (\d+):(\d+) (.+)$/.exec(first);
-  if (!m) throw new Error(`${file}: first line must be "# expect: line:col message"`);
-  return { line: Number(m[1]), col: Number(m[2]), message: m[3] as string };
-}
 
 describe('broken rule files are rejected with file:line:col', () => {
   it('has a corpus to check', () => {

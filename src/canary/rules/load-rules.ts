@@ -1,11 +1,12 @@
 // The strict rule loader: Prometheus rule files → frozen RuleGroups, or every error found as
 // `file:line:col: message`. `canary rules check`, the daemon's start-up and its reloads all use it.
 import { readFile } from 'node:fs/promises';
-import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
+import { isMap, isScalar } from 'yaml';
 import type { Rule, RuleGroup } from '../types.js';
 import { parseDuration } from './duration.js';
 import { parseRule } from './parse-rule.js';
-import { YamlContext } from './yaml-context.js';
+import { openYaml } from './yaml-context.js';
+import type { YamlContext } from './yaml-context.js';
 import type { RuleError } from './yaml-context.js';
 
 export { formatRuleError } from './yaml-context.js';
@@ -56,16 +57,12 @@ export async function loadRuleFiles(
 
 /** Parses one file's text; `file` is only used in positions and errors. */
 export function parseRuleText(text: string, file: string, options: LoadOptions): LoadResult {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const ctx = new YamlContext(file, text, lines);
-  if (doc.errors.length > 0) {
-    for (const e of doc.errors) ctx.error(e.pos[0], `YAML: ${e.message.split('\n')[0]}`);
-    return { ok: false, errors: ctx.errors };
-  }
+  const yaml = openYaml(text, file);
+  if (!yaml.ok) return yaml;
+  const { ctx, contents } = yaml;
   // An empty file is a valid rule file with no groups, as for promtool.
-  if (doc.contents === null) return { ok: true, groups: [], files: [file] };
-  const groups = parseGroups(ctx, doc.contents, options);
+  if (contents === null) return { ok: true, groups: [], files: [file] };
+  const groups = parseGroups(ctx, contents, options);
   if (ctx.errors.length === 0) return { ok: true, groups, files: [file] };
   const errors = [...ctx.errors].sort((a, b) => a.line - b.line || a.col - b.col);
   return { ok: false, errors };

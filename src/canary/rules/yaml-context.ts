@@ -1,6 +1,6 @@
 // Reading one YAML rule file with positions: every error is collected as `file:line:col: message`.
-import { isMap, isScalar, isSeq } from 'yaml';
-import type { Node, Pair, Scalar, YAMLMap, YAMLSeq, LineCounter } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import type { Node, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import type { SourcePos } from '../types.js';
 import { scalarOffsetInFile } from './scalar-offset.js';
 
@@ -13,6 +13,22 @@ export interface RuleError {
 
 export function formatRuleError(e: RuleError): string {
   return `${e.file}:${e.line}:${e.col}: ${e.message}`;
+}
+
+/**
+ * Parses one YAML file with positions and duplicate keys refused: its contents (null when empty)
+ * and a context to read them with, or the syntax errors as `file:line:col`.
+ */
+export function openYaml(
+  text: string,
+  file: string,
+): { ok: true; contents: unknown; ctx: YamlContext } | { ok: false; errors: RuleError[] } {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const ctx = new YamlContext(file, text, lines);
+  if (doc.errors.length === 0) return { ok: true, contents: doc.contents, ctx };
+  for (const e of doc.errors) ctx.error(e.pos[0], `YAML: ${e.message.split('\n')[0]}`);
+  return { ok: false, errors: ctx.errors };
 }
 
 /** The file being read, its line counter, and the errors found so far. */

@@ -10,6 +10,7 @@ import { registerDaemon } from './daemon.js';
 import { registerFlags } from './flags.js';
 import { registerLlmSim } from './llm-sim.js';
 import { registerOps } from './ops.js';
+import { registerRollout } from './rollout.js';
 import { registerRules } from './rules.js';
 import { registerServe } from './serve.js';
 import { registerSimulate } from './simulate.js';
@@ -29,4 +30,5 @@ export const commandModules: readonly RegisterCommand[] = [
   registerOps,
   registerStart,
   registerSimulate,
+  registerRollout,
 ];
