@@ -40,13 +40,13 @@ function fakeStore(
   const filtersSeen: SearchFilters[] = [];
   return {
     file: ':memory:',
-    keywordSearch: () => [hit(1)],
-    filterSearch: (f) => (filtersSeen.push(f), [hit(2), hit(3)]),
+    keywordSearch: async () => [hit(1)],
+    filterSearch: async (f) => (filtersSeen.push(f), [hit(2), hit(3)]),
     findUser: (id) => (id === 'u-internal' ? { id, segment: 'internal-users' } : undefined),
     usersInSegment: () => [],
     counts: () => ({ contacts: 3, users: 1 }),
     ping: () => true,
-    close: () => {},
+    close: async () => {},
     filtersSeen,
     ...overrides,
   };
@@ -66,7 +66,7 @@ function recordingMetrics() {
     recordSearch: (mode, outcome) => void searches.push([mode, outcome]),
     recordFlag: (_f, variant, segment) => void flags.push([variant, segment]),
     recordFeedback: (r) => void ratings.push(r),
-    render: async () => ({ status: 200, contentType: 'text/plain', body: '' }),
+    render: async () => ({ status: 200, contentType: 'text/plain', body: '', renderSeconds: 0 }),
     shutdown: async () => {},
   };
   return { metrics, searches, flags, ratings };
@@ -210,7 +210,7 @@ describe('SearchService', () => {
     const t = setup({
       on: false,
       store: {
-        keywordSearch: () => {
+        keywordSearch: async () => {
           throw new Error('disk I/O error');
         },
       },
