@@ -184,7 +184,8 @@ async function main(): Promise<void> {
   const file = path.join(db.dir, 'contacts.sqlite');
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'bench-service-state-'));
   const sim = await startLlmSimulator({ port: 0, seed: 3 });
-  const logger = pino({ level: 'warn' });
+  // Errors are counted in the tables (non-2xx); their log lines would only interleave with them.
+  const logger = pino({ level: 'fatal' });
   const config = (monitoring: boolean) =>
     loadConfig({
       DATA_DIR: stateDir,

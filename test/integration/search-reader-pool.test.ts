@@ -158,4 +158,17 @@ describe('reader worker pool', () => {
     await until(() => threads() <= before);
     await expect(pool.keywordSearch('climate', 1)).rejects.toThrow(/closed/);
   });
+
+  it('lets the searches in flight answer when closed (graceful stop)', async () => {
+    const pool = new ReaderPool({ file, size: 2, observe: () => {} });
+    const inFlight = [
+      pool.keywordSearch('climate', 3),
+      pool.filterSearch({ ...none, beats: ['sports'] }, 3),
+    ];
+    const closed = pool.close();
+    const answers = await Promise.all(inFlight);
+    expect(answers.map((a) => a.length)).toEqual([3, 3]);
+    await closed;
+    expect(pool.liveWorkers).toBe(0);
+  });
 });

@@ -59,6 +59,8 @@ interface Slot {
 }
 
 const RESTART_PAUSE_MS = 1000;
+/** How long close() waits for searches in flight (a SIGTERM lets them answer). */
+const DRAIN_MS = 5000;
 const YOUNG_MS = 1000;
 
 const defaultWorkerUrl = (): URL =>
@@ -84,6 +86,8 @@ export class ReaderPool {
   private readonly timers = new Set<NodeJS.Timeout>();
   private nextId = 1;
   private closing: Promise<void> | undefined;
+  /** Called when the last search in flight settles (close() waits on it). */
+  private onIdle: (() => void) | undefined;
 
   constructor(private readonly options: ReaderPoolOptions) {
     if (!Number.isInteger(options.size) || options.size < 1) {
@@ -114,13 +118,25 @@ export class ReaderPool {
     return this.send('filter_search', (id) => ({ id, kind: 'filter', filters, limit }));
   }
 
-  /** Stops every worker; resolves once all have exited. Searches still in flight fail. */
-  close(): Promise<void> {
+  /**
+   * Takes no new search, lets the ones in flight finish (for at most `drainMs`), then stops every
+   * worker; resolves once all have exited. Searches still in flight after `drainMs` fail.
+   */
+  close(drainMs = DRAIN_MS): Promise<void> {
     return (this.closing ??= (async () => {
       for (const t of this.timers) clearTimeout(t);
+      if (this.inFlight() > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await new Promise<void>((resolve) => {
+          this.onIdle = resolve;
+          timer = setTimeout(resolve, drainMs);
+        });
+        clearTimeout(timer);
+      }
       await Promise.all(this.slots.map((s) => s.worker.terminate()));
-      for (const slot of this.slots)
+      for (const slot of this.slots) {
         this.failPending(slot, 'the contacts database was closed', false);
+      }
     })());
   }
 
@@ -173,10 +189,15 @@ export class ReaderPool {
     });
   }
 
+  private inFlight(): number {
+    return this.slots.reduce((n, s) => n + s.pending.size, 0);
+  }
+
   private settle(slot: Slot, reply: ReaderReply): void {
     const p = slot.pending.get(reply.id);
     if (!p) return;
     slot.pending.delete(reply.id);
+    if (this.onIdle && this.inFlight() === 0) this.onIdle();
     for (const [op, seconds, errorType] of reply.observed)
       this.options.observe(op, seconds, errorType);
     if (reply.ok) p.resolve(reply.hits);
@@ -191,5 +212,6 @@ export class ReaderPool {
       p.reject(new DbQueryError(reason, undefined));
     }
     slot.pending.clear();
+    if (this.onIdle && this.inFlight() === 0) this.onIdle();
   }
 }
