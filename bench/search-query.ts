@@ -11,19 +11,7 @@ import { openReadOnlyDatabase } from '../src/search/contacts/database.js';
 import { keywordMatch } from '../src/search/contacts/fts-query.js';
 import { prepareContactQueries } from '../src/search/contacts/queries.js';
 import { openContactsStore } from '../src/search/contacts/store.js';
-
-const QUERIES = [
-  'climate reporters in Berlin',
-  'technology editor',
-  'health journalists London',
-  'sports Madrid',
-  'finance correspondents New York',
-  'artificial intelligence startups',
-  'Müller',
-  'fashion Paris columnist',
-  'energy Germany',
-  'gaming podcaster Tokyo',
-];
+import { BENCH_QUERIES } from './search-queries.js';
 
 const cpuMs = () => {
   const u = process.cpuUsage();
@@ -53,7 +41,7 @@ async function main(): Promise<void> {
     );
     let sumCount = 0;
     let sumRanked = 0;
-    for (const q of QUERIES) {
+    for (const q of BENCH_QUERIES) {
       const match = keywordMatch(q, 'all')!;
       const n = count.get(match) as number;
       const time = (run: () => unknown) => {
@@ -70,7 +58,7 @@ async function main(): Promise<void> {
         `${q.padEnd(34)}${String(n).padStart(9)}${c.toFixed(2).padStart(12)}${r.toFixed(2).padStart(15)}`,
       );
     }
-    const k = QUERIES.length;
+    const k = BENCH_QUERIES.length;
     console.log(
       `${'mean'.padEnd(43)}${(sumCount / k).toFixed(2).padStart(12)}${(sumRanked / k).toFixed(2).padStart(15)}\n`,
     );
