@@ -11,12 +11,14 @@
 //    the target's width) or BENCH_MAX_ROUNDS is reached (target ≤ 5%).
 // 3. /metrics after that traffic: render time inside the handler (its Server-Timing header) and
 //    round trip, idle and during keyword load (target p99 ≤ 5 ms).
+// "CPU µs/req" is the whole process (services, readers, load generator); "event loop" the main
+// thread alone (Linux), the part every request of a service waits for.
 // Knobs: BENCH_CONTACTS (50000; 1000000 for the 1M run), BENCH_DB_DIR (keep and reuse the seeded
 // database there: a 1M seed takes about a minute), BENCH_SECONDS (latency slice, 2),
 // BENCH_OVERHEAD_SECONDS (overhead slice, 1), BENCH_CONNECTIONS (10), BENCH_READERS,
 // BENCH_LATENCY_ROUNDS (4), BENCH_MIN_ROUNDS (8), BENCH_MAX_ROUNDS (30), BENCH_CI_WIDTH (5).
 // About 3 minutes at 50k on a quiet two-core machine; longer when it is shared.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -55,6 +57,19 @@ interface Figures {
   /** CPU time of this process (services, readers, load generator) per request, µs: less
    *  sensitive than req/s to how much of the shared machine the slice happened to get. */
   cpuUs: number;
+  /** CPU time of the main thread (the event loop) per request, µs: what searches queue behind. */
+  mainUs: number;
+}
+
+/** CPU time of the main thread so far, in µs (Linux: /proc, 10 ms ticks); NaN elsewhere. */
+function mainThreadCpuUs(): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 async function load(
@@ -64,6 +79,7 @@ async function load(
   seconds: number,
 ): Promise<Figures> {
   const cpu = process.cpuUsage();
+  const main = mainThreadCpuUs();
   const r = await autocannon({
     url,
     connections,
@@ -82,6 +98,7 @@ async function load(
     p99: r.latency.p99,
     non2xx: r.non2xx + r.errors,
     cpuUs: (used.user + used.system) / Math.max(1, r.requests.total),
+    mainUs: (mainThreadCpuUs() - main) / Math.max(1, r.requests.total),
   };
 }
 
@@ -104,6 +121,7 @@ function medians(runs: Figures[]): Figures {
     p99: m('p99'),
     non2xx: runs.reduce((s, r) => s + r.non2xx, 0),
     cpuUs: m('cpuUs'),
+    mainUs: m('mainUs'),
   };
 }
 
@@ -203,8 +221,9 @@ function instrumentationMicros(): { keyword: number; ai: number } {
 }
 
 const row = (name: string, f: Figures) =>
-  `${name.padEnd(34)}${f.rps.toFixed(0).padStart(7)}${f.p50.toFixed(1).padStart(9)}${f.p99.toFixed(1).padStart(8)}${String(f.non2xx).padStart(9)}${f.cpuUs.toFixed(0).padStart(12)}`;
-const header = () => console.log(`${''.padEnd(34)}  req/s   p50 ms  p99 ms  non-2xx  CPU µs/req`);
+  `${name.padEnd(34)}${f.rps.toFixed(0).padStart(7)}${f.p50.toFixed(1).padStart(9)}${f.p99.toFixed(1).padStart(8)}${String(f.non2xx).padStart(9)}${f.cpuUs.toFixed(0).padStart(12)}${f.mainUs.toFixed(0).padStart(12)}`;
+const header = () =>
+  console.log(`${''.padEnd(34)}  req/s   p50 ms  p99 ms  non-2xx  CPU µs/req  event loop`);
 
 function databaseDir(): { dir: string; keep: boolean } {
   const keep = process.env.BENCH_DB_DIR;
@@ -304,7 +323,7 @@ async function main(): Promise<void> {
       console.log(row(`event loop (baseline), ${c} conn`, fLoop));
       console.log(row(`${READERS} reader thread(s), ${c} conn`, fOn));
       console.log(
-        `${''.padEnd(34)}readers / baseline: req/s ×${(fOn.rps / fLoop.rps).toFixed(2)}, p99 ×${(fOn.p99 / fLoop.p99).toFixed(2)}, CPU/req ×${(fOn.cpuUs / fLoop.cpuUs).toFixed(2)}`,
+        `${''.padEnd(34)}readers / baseline: req/s ×${(fOn.rps / fLoop.rps).toFixed(2)}, p99 ×${(fOn.p99 / fLoop.p99).toFixed(2)}, CPU/req ×${(fOn.cpuUs / fLoop.cpuUs).toFixed(2)}, event-loop CPU/req ×${(fOn.mainUs / fLoop.mainUs).toFixed(2)}`,
       );
     }
 
