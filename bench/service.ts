@@ -96,7 +96,7 @@ async function load(
   const mainUs = mainThreadCpuUs() - main;
   // autocannon stops at the deadline with requests still queued in the service; let them finish
   // so this slice's work does not land in the next one (the other setting's).
-  await new Promise((done) => setTimeout(done, Math.min(3000, Math.max(50, 2 * r99(r)))));
+  await new Promise((done) => setTimeout(done, Math.min(3000, Math.max(50, 2 * r.latency.p99))));
   return {
     rps: r.requests.total / seconds,
     p50: r.latency.p50,
@@ -106,8 +106,6 @@ async function load(
     mainUs: mainUs / Math.max(1, r.requests.total),
   };
 }
-
-const r99 = (r: autocannon.Result) => r.latency.p99;
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
