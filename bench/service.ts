@@ -16,7 +16,7 @@
 // Knobs: BENCH_CONTACTS (50000; 1000000 for the 1M run), BENCH_DB_DIR (keep and reuse the seeded
 // database there: a 1M seed takes about a minute), BENCH_SECONDS (latency slice, 2),
 // BENCH_OVERHEAD_SECONDS (overhead slice, 1; 3 from 500k contacts), BENCH_CONNECTIONS (10),
-// BENCH_READERS, BENCH_LATENCY_ROUNDS (4), BENCH_MIN_ROUNDS (8), BENCH_MAX_ROUNDS (30; 10 from
+// BENCH_READERS, BENCH_LATENCY_ROUNDS (4), BENCH_MIN_ROUNDS (8), BENCH_MAX_ROUNDS (24; 10 from
 // 500k contacts), BENCH_CI_WIDTH (5).
 // About 3 minutes at 50k on a quiet two-core machine; longer when it is shared.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -47,7 +47,7 @@ const LATENCY_ROUNDS = env('BENCH_LATENCY_ROUNDS', 4);
 // differences are less noisy, and more rounds fit in the same time.
 const OVERHEAD_SECONDS = env('BENCH_OVERHEAD_SECONDS', CONTACTS >= 500_000 ? 3 : 1);
 const MIN_ROUNDS = env('BENCH_MIN_ROUNDS', 8);
-const MAX_ROUNDS = env('BENCH_MAX_ROUNDS', CONTACTS >= 500_000 ? 10 : 30);
+const MAX_ROUNDS = env('BENCH_MAX_ROUNDS', CONTACTS >= 500_000 ? 10 : 24);
 const CI_WIDTH = env('BENCH_CI_WIDTH', 5) / 100;
 
 interface Figures {
