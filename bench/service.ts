@@ -147,14 +147,15 @@ function meanCi(xs: number[]): { mean: number; lo: number; hi: number; n: number
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-const verdict = (ci: { lo: number; hi: number }, target: number) =>
-  ci.lo > target
-    ? `OVER the ${pct(target)} target`
-    : ci.hi < -target
-      ? `on FASTER than off beyond the noise: a bias of the set-up, not a result`
-      : ci.hi <= target
-        ? `within the ${pct(target)} target`
-        : `inconclusive: the interval straddles ${pct(target)}`;
+const verdict = (ci: { lo: number; hi: number }, target: number) => {
+  const wide =
+    ci.hi - ci.lo >= CI_WIDTH ? ` (interval wider than ${pct(CI_WIDTH)}: noise, no result)` : '';
+  if (ci.lo > target) return `OVER the ${pct(target)} target${wide}`;
+  if (ci.hi < -target)
+    return 'on FASTER than off beyond the noise: a bias of the set-up, not a result';
+  if (ci.hi <= target) return `within the ${pct(target)} target${wide}`;
+  return `inconclusive: the interval straddles ${pct(target)}`;
+};
 
 interface Timings {
   p50: number;
