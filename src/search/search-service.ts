@@ -101,7 +101,7 @@ export class SearchService {
       const decision = await this.deps.flags.evaluate(AI_SEARCH_FLAG, req.userId, segment);
       metrics.recordFlag(AI_SEARCH_FLAG, decision.variant, segment);
       mode = decision.value ? 'ai' : 'keyword';
-      const served = mode === 'ai' ? await this.aiSearch(req) : this.keyword(req);
+      const served = mode === 'ai' ? await this.aiSearch(req) : await this.keyword(req);
       const seconds = (performance.now() - started) / 1000;
       metrics.recordSearch(mode, outcomeOf(served), seconds);
       const answer: SearchAnswer = {
@@ -127,8 +127,12 @@ export class SearchService {
     return result;
   }
 
-  private keyword(req: SearchRequest, degradedReason?: DegradedReason, costUsd = 0): Served {
-    const results = this.deps.store.keywordSearch(req.q, req.limit);
+  private async keyword(
+    req: SearchRequest,
+    degradedReason?: DegradedReason,
+    costUsd = 0,
+  ): Promise<Served> {
+    const results = await this.deps.store.keywordSearch(req.q, req.limit);
     return degradedReason ? { results, degradedReason, costUsd } : { results, costUsd };
   }
 
@@ -148,10 +152,13 @@ export class SearchService {
       this.logDegraded(understood.reason, understood.error);
       return this.keyword(req, understood.reason, understood.costUsd);
     }
-    const results = this.deps.store.filterSearch(understood.filters, req.limit);
+    const results = await this.deps.store.filterSearch(understood.filters, req.limit);
     // Filters that say nothing searchable (all lists empty) leave the words of the query.
     const useful = results.length > 0 || hasAnyFilter(understood.filters);
-    return { results: useful ? results : this.keyword(req).results, costUsd: understood.costUsd };
+    return {
+      results: useful ? results : (await this.keyword(req)).results,
+      costUsd: understood.costUsd,
+    };
   }
 
   private budgetOf(req: SearchRequest): CallBudget | undefined {

@@ -17,6 +17,7 @@ export interface ServeOptions {
   readonly env?: string;
   readonly migrateOnly?: boolean;
   readonly clientRateLimit?: string;
+  readonly dbReaders?: string;
 }
 
 class UsageError extends Error {}
@@ -38,6 +39,7 @@ interface Prepared {
   readonly config: Config;
   readonly contacts: number;
   readonly clientRateLimit: number | undefined;
+  readonly dbReaders: number | undefined;
 }
 
 function prepare(o: ServeOptions, cwd: string, base: EnvMap): Prepared {
@@ -50,8 +52,9 @@ function prepare(o: ServeOptions, cwd: string, base: EnvMap): Prepared {
     integer('AI_SEARCH_SEED_CONTACTS', env.AI_SEARCH_SEED_CONTACTS, 1, 10_000_000) ??
     DEFAULT_CONTACTS;
   const clientRateLimit = integer('--client-rate-limit', o.clientRateLimit, 0, 1_000_000);
+  const dbReaders = integer('--db-readers', o.dbReaders, 0, 16);
   try {
-    return { config: loadConfig(env, cwd), contacts, clientRateLimit };
+    return { config: loadConfig(env, cwd), contacts, clientRateLimit, dbReaders };
   } catch (err) {
     throw new UsageError(err instanceof ConfigError ? err.message : (err as Error).message);
   }
@@ -69,7 +72,7 @@ export async function runServe(
     process.stderr.write(`canary serve: ${(err as Error).message}\n`);
     return 2;
   }
-  const { config, contacts, clientRateLimit } = prepared;
+  const { config, contacts, clientRateLimit, dbReaders } = prepared;
   const logger = createLogger({
     name: 'ai-search',
     level: config.logLevel,
@@ -100,6 +103,7 @@ export async function runServe(
       dbFile,
       logger,
       clientRateLimit: limit,
+      ...(dbReaders !== undefined ? { dbReaders } : {}),
       ...(o.host ? { host: o.host } : {}),
     });
     await new Promise<void>((resolve) => {

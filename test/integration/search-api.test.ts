@@ -540,6 +540,15 @@ describe('health', () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ ready: true });
   });
+
+  it('says how long /metrics took to render, in a header and in the next scrape', async () => {
+    const first = await fetch(`${svc.url}/metrics`);
+    const dur = /^render;dur=(\d+\.\d{3})$/.exec(first.headers.get('server-timing') ?? '');
+    expect(dur, 'Server-Timing header').not.toBeNull();
+    const before = /ai_search_metrics_render_duration_count (\d+)/.exec(await first.text());
+    const after = /ai_search_metrics_render_duration_count (\d+)/.exec(await metricsText(svc.url));
+    expect(Number(after?.[1])).toBe(Number(before?.[1]) + 1);
+  });
 });
 
 describe('a second service: writing off, client rate limit, corrupt flag file', () => {

@@ -21,6 +21,7 @@ const CATALOG = [
   'ai_search_cache_requests_total',
   'ai_search_feedback_rating_bucket',
   'feature_flag_evaluations_total',
+  'ai_search_metrics_render_duration_bucket',
 ];
 
 let dir = '';

@@ -31,18 +31,18 @@ beforeAll(() => {
   expect(opened.seeded).toMatchObject({ contacts: 3000, users: 500 });
 });
 
-afterAll(() => {
-  store?.close();
+afterAll(async () => {
+  await store?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 describe('contacts store', () => {
-  it('applies migrations once and seeds only an empty database', () => {
+  it('applies migrations once and seeds only an empty database', async () => {
     const again = openContactsStore({ file, contacts: 10, users: 10 });
     expect(again.migrations).toEqual({ applied: [], version: 2 });
     expect(again.seeded.contacts).toBe(0);
     expect(again.store.counts()).toEqual({ contacts: 3000, users: 500 });
-    again.store.close();
+    await again.store.close();
     expect(migrateDatabase(file).applied).toEqual([]);
   });
 
@@ -52,8 +52,8 @@ describe('contacts store', () => {
     db.close();
   });
 
-  it('finds contacts by keyword with stemming, best match first', () => {
-    const hits = store.keywordSearch('climate reporters Berlin', 10);
+  it('finds contacts by keyword with stemming, best match first', async () => {
+    const hits = await store.keywordSearch('climate reporters Berlin', 10);
     expect(hits.length).toBeGreaterThan(0);
     expect(hits[0]!.city).toBe('Berlin');
     expect(hits[0]!.beats).toContain('climate');
@@ -61,20 +61,23 @@ describe('contacts store', () => {
     expect([...scores].sort((a, b) => b - a)).toEqual(scores);
   });
 
-  it('falls back to any word when no contact has them all', () => {
-    const hits = store.keywordSearch('climate zzzunknownzzz', 5);
+  it('falls back to any word when no contact has them all', async () => {
+    const hits = await store.keywordSearch('climate zzzunknownzzz', 5);
     expect(hits.length).toBe(5);
   });
 
-  it('applies each filter to its own column', () => {
-    const hits = store.filterSearch({ ...none, beats: ['sports'], locations: ['Germany'] }, 50);
+  it('applies each filter to its own column', async () => {
+    const hits = await store.filterSearch(
+      { ...none, beats: ['sports'], locations: ['Germany'] },
+      50,
+    );
     expect(hits.length).toBeGreaterThan(0);
     for (const h of hits) {
       expect(h.beats).toContain('sports');
       expect(h.country).toBe('Germany');
     }
     // An outlet name is not a location: column filters do not leak into other fields.
-    expect(store.filterSearch({ ...none, locations: ['Bloomberg'] }, 5)).toEqual([]);
+    expect(await store.filterSearch({ ...none, locations: ['Bloomberg'] }, 5)).toEqual([]);
   });
 
   it('looks up users and their segment; unknown ids are absent', () => {
@@ -83,15 +86,15 @@ describe('contacts store', () => {
     expect(store.findUser('u-999999')).toBeUndefined();
   });
 
-  it('never fails and never changes data, whatever the query text (property)', () => {
+  it('never fails and never changes data, whatever the query text (property)', async () => {
     const before = store.counts();
-    fc.assert(
-      fc.property(
+    await fc.assert(
+      fc.asyncProperty(
         fc.string({ maxLength: 300 }),
         fc.array(fc.string({ minLength: 1, maxLength: 64 }), { maxLength: 5 }),
-        (q, terms) => {
-          store.keywordSearch(q, 5);
-          store.filterSearch({ ...none, keywords: terms, outlets: terms }, 5);
+        async (q, terms) => {
+          await store.keywordSearch(q, 5);
+          await store.filterSearch({ ...none, keywords: terms, outlets: terms }, 5);
         },
       ),
       { numRuns: 300 },
@@ -100,9 +103,9 @@ describe('contacts store', () => {
     expect(observed.filter(([, err]) => err !== undefined)).toEqual([]);
   });
 
-  it('reports each query to the observer', () => {
+  it('reports each query to the observer', async () => {
     observed.length = 0;
-    store.keywordSearch('climate', 1);
+    await store.keywordSearch('climate', 1);
     store.findUser('u-000001');
     expect(observed).toEqual([
       ['keyword_search', undefined],

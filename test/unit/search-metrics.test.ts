@@ -168,4 +168,15 @@ describe('service metrics', () => {
     expect(page.status).toBe(503);
     expect(page.body).toContain('ENABLE_AI_SEARCH_MONITORING');
   });
+
+  it('times each /metrics render and shows it in the next scrape', async () => {
+    const m = createServiceMetrics({ enabled: true, costTracking: true, providers });
+    const first = await m.render();
+    expect(samples(first.body).get('ai_search_metrics_render_duration_count')).toBe(0);
+    expect(first.renderSeconds).toBeGreaterThan(0);
+    const second = samples((await m.render()).body);
+    expect(second.get('ai_search_metrics_render_duration_count')).toBe(1);
+    expect(second.get('ai_search_metrics_render_duration_sum')).toBeCloseTo(first.renderSeconds, 9);
+    await m.shutdown();
+  });
 });

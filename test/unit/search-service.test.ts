@@ -41,13 +41,13 @@ function fakeStore(
   const filtersSeen: SearchFilters[] = [];
   return {
     file: ':memory:',
-    keywordSearch: () => [hit(1)],
-    filterSearch: (f) => (filtersSeen.push(f), [hit(2), hit(3)]),
+    keywordSearch: async () => [hit(1)],
+    filterSearch: async (f) => (filtersSeen.push(f), [hit(2), hit(3)]),
     findUser: (id) => (id === 'u-internal' ? { id, segment: 'internal-users' } : undefined),
     usersInSegment: () => [],
     counts: () => ({ contacts: 3, users: 1 }),
     ping: () => true,
-    close: () => {},
+    close: async () => {},
     filtersSeen,
     ...overrides,
   };
@@ -70,7 +70,7 @@ function recordingMetrics() {
     recordFeedback: (r) => void ratings.push(r),
     recordNoCall: (reason) => void noCalls.push(reason),
     recordCoalesced: nothing,
-    render: async () => ({ status: 200, contentType: 'text/plain', body: '' }),
+    render: async () => ({ status: 200, contentType: 'text/plain', body: '', renderSeconds: 0 }),
     shutdown: async () => {},
   };
   return { metrics, searches, flags, ratings, noCalls };
@@ -295,7 +295,7 @@ describe('SearchService', () => {
     const t = setup({
       on: false,
       store: {
-        keywordSearch: () => {
+        keywordSearch: async () => {
           throw new Error('disk I/O error');
         },
       },

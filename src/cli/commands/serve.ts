@@ -21,6 +21,10 @@ export const registerServe: RegisterCommand = (program) => {
       '--client-rate-limit <n>',
       'requests per second per client on /api/* (0 = off; default 100, burst 200)',
     )
+    .option(
+      '--db-readers <n>',
+      'worker threads that run searches, each with a read-only connection (0 = on the event loop; default min(2, cores))',
+    )
     .option('--migrate-only', 'apply the database migrations and exit (npm run db:migrate)')
     .action(async (o: ServeOptions) => {
       const { runServe } = await import('../../search/serve-command.js');

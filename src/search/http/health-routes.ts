@@ -38,6 +38,11 @@ export function registerHealthRoutes(
 
   app.get('/metrics', async (_req, reply) => {
     const page = await metrics.render();
-    return reply.code(page.status).header('content-type', page.contentType).send(page.body);
+    // Server-Timing: the render time alone, for clients (and bench:service) beside the round trip.
+    return reply
+      .code(page.status)
+      .header('content-type', page.contentType)
+      .header('server-timing', `render;dur=${(page.renderSeconds * 1000).toFixed(3)}`)
+      .send(page.body);
   });
 }

@@ -1,0 +1,82 @@
+// The contact searches themselves: one prepared ranking statement per connection, the FTS5 MATCH
+// expression built from the user's words or the LLM's filters, and a timing per query told to an
+// observer. The same code runs on the main thread (readers = 0) and in each reader worker.
+import { performance } from 'node:perf_hooks';
+import type { Database } from 'better-sqlite3';
+import type { SearchFilters } from '../llm/types.js';
+import { filterMatch, keywordMatch } from './fts-query.js';
+import type { Contact } from './generator.js';
+
+export const DB_OPERATIONS = ['keyword_search', 'filter_search', 'get_user'] as const;
+export type DbOperation = (typeof DB_OPERATIONS)[number];
+
+/** Told about every query: how long it took and, on failure, a bounded error class. */
+export type DbObserver = (operation: DbOperation, seconds: number, errorType?: string) => void;
+
+export interface ContactHit extends Contact {
+  /** BM25 relevance; higher is better. */
+  readonly score: number;
+}
+
+// bm25 weights by column: name, outlet, role, beats, city, country, languages, bio. Ranking runs in
+// the FTS subquery, so only the top `limit` matches are joined with their contact rows.
+const RANK = 'bm25(contacts_fts, 3.0, 2.0, 2.0, 4.0, 2.5, 2.0, 1.5, 0.5)';
+const SELECT_HITS = `SELECT c.*, f.rank AS rank FROM (
+    SELECT rowid, ${RANK} AS rank FROM contacts_fts WHERE contacts_fts MATCH ? ORDER BY rank LIMIT ?
+  ) f JOIN contacts c ON c.id = f.rowid ORDER BY f.rank`;
+
+interface ContactRow extends Omit<ContactHit, 'beats' | 'languages' | 'score'> {
+  readonly beats: string;
+  readonly languages: string;
+  /** bm25: lower is better. */
+  readonly rank: number;
+}
+
+function toHit({ rank, ...row }: ContactRow): ContactHit {
+  return {
+    ...row,
+    beats: row.beats.split(', '),
+    languages: row.languages.split(', '),
+    score: Math.round(-rank * 1000) / 1000,
+  };
+}
+
+/** The SQLite result code of a failure (e.g. SQLITE_BUSY), else `_OTHER`: a bounded label. */
+export function errorClass(err: unknown): string {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /^SQLITE_[A-Z_]+$/.test(code) ? code : '_OTHER';
+}
+
+/** Runs `run`, telling `observe` how long it took and, if it threw, the error class. */
+export function timed<T>(observe: DbObserver, operation: DbOperation, run: () => T): T {
+  const started = performance.now();
+  try {
+    const out = run();
+    observe(operation, (performance.now() - started) / 1000);
+    return out;
+  } catch (err) {
+    observe(operation, (performance.now() - started) / 1000, errorClass(err));
+    throw err;
+  }
+}
+
+export interface ContactQueries {
+  keywordSearch(query: string, limit: number): ContactHit[];
+  filterSearch(filters: SearchFilters, limit: number): ContactHit[];
+}
+
+export function prepareContactQueries(db: Database, observe: DbObserver): ContactQueries {
+  const hits = db.prepare(SELECT_HITS);
+  const search = (op: DbOperation, match: string | undefined, limit: number) =>
+    match === undefined
+      ? []
+      : timed(observe, op, () => (hits.all(match, limit) as ContactRow[]).map(toHit));
+  return {
+    // All words first; when no contact has them all, any word (ranked, so more words rank higher).
+    keywordSearch: (query, limit) => {
+      const all = search('keyword_search', keywordMatch(query, 'all'), limit);
+      return all.length > 0 ? all : search('keyword_search', keywordMatch(query, 'any'), limit);
+    },
+    filterSearch: (filters, limit) => search('filter_search', filterMatch(filters), limit),
+  };
+}
