@@ -32,6 +32,8 @@ import path from 'node:path';
 import { STATE_FILE_NAME } from '../../src/canary/state-store.js';
 
 const RULE = 'ai_service_failure';
+/** The longest range ai_service_failure reads (`[15m]`, its evidence window), in fast mode. */
+const LONGEST_WINDOW_MS = 15_000;
 let stack: E2eStack;
 let traffic: SteadyTraffic;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -101,13 +103,17 @@ describe('failure drills', () => {
     const pending = await waitForState('pending', since);
     const errorsBefore = await daemonMetric(stack.daemon.url, 'canary_prometheus_errors_total');
     await stack.prom.pause();
-    // The incident ends while nobody can see it; the outage outlasts `for` and the rate window.
+    // The incident ends while nobody can see it; the outage outlasts `for` and every window the
+    // rule reads (its longest, the 15m evidence window, is 15 s in fast mode): once Prometheus is
+    // back, nothing it holds still shows the incident.
     stack.setAiErrorRate(0);
     const downAt = Date.now();
     await eventually(() => (unreachableNotices('firing').length > 0 ? true : undefined), {
       what: 'CanaryPrometheusUnreachable at the dev-team webhook',
     });
-    await sleep(Math.max(0, downAt + ROLLBACK_FOR_MS + 2000 - Date.now()));
+    await sleep(
+      Math.max(0, downAt + Math.max(ROLLBACK_FOR_MS, LONGEST_WINDOW_MS) + 2000 - Date.now()),
+    );
 
     const health = await daemonHealth(stack.daemon.url);
     expect(health).toMatchObject({ status: 'degraded', prometheus: 'err' });

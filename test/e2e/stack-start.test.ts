@@ -32,11 +32,11 @@ describe('canary start --fast', () => {
   it('serves synthetic traffic that Prometheus records in both modes', async () => {
     const modes = await waitFor('searches of both modes in Prometheus', async () => {
       const body = await json<{
-        data: { result: { metric: { mode: string }; value: [number, string] }[] };
+        data: { result: { metric: { ai_search_mode: string }; value: [number, string] }[] };
       }>(
         `${stack.urls.prometheus}/api/v1/query?query=${encodeURIComponent('ai_search:searches:rate5m > 0')}`,
       );
-      const m = body.data.result.map((r) => r.metric.mode).sort();
+      const m = body.data.result.map((r) => r.metric.ai_search_mode).sort();
       return m.length === 2 ? m : undefined;
     });
     expect(modes).toEqual(['ai', 'keyword']);
