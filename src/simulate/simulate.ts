@@ -2,7 +2,8 @@
 // the alert of each rule file over every run with the daemon's evaluator, and summarize.
 import { loadRuleFiles, formatRuleError } from '../canary/rules/load-rules.js';
 import type { AlertingRule } from '../canary/types.js';
-import { inlineRecorded, recordedExprs, scopeSelectors } from './inline-rules.js';
+import { inlineRecorded, recordingRules } from '../canary/rules/inline-recorded.js';
+import { scopeSelectors } from './scope-selectors.js';
 import { EPOCH_MS, planRuns, SCRAPE_OFFSET_MS, type PlannedRun, type SimOptions } from './plan.js';
 import { firingsBySegment } from './replay.js';
 import { summarize, type RuleResults, type RunFirings } from './results.js';
@@ -46,7 +47,9 @@ export async function loadAlert(
         `${set.file}: group ${g.name} evaluates every ${g.intervalMs / 1000}s; run simulate with --interval ${g.intervalMs / 1000}s`,
       );
     }
-    return { set, rule, expr: inlineRecorded(rule.expr, recordedExprs(loaded.groups)) };
+    const inlined = inlineRecorded(rule.expr, recordingRules(loaded.groups));
+    if (!inlined.ok) throw new Error(`${set.file}: ${inlined.error}`);
+    return { set, rule, expr: inlined.expr };
   }
   throw new Error(`${set.file}: no alerting rule named ${alert}`);
 }

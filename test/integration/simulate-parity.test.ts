@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { evaluateRule } from '../../src/canary/evaluator.js';
 import type { RuleState } from '../../src/canary/types.js';
-import { scopeSelectors } from '../../src/simulate/inline-rules.js';
+import { scopeSelectors } from '../../src/simulate/scope-selectors.js';
 import { loadAlert } from '../../src/simulate/simulate.js';
 import { METRIC, RUN_LABEL, startSimPrometheus } from '../../src/simulate/sim-prometheus.js';
 import { generateCounters, type Counters } from '../../src/simulate/traffic.js';

@@ -2,7 +2,7 @@
 // points, the matrix answer read back per slot, and recorded series inlined into alert expressions.
 import { describe, expect, it } from 'vitest';
 import { slotsBetween } from '../../src/canary/aligned-timer.js';
-import { inlineRecorded, recordingRules } from '../../src/canary/backtest/inline-recorded.js';
+import { inlineRecorded, recordingRules } from '../../src/canary/rules/inline-recorded.js';
 import { chunkRange, MAX_POINTS, parseMatrix } from '../../src/canary/backtest/range-query.js';
 import { parseTimeArg } from '../../src/canary/backtest/time-arg.js';
 import { parseRuleText } from '../../src/canary/rules/load-rules.js';

@@ -2,9 +2,8 @@
 // the PromQL rewrites keep an expression's meaning, the replay is the daemon's evaluator, and the
 // figures are computed from firings as the goal table says.
 import { describe, expect, it } from 'vitest';
-import { parseRuleText } from '../../src/canary/rules/load-rules.js';
 import type { AlertingRule, Sample } from '../../src/canary/types.js';
-import { inlineRecorded, recordedExprs, scopeSelectors } from '../../src/simulate/inline-rules.js';
+import { scopeSelectors } from '../../src/simulate/scope-selectors.js';
 import { planRuns, STEP_HORIZON_MS, WARM_MS, type SimOptions } from '../../src/simulate/plan.js';
 import { firingsBySegment } from '../../src/simulate/replay.js';
 import { goalTable, summarize, ttrQuantile, withinShare } from '../../src/simulate/results.js';
@@ -57,24 +56,6 @@ describe('simulated traffic', () => {
 });
 
 describe('PromQL rewrites', () => {
-  const records = new Map([
-    ['job:calls:increase5m', 'sum(increase(calls_total[5m]))'],
-    ['job:ratio', 'job:fail:increase5m / job:calls:increase5m'],
-    ['job:fail:increase5m', 'sum(increase(calls_total{error_type!=""}[5m])) or vector(0)'],
-  ]);
-
-  it('inlines recorded series recursively, in parentheses', () => {
-    expect(inlineRecorded('job:ratio > 0.1 and on() job:calls:increase5m >= 20', records)).toBe(
-      '((sum(increase(calls_total{error_type!=""}[5m])) or vector(0)) / (sum(increase(calls_total[5m])))) > 0.1 and on() (sum(increase(calls_total[5m]))) >= 20',
-    );
-  });
-
-  it('refuses a recorded series read with matchers, a range or an offset', () => {
-    expect(() => inlineRecorded('job:ratio{a="b"} > 0', records)).toThrow(/bare recorded series/);
-    expect(() => inlineRecorded('max_over_time(job:ratio[1h])', records)).toThrow(/bare recorded/);
-    expect(() => inlineRecorded('job:ratio offset 1h', records)).toThrow(/bare recorded/);
-  });
-
   it('scopes every selector to one run and leaves functions alone', () => {
     expect(
       scopeSelectors('sum(rate(a{x!=""}[5m])) or vector(0) > b and on() c{}', 'sim_run', 'r1'),
@@ -85,13 +66,6 @@ describe('PromQL rewrites', () => {
 
   it('reports PromQL that does not parse', () => {
     expect(() => scopeSelectors('sum(rate(a[5m]', 'sim_run', 'r')).toThrow(/cannot parse PromQL/);
-  });
-
-  it('reads the recording rules of a loaded rule file, and refuses one that adds labels', () => {
-    const text = `groups:\n  - name: g\n    rules:\n      - record: a:b\n        expr: sum(x)\n      - record: a:c\n        expr: sum(y)\n        labels: { k: v }\n`;
-    const loaded = parseRuleText(text, 'f.yml', { defaultIntervalMs: 15_000 });
-    if (!loaded.ok) throw new Error('fixture must load');
-    expect(() => recordedExprs(loaded.groups)).toThrow(/a:c sets labels/);
   });
 });
 

@@ -9,7 +9,7 @@ import { identifyRules } from '../rule-identity.js';
 import { formatLoadError, type LoadRulesFn } from '../rule-source.js';
 import type { RuleGroup } from '../types.js';
 import { diffReplays, type VersionReplay } from './backtest-diff.js';
-import { inlineRecorded, recordingRules } from './inline-recorded.js';
+import { inlineRecorded, recordingRules } from '../rules/inline-recorded.js';
 import type { RangeClient, SlotVectors } from './range-query.js';
 import { replayRule, type RuleReplay } from './replay.js';
 import { chartsIndexHtml, ruleChartSvg, type ChartEntry } from './report-chart.js';

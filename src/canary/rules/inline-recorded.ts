@@ -1,12 +1,13 @@
-// `--inline-recorded`: replaces each recorded series an alert reads (`job:ai_error_ratio:rate5m`)
-// by the recording rule's own expression, so a backtest can run over a Prometheus that never
-// evaluated those recording rules (or to see what the ratio was between recording slots). A
+// Replaces each recorded series an alert reads (`job:ai_error_ratio:rate5m`) by the recording
+// rule's own expression, so an alert can be evaluated over a Prometheus that never ran those
+// recording rules: `canary backtest --inline-recorded` (or to see the ratio between recording
+// slots) and `canary simulate` (its backfilled TSDB holds raw counters only). A
 // recorded series read over a range (`x[5m]`) becomes a subquery at the recording group's interval;
 // the recording rule's labels are set with label_replace. Selectors with label matchers, offset or
 // @ on a recorded series cannot be rewritten faithfully and are refused with the reason.
 import { parser } from '@prometheus-io/lezer-promql';
 import type { SyntaxNode } from '@lezer/common';
-import { formatDuration } from '../rules/duration.js';
+import { formatDuration } from './duration.js';
 import type { RecordingRule, RuleGroup } from '../types.js';
 
 export type Inlined = { ok: true; expr: string } | { ok: false; error: string };
