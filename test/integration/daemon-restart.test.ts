@@ -11,14 +11,17 @@ import {
   eventually,
   freePort,
   launch,
-  startPrometheus,
   tail,
   type ManagedProcess,
   type PrometheusHandle,
 } from '../harness/index.js';
-import { startMetricsSource, type MetricsSource } from '../fakes/metrics-source.js';
+import type { MetricsSource } from '../fakes/metrics-source.js';
+import {
+  DAEMON_RULES as RULES,
+  startDaemonBackend,
+  type DaemonBackend,
+} from './support/daemon-backend.js';
 
-const RULES = path.resolve('test/integration/fixtures/daemon-rules.yml');
 const INTERVAL_MS = 1000;
 const FOR_MS = 5000;
 const BOOTSTRAP = {
@@ -28,19 +31,15 @@ const BOOTSTRAP = {
   betaUsers: false,
 };
 
+let backend: DaemonBackend;
 let source: MetricsSource;
 let prom: PrometheusHandle;
 let dir: string;
 const children: ManagedProcess[] = [];
 
 beforeAll(async () => {
-  source = await startMetricsSource();
-  source.set('test_ai_error_ratio', 0);
-  source.set('test_api_error_ratio', 0);
-  prom = await startPrometheus({
-    scrapeTargets: [{ job: 'source', targets: [source.target] }],
-    ruleFiles: [RULES],
-  });
+  backend = await startDaemonBackend();
+  ({ source, prom } = backend);
   dir = await mkdtemp(path.join(os.tmpdir(), 'canary-daemon-kill-'));
   await eventually(
     async () => ((await prom.query('test_ai_error_ratio')).length > 0 ? true : undefined),
@@ -49,8 +48,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all(children.map((c) => c.kill('SIGKILL')));
-  await prom?.stop();
-  await source?.close();
+  await backend?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

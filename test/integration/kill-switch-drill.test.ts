@@ -23,11 +23,15 @@ import { startService, type RunningService } from '../../src/search/main.js';
 import { loadConfig } from '../../src/shared/config.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { BROKEN_FILES, plantStaleLock } from '../fixtures/broken-flag-files.js';
-import { startMetricsSource, type MetricsSource } from '../fakes/metrics-source.js';
-import { eventually, startPrometheus, type PrometheusHandle } from '../harness/index.js';
+import type { MetricsSource } from '../fakes/metrics-source.js';
+import {
+  DAEMON_RULES as RULES,
+  startDaemonBackend,
+  type DaemonBackend,
+} from './support/daemon-backend.js';
+import { eventually, type PrometheusHandle } from '../harness/index.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const RULES = path.join(ROOT, 'test/integration/fixtures/daemon-rules.yml');
 const TOKEN = 'drill-admin-token-0123456789';
 const BOOTSTRAP = {
   aiSearchEnabled: true,
@@ -212,24 +216,17 @@ describe('kill-switch drill: PUT /api/flags/:key on the running service', () => 
 });
 
 describe('kill-switch drill: the daemon rolls back through a real Prometheus', () => {
+  let backend: DaemonBackend;
   let source: MetricsSource;
   let prom: PrometheusHandle;
   const daemons: RunningDaemon[] = [];
   beforeAll(async () => {
-    source = await startMetricsSource();
-    source.set('test_ai_error_ratio', 0);
-    source.set('test_api_error_ratio', 0);
-    prom = await startPrometheus({
-      scrapeTargets: [{ job: 'source', targets: [source.target] }],
-      ruleFiles: [RULES],
-      scrapeInterval: '1s',
-      evaluationInterval: '1s',
-    });
+    backend = await startDaemonBackend();
+    ({ source, prom } = backend);
   });
   afterAll(async () => {
     await Promise.all(daemons.map((d) => d.close()));
-    await prom?.stop();
-    await source?.close();
+    await backend?.close();
   });
 
   it('every row at once: each daemon turns its broken flag file off once ai_service_failure fires', async () => {
