@@ -178,10 +178,16 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
       logger,
       readiness: () => {
         const notReady: NotReady[] = [];
-        if (!store.ping()) {
+        const db = store.ping();
+        if (db === 'database-closed') {
           notReady.push({
             reason: 'the contacts database is not open',
             detail: `the contacts database ${dbFile} is not open`,
+          });
+        } else if (db === 'no-readers') {
+          notReady.push({
+            reason: 'no database reader thread is running (being restarted)',
+            detail: `no database reader thread is running for ${dbFile}; see the log for why the last one exited`,
           });
         }
         const flagError = flags.lastLoadError();

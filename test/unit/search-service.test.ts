@@ -46,7 +46,7 @@ function fakeStore(
     findUser: (id) => (id === 'u-internal' ? { id, segment: 'internal-users' } : undefined),
     usersInSegment: () => [],
     counts: () => ({ contacts: 3, users: 1 }),
-    ping: () => true,
+    ping: () => 'ok',
     close: async () => {},
     filtersSeen,
     ...overrides,

@@ -30,11 +30,14 @@ export interface ContactsStore {
   /** The first `n` user ids of a segment (stable), for tests and synthetic traffic. */
   usersInSegment(segment: UserSegment, n: number): string[];
   counts(): { contacts: number; users: number };
-  /** True while the database answers a trivial query and a reader (if any) is running. */
-  ping(): boolean;
+  /** `ok` while the database answers a trivial query and a reader (if any) is running. */
+  ping(): StorePing;
   /** Closes the connection and stops the reader workers (resolves once they have exited). */
   close(): Promise<void>;
 }
+
+/** What /readyz reports: each failure names its own fix. */
+export type StorePing = 'ok' | 'database-closed' | 'no-readers';
 
 export interface OpenStoreOptions {
   readonly file: string;
@@ -156,11 +159,11 @@ export function openContactsStore(options: OpenStoreOptions): OpenedStore {
     }),
     ping: () => {
       try {
-        const readers = pool === undefined || pool.liveWorkers > 0;
-        return readers && db.open && db.prepare('SELECT 1').pluck().get() === 1;
+        if (!db.open || db.prepare('SELECT 1').pluck().get() !== 1) return 'database-closed';
       } catch {
-        return false;
+        return 'database-closed';
       }
+      return pool === undefined || pool.liveWorkers > 0 ? 'ok' : 'no-readers';
     },
     // The connection closes at once (the store is not ready from here on); the workers after.
     close: async () => {
