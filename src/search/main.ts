@@ -6,6 +6,7 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { createFlagEvaluator } from '../flags/evaluator.js';
 import { createFileFlagStore } from '../flags/file-flag-store.js';
 import { AI_SEARCH_FLAG } from '../flags/types.js';
+import { CohortUsers } from './cohort-users.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { secretValues, type Config } from '../shared/config.js';
 import { createLogger, type Logger } from '../shared/logger.js';
@@ -155,6 +156,9 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
     cleanup.push(() => store.close());
     const { flagStore, flags } = await startFlags(options, logger, clock);
     cleanup.push(() => flags.close());
+    // A flag change starts a rollout step: distinct users are counted afresh from it.
+    const cohortUsers = new CohortUsers();
+    cleanup.push(flags.onChange(() => cohortUsers.reset()));
     const service = new SearchService({
       store,
       flags,
@@ -168,6 +172,7 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
       aiTimeoutMs: config.timeoutMs,
       clock,
       logger,
+      cohortUsers,
     });
     const app = buildApp({
       service,

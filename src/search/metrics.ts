@@ -58,6 +58,14 @@ export const SEARCH_OUTCOMES: readonly SearchOutcome[] = ['success', 'empty', 'd
  * attribute on the HTTP metric, and is a common label elsewhere (node_exporter's CPU `mode`).
  */
 export const ATTR_SEARCH_MODE = 'ai_search.mode';
+/**
+ * The flag variant a search was served (OpenTelemetry's `feature_flag.result.variant`,
+ * `feature_flag_result_variant` in Prometheus): the cohort a rollout plan compares, flag-on (AI)
+ * against flag-off (keyword), over the same window. Low cardinality: `on` | `off`, at most 16.
+ */
+export const ATTR_FLAG_VARIANT = 'feature_flag.result.variant';
+/** The variant each mode is served under when the flag decides it (the seeded pairs). */
+export const MODE_VARIANT: Readonly<Record<SearchMode, string>> = { ai: 'on', keyword: 'off' };
 
 /**
  * The service listens on plain HTTP (TLS, where there is any, ends at a proxy in front, whose
@@ -130,7 +138,10 @@ export interface ServiceMetrics extends LlmTelemetry {
     seconds: number,
     searchMode?: SearchMode,
   ): void;
-  recordSearch(mode: SearchMode, outcome: SearchOutcome, seconds: number): void;
+  /** `variant` is the flag's result variant (default: the one `mode` is served under). */
+  recordSearch(mode: SearchMode, outcome: SearchOutcome, seconds: number, variant?: string): void;
+  /** A user served `variant` for the first time since the flag's definition last changed. */
+  recordCohortUser(variant: string): void;
   readonly recordDb: DbObserver;
   recordFlag(flag: string, variant: string, segment: UserSegment): void;
   recordFeedback(rating: number): void;
@@ -213,7 +224,11 @@ function instruments(meter: ReturnType<MeterProvider['getMeter']>) {
   return {
     http: histogram(HISTOGRAMS.http),
     searches: meter.createCounter('ai_search.searches', {
-      description: 'Searches answered, by mode and outcome',
+      description: 'Searches answered, by mode, flag variant and outcome',
+    }),
+    cohortUsers: meter.createCounter('ai_search.cohort.users', {
+      description:
+        'Users served a flag variant for the first time since the flag last changed (distinct users per rollout step)',
     }),
     search: histogram(HISTOGRAMS.search),
     genAi: histogram(HISTOGRAMS.genAi),
@@ -265,6 +280,11 @@ function genAiAttrs(provider: string, model: string): Attributes {
   return { [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION, ...modelAttrs(provider, model) };
 }
 
+/** A search's cohort: the mode that answered and the flag variant that chose it. */
+function searchAttrs(mode: SearchMode, variant: string): Attributes {
+  return { [ATTR_SEARCH_MODE]: mode, [ATTR_FLAG_VARIANT]: variant };
+}
+
 function dbAttrs(operation: string, errorType?: string): Attributes {
   const attrs: Attributes = {
     [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_NAME_VALUE_SQLITE,
@@ -283,7 +303,7 @@ function histogramSeeds(options: MetricsOptions): HistogramSeed[] {
   for (const mode of SEARCH_MODES) {
     add(HISTOGRAMS.http, httpAttrs('/api/search', 'GET', 200, mode));
   }
-  for (const mode of SEARCH_MODES) add(HISTOGRAMS.search, { [ATTR_SEARCH_MODE]: mode });
+  for (const mode of SEARCH_MODES) add(HISTOGRAMS.search, searchAttrs(mode, MODE_VARIANT[mode]));
   for (const p of options.providers) {
     const base = genAiAttrs(p.name, p.model);
     add(HISTOGRAMS.genAi, base);
@@ -305,7 +325,11 @@ function histogramSeeds(options: MetricsOptions): HistogramSeed[] {
 
 function seedCounters(i: Instruments, options: MetricsOptions): void {
   for (const mode of SEARCH_MODES) {
-    for (const outcome of SEARCH_OUTCOMES) i.searches.add(0, { [ATTR_SEARCH_MODE]: mode, outcome });
+    const variant = MODE_VARIANT[mode];
+    for (const outcome of SEARCH_OUTCOMES) {
+      i.searches.add(0, { ...searchAttrs(mode, variant), outcome });
+    }
+    i.cohortUsers.add(0, { [ATTR_FLAG_VARIANT]: variant });
   }
   for (const p of options.providers) i.cost.add(0, modelAttrs(p.name, p.model));
   for (const result of ['hit', 'miss']) i.cache.add(0, { result });
@@ -361,9 +385,13 @@ function recordingMetrics(
     recordHttp(route, method, status, seconds, searchMode) {
       i.http.record(seconds, httpAttrs(route, method, status, searchMode));
     },
-    recordSearch(mode, outcome, seconds) {
-      i.searches.add(1, { [ATTR_SEARCH_MODE]: mode, outcome });
-      i.search.record(seconds, { [ATTR_SEARCH_MODE]: mode });
+    recordSearch(mode, outcome, seconds, variant = MODE_VARIANT[mode]) {
+      const attrs = searchAttrs(mode, variants.bound(variant));
+      i.searches.add(1, { ...attrs, outcome });
+      i.search.record(seconds, attrs);
+    },
+    recordCohortUser(variant) {
+      i.cohortUsers.add(1, { [ATTR_FLAG_VARIANT]: variants.bound(variant) });
     },
     recordDb(operation, seconds, errorType) {
       i.db.record(seconds, dbAttrs(operation, errorType && errorTypes.bound(errorType)));
@@ -425,6 +453,7 @@ function noopMetrics(): ServiceMetrics {
     enabled: false,
     recordHttp: nothing,
     recordSearch: nothing,
+    recordCohortUser: nothing,
     recordDb: nothing,
     recordCall: nothing,
     recordCache: nothing,

@@ -6,6 +6,7 @@ import { AI_SEARCH_FLAG, type FlagDecision, type UserSegment } from '../flags/ty
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { ClientShare } from './client-share.js';
+import type { CohortUsers } from './cohort-users.js';
 import type { ContactHit, ContactsStore } from './contacts/store.js';
 import type {
   CallBudget,
@@ -71,6 +72,8 @@ export interface SearchServiceDeps {
   readonly aiTimeoutMs: number;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Distinct users per flag variant (a rollout step's minimum sample); none: not counted. */
+  readonly cohortUsers?: CohortUsers;
 }
 
 interface Served {
@@ -96,14 +99,18 @@ export class SearchService {
     const started = performance.now();
     const { metrics } = this.deps;
     let mode: SearchMode = 'keyword';
+    let variant: string | undefined;
     try {
       const segment = this.segmentOf(req.userId);
       const decision = await this.deps.flags.evaluate(AI_SEARCH_FLAG, req.userId, segment);
       metrics.recordFlag(AI_SEARCH_FLAG, decision.variant, segment);
       mode = decision.value ? 'ai' : 'keyword';
+      variant = decision.variant;
+      if (this.deps.cohortUsers?.firstSighting(variant, req.userId))
+        metrics.recordCohortUser(variant);
       const served = mode === 'ai' ? await this.aiSearch(req) : await this.keyword(req);
       const seconds = (performance.now() - started) / 1000;
-      metrics.recordSearch(mode, outcomeOf(served), seconds);
+      metrics.recordSearch(mode, outcomeOf(served), seconds, variant);
       const answer: SearchAnswer = {
         searchId: randomUUID(),
         mode,
@@ -116,7 +123,7 @@ export class SearchService {
       this.deps.recent.add(answer.searchId, { mode, degraded: answer.degraded });
       return answer;
     } catch (err) {
-      metrics.recordSearch(mode, 'error', (performance.now() - started) / 1000);
+      metrics.recordSearch(mode, 'error', (performance.now() - started) / 1000, variant);
       throw err;
     }
   }

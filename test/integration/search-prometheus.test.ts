@@ -190,6 +190,24 @@ describe('what Prometheus sees', () => {
     expect(await one('sum(ai_search_cache_requests_total)')).toBe(0); // cache off in this test
   });
 
+  it("labels each search with the flag variant it was served, and counts each cohort's distinct users", async () => {
+    // The cohorts a rollout plan compares: flag on (AI) and flag off (keyword), same window.
+    const byVariant = async (variant: string) =>
+      one(`sum(ai_search_searches_total{feature_flag_result_variant="${variant}"})`);
+    expect(await byVariant('on')).toBe(client.aiSearches);
+    expect(await byVariant('off')).toBe(client.keywordSearches);
+    expect(
+      await one('sum(ai_search_search_duration_count{feature_flag_result_variant="on"})'),
+    ).toBe(client.aiSearches);
+    // 30 internal users were served `on`, 10 public users `off` (the flag never changed).
+    expect(await one('sum(ai_search_cohort_users_total{feature_flag_result_variant="on"})')).toBe(
+      30,
+    );
+    expect(await one('sum(ai_search_cohort_users_total{feature_flag_result_variant="off"})')).toBe(
+      10,
+    );
+  });
+
   it('has cost per search equal to the price table applied to the token counts', async () => {
     const total = await one('sum(ai_search_cost_usd_total)');
     expect(total).toBeCloseTo(client.costUsd, 9);

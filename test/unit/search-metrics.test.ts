@@ -30,9 +30,11 @@ describe('service metrics', () => {
     for (const key of [
       'http_server_request_duration_count{http_route="/api/search",http_request_method="GET",http_response_status_code="500",url_scheme="http"}',
       'http_server_request_duration_count{http_route="/api/search",http_request_method="GET",http_response_status_code="200",url_scheme="http",ai_search_mode="keyword"}',
-      'ai_search_searches_total{ai_search_mode="ai",outcome="degraded"}',
-      'ai_search_searches_total{ai_search_mode="keyword",outcome="error"}',
-      'ai_search_search_duration_count{ai_search_mode="ai"}',
+      'ai_search_searches_total{ai_search_mode="ai",feature_flag_result_variant="on",outcome="degraded"}',
+      'ai_search_searches_total{ai_search_mode="keyword",feature_flag_result_variant="off",outcome="error"}',
+      'ai_search_search_duration_count{ai_search_mode="ai",feature_flag_result_variant="on"}',
+      'ai_search_cohort_users_total{feature_flag_result_variant="on"}',
+      'ai_search_cohort_users_total{feature_flag_result_variant="off"}',
       'gen_ai_client_operation_duration_count{gen_ai_operation_name="chat",gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o-mini"}',
       'gen_ai_client_operation_duration_count{gen_ai_operation_name="chat",gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o-mini",error_type="timeout"}',
       'gen_ai_client_token_usage_count{gen_ai_operation_name="chat",gen_ai_provider_name="anthropic",gen_ai_request_model="claude-3-5-haiku-latest",gen_ai_token_type="output"}',
@@ -158,6 +160,34 @@ describe('service metrics', () => {
     expect(body).not.toContain('BREW');
     expect(body).toContain('error_type="_OTHER"');
     expect(body).not.toContain('SQLITE_E39');
+  });
+
+  // The rollout compares cohorts by the flag's variant (OTel feature_flag.result.variant).
+  it('labels searches with the flag variant on the pre-created series, bounded in number', async () => {
+    const m = createServiceMetrics({ enabled: true, costTracking: true, providers });
+    m.recordSearch('ai', 'success', 0.2, 'on');
+    m.recordSearch('keyword', 'error', 0.01, 'off');
+    m.recordSearch('keyword', 'success', 0.01);
+    m.recordCohortUser('on');
+    for (let i = 0; i < 20; i++) m.recordSearch('ai', 'success', 0.1, `v${i}`);
+    const s = samples((await m.render()).body);
+    const on = 'ai_search_mode="ai",feature_flag_result_variant="on"';
+    const off = 'ai_search_mode="keyword",feature_flag_result_variant="off"';
+    expect(s.get(`ai_search_searches_total{${on},outcome="success"}`)).toBe(1);
+    expect(s.get(`ai_search_searches_total{${off},outcome="error"}`)).toBe(1);
+    expect(s.get(`ai_search_searches_total{${off},outcome="success"}`)).toBe(1);
+    expect(s.get(`ai_search_search_duration_count{${on}}`)).toBe(1);
+    expect(s.get(`ai_search_search_duration_count{${off}}`)).toBe(2);
+    expect(s.get('ai_search_cohort_users_total{feature_flag_result_variant="on"}')).toBe(1);
+    // 16 distinct variants at most: the rest land on _OTHER.
+    const variants = new Set(
+      [...s.keys()]
+        .filter((k) => k.startsWith('ai_search_searches_total{'))
+        .map((k) => /feature_flag_result_variant="([^"]*)"/.exec(k)?.[1]),
+    );
+    expect(variants.size).toBe(17);
+    expect(variants.has('_OTHER')).toBe(true);
+    await m.shutdown();
   });
 
   it('records nothing and says why when monitoring is off', async () => {

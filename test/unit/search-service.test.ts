@@ -66,6 +66,7 @@ function recordingMetrics() {
     recordCall: nothing,
     recordCache: nothing,
     recordSearch: (mode, outcome) => void searches.push([mode, outcome]),
+    recordCohortUser: nothing,
     recordFlag: (_f, variant, segment) => void flags.push([variant, segment]),
     recordFeedback: (r) => void ratings.push(r),
     recordNoCall: (reason) => void noCalls.push(reason),
