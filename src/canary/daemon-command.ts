@@ -20,6 +20,7 @@ export interface DaemonCliOptions {
   queryTimeout: number;
   resendDelay: number;
   webhook?: Partial<Record<Team, string>>;
+  rolloutPlan?: string;
 }
 
 export async function runDaemon(opts: DaemonCliOptions): Promise<number> {
@@ -59,6 +60,7 @@ export async function runDaemon(opts: DaemonCliOptions): Promise<number> {
       queryTimeoutMs: opts.queryTimeout,
       resendDelayMs: opts.resendDelay,
       adminToken: config.canaryAdminToken,
+      ...(opts.rolloutPlan ? { rolloutPlan: opts.rolloutPlan } : {}),
       bootstrap: config.bootstrap,
       logger,
     });

@@ -17,6 +17,8 @@ import type { ActionRecord } from './action-record.js';
 import type { HealthView, RulesView } from './api-view.js';
 import type { ReloadResult } from './canary-daemon.js';
 import type { DaemonMetrics } from './metrics.js';
+import { registerRolloutRoutes } from './rollout/rollout-routes.js';
+import type { RolloutDriver } from './rollout/rollout-driver.js';
 import { renderStatusPage } from './status-page.js';
 
 export interface HttpDeps {
@@ -27,6 +29,28 @@ export interface HttpDeps {
   readonly health: () => HealthView;
   readonly actions: (limit: number) => readonly ActionRecord[];
   readonly reload: (trigger: string) => Promise<ReloadResult>;
+  /** The rollout plan's driver (status page section, /api/rollout and its commands). */
+  readonly rollout?: RolloutDriver;
+}
+
+/**
+ * Why a write (reload, a rollout command) is refused, or undefined when it is allowed: with a
+ * token configured it needs `Authorization: Bearer <token>`; without one, loopback only.
+ */
+export function adminRefusal(
+  adminToken: string | undefined,
+  req: FastifyRequest,
+  what: string,
+): { status: 401 | 403; error: string } | undefined {
+  if (adminToken !== undefined) {
+    if (tokenMatches(adminToken, req.headers.authorization)) return undefined;
+    return { status: 401, error: `${what} needs Authorization: Bearer <CANARY_ADMIN_TOKEN>` };
+  }
+  if (isLoopback(req.socket.remoteAddress)) return undefined;
+  return {
+    status: 403,
+    error: `${what} over HTTP is allowed from loopback only unless CANARY_ADMIN_TOKEN is set`,
+  };
 }
 
 export function tokenMatches(expected: string, header: string | undefined): boolean {
@@ -81,7 +105,7 @@ export function buildHttpServer(d: HttpDeps): FastifyInstance {
 
   app.get('/', async (_req, reply) => {
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
-    return renderStatusPage(d.rules(), d.health(), d.actions(50));
+    return renderStatusPage(d.rules(), d.health(), d.actions(50), 5, d.rollout?.view());
   });
   app.get('/api/rules', { schema: noQuery }, async () => d.rules());
   app.get<{ Querystring: { limit: number } }>(
@@ -95,17 +119,8 @@ export function buildHttpServer(d: HttpDeps): FastifyInstance {
     return d.metrics.registry.metrics();
   });
   app.post('/-/reload', { schema: noQuery }, async (req, reply) => {
-    if (d.adminToken !== undefined) {
-      if (!tokenMatches(d.adminToken, req.headers.authorization)) {
-        return reply
-          .code(401)
-          .send({ error: 'reload needs Authorization: Bearer <CANARY_ADMIN_TOKEN>' });
-      }
-    } else if (!isLoopback(req.socket.remoteAddress)) {
-      return reply.code(403).send({
-        error: 'reload over HTTP is allowed from loopback only unless CANARY_ADMIN_TOKEN is set',
-      });
-    }
+    const refused = adminRefusal(d.adminToken, req, 'reload');
+    if (refused) return reply.code(refused.status).send({ error: refused.error });
     if (!isEmptyBody(req.body)) {
       return sendError(reply, 400, 'reload takes no body (send none, or {})');
     }
@@ -118,6 +133,11 @@ export function buildHttpServer(d: HttpDeps): FastifyInstance {
       });
     return r;
   });
+  if (d.rollout) {
+    registerRolloutRoutes(app, d.rollout, (req) =>
+      adminRefusal(d.adminToken, req, 'rollout commands'),
+    );
+  }
   return app;
 }
 

@@ -22,6 +22,10 @@ import { RuleEngine, type EvaluateFn } from './rule-engine.js';
 import { loadRuleFiles } from './rules/load-rules.js';
 import { watchRuleFiles, type LoadRulesFn } from './rule-source.js';
 import { StateStore } from './state-store.js';
+import { activeAlerts } from './rollout/active-alerts.js';
+import { localLeadership, type Leadership } from './rollout/leadership.js';
+import { RolloutDriver } from './rollout/rollout-driver.js';
+import { RolloutStore } from './rollout/rollout-store.js';
 import type { ActionName } from './types.js';
 
 export interface DaemonOptions {
@@ -49,6 +53,8 @@ export interface DaemonOptions {
   readonly queryBatchSize?: number;
   readonly watchRuleFiles?: boolean;
   readonly rollbackBackoffMs?: { readonly initial: number; readonly max: number };
+  /** The rollout plan `canary rollout start` runs (rollouts/ai-search.yml); none: start refuses. */
+  readonly rolloutPlan?: string;
   // Collaborators tests may replace.
   readonly clock?: Clock;
   readonly logger?: Logger;
@@ -56,6 +62,8 @@ export interface DaemonOptions {
   readonly prometheus?: PrometheusClient;
   readonly loadRules?: LoadRulesFn;
   readonly evaluate?: EvaluateFn;
+  /** Who may move the rollout where several daemons run (default: always this one). */
+  readonly leadership?: Leadership;
 }
 
 export interface RunningDaemon {
@@ -72,10 +80,11 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const logger = o.logger ?? createLogger({ name: 'canary-daemon', level: 'info' });
   const dryRun = o.dryRun ?? false;
   const parts = await assemble(o, clock, logger, dryRun);
-  const { daemon, runner, store, prometheus, flags, notify } = parts;
+  const { daemon, runner, store, prometheus, flags, notify, rollout } = parts;
   logDestinations(logger, o, dryRun);
   void notify.externalLabels?.get(); // read ahead, so the first notification need not wait
   await daemon.start();
+  await rollout.start();
   const app = buildHttpServer({
     logger,
     metrics: parts.metrics,
@@ -88,11 +97,13 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     health: () => buildHealthView(daemon, parts.watch, parts.engine),
     actions: (limit) => store.actions.latest(limit),
     reload: (trigger) => daemon.reload(trigger),
+    rollout,
   });
   let url: string;
   try {
     url = await listen(app, o.host ?? '0.0.0.0', o.port ?? 3100);
   } catch (err) {
+    await rollout.stop();
     await daemon.stop();
     await runner.stop();
     throw err;
@@ -115,6 +126,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     close: () =>
       (closing ??= (async () => {
         unwatch();
+        await rollout.stop();
         await daemon.stop();
         await runner.stop();
         await store.save();
@@ -217,7 +229,20 @@ async function assemble(o: DaemonOptions, clock: Clock, logger: Logger, dryRun: 
     loadRules: o.loadRules ?? loadRuleFiles,
     ...{ clock, logger, metrics, store, engine, runner, watch, prometheus },
   });
-  return { metrics, prometheus, store, flags, notify, runner, watch, engine, daemon };
+  const rollout = new RolloutDriver({
+    store: await RolloutStore.open(o.dataDir, clock, logger),
+    flags,
+    prometheus,
+    alerts: () => activeAlerts(store),
+    leadership: o.leadership ?? localLeadership,
+    clock,
+    logger,
+    metrics,
+    intervalMs: o.intervalMs ?? 15_000,
+    defaultPlanFile: o.rolloutPlan,
+    dryRun,
+  });
+  return { metrics, prometheus, store, flags, notify, runner, watch, engine, daemon, rollout };
 }
 
 async function listen(

@@ -5,6 +5,8 @@ import { ACTION_OUTCOMES, type ActionOutcome } from './actions/action.js';
 import { ACTIONS, type AlertState } from './types.js';
 
 const RULE_STATES: readonly AlertState[] = ['inactive', 'pending', 'firing'];
+export const ROLLOUT_PHASES = ['pending', 'progressing', 'paused', 'succeeded', 'aborted'] as const;
+export const GATE_VERDICTS = ['pass', 'blocked', 'failed'] as const;
 
 export class DaemonMetrics {
   readonly registry = new Registry();
@@ -95,6 +97,41 @@ export class DaemonMetrics {
     help: 'Recorded series the alerts use that Prometheus did not know at the last check.',
     registers: [this.registry],
   });
+  // The rollout plan (docs/rollout.md): where it is, and each gate's verdict at the last look.
+  readonly rolloutStep = new Gauge({
+    name: 'canary_rollout_step',
+    help: 'The rollout step in progress or paused (1-based); 0 when no step is (pending, succeeded, aborted).',
+    registers: [this.registry],
+  });
+  readonly rolloutPercentage = new Gauge({
+    name: 'canary_rollout_percentage',
+    help: "The percentage the rollout's current step serves its segment (0 when no step is).",
+    labelNames: ['segment'] as const,
+    registers: [this.registry],
+  });
+  readonly rolloutState = new Gauge({
+    name: 'canary_rollout_state',
+    help: '1 for the phase the rollout is in (pending, progressing, paused, succeeded, aborted), else 0.',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+  });
+  readonly rolloutHoldRemaining = new Gauge({
+    name: 'canary_rollout_hold_remaining_seconds',
+    help: "Time left in the current step's hold (0 once it is over or when no step is in progress).",
+    registers: [this.registry],
+  });
+  readonly rolloutGateVerdict = new Gauge({
+    name: 'canary_rollout_gate_verdict',
+    help: "1 for each gate's verdict (pass, blocked, failed) at the rollout's last look, else 0.",
+    labelNames: ['gate', 'verdict'] as const,
+    registers: [this.registry],
+  });
+  readonly rolloutTransitions = new Counter({
+    name: 'canary_rollout_transitions_total',
+    help: 'Rollout transitions by the phase entered (a promotion is progressing → progressing).',
+    labelNames: ['to'] as const,
+    registers: [this.registry],
+  });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true)
@@ -105,6 +142,7 @@ export class DaemonMetrics {
     // Present at 0 from start-up, so increase() sees the first rollback too.
     for (const action of ACTIONS)
       for (const outcome of ACTION_OUTCOMES) this.actions.labels(action, outcome).inc(0);
+    for (const phase of ROLLOUT_PHASES) this.rolloutTransitions.labels(phase).inc(0);
   }
 
   /** Sets the one-hot state gauge and the instance counts of a rule. */

@@ -3,6 +3,8 @@
 import type { ActionRecord } from './action-record.js';
 import { formatValue } from './actions/action.js';
 import type { HealthView, RuleView, RulesView } from './api-view.js';
+import { renderRolloutSection } from './rollout/rollout-status-section.js';
+import type { RolloutView } from './rollout/rollout-view.js';
 
 export function escapeHtml(s: unknown): string {
   return String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -19,6 +21,7 @@ export function renderStatusPage(
   health: HealthView,
   actions: readonly ActionRecord[],
   refreshSeconds = 5,
+  rollout?: RolloutView,
 ): string {
   const banner = [
     view.dryRun ? '<p class="warn">DRY RUN: actions are recorded, never performed.</p>' : '',
@@ -50,6 +53,7 @@ th,td{border-bottom:1px solid #ddd;padding:.35rem .5rem;text-align:left;vertical
 <h1>canary daemon</h1>
 <p>Status: <b>${escapeHtml(health.status)}</b> · Prometheus: <b>${escapeHtml(health.prometheus)}</b> (${escapeHtml(view.prometheus.url)}) · refreshes every ${refreshSeconds}s</p>
 ${banner}
+${rollout ? renderRolloutSection(rollout) : ''}
 <h2>Rules</h2>
 <table><thead><tr><th>rule</th><th>state</th><th>value</th><th>threshold</th><th>for</th><th>action</th><th>health</th><th>instances</th></tr></thead>
 <tbody>${view.rules.map(ruleRow).join('\n')}</tbody></table>

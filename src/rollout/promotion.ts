@@ -5,8 +5,8 @@
 // minimum sample is in (too few samples extend the hold); a flag that differs from what the plan
 // wrote means a person changed it, and the plan pauses rather than override them.
 //
-// The shell (not built yet: the daemon does not execute plans) persists the state, performs the
-// actions through the flag store with their reasons, and feeds observations in on every tick.
+// The shell (src/canary/rollout-driver.ts) persists the state, performs the actions through the
+// flag store with their reasons, and feeds observations in on every tick.
 import { describeGates, judgeGates } from './gates.js';
 import type { RolloutPlan } from './plan.js';
 import { abort, enter, flagDrift, pause, still, writeStep } from './rollout-state.js';
@@ -28,6 +28,10 @@ export function decidePromotion(
   if (obs.flag === undefined) return still(state);
   const drift = flagDrift(state.wrote, obs.flag);
   if (drift !== undefined) {
+    if (obs.rolledBack !== undefined && !obs.flag.enabled) {
+      const why = `flag ${plan.flag} was rolled back (${obs.rolledBack}); the rollout stops`;
+      return abort(state, now, why, []);
+    }
     const reason = `flag ${plan.flag} changed outside the plan (${drift}); paused, not overridden`;
     return pause(state, now, reason, [{ kind: 'notify', reason }], []);
   }

@@ -46,6 +46,11 @@ export interface RolloutObservations {
   /** AI searches and distinct users in the flag-on cohort since the step started. */
   readonly sample: { readonly searches: number; readonly users: number };
   readonly cohorts: Readonly<Partial<Record<GuardedMetric, CohortPair>>>;
+  /**
+   * Set (to its reason) when the flag's last change was an automatic rollback (the daemon's kill
+   * switch): the rollout then aborts instead of pausing as it does for a person's change.
+   */
+  readonly rolledBack?: string;
 }
 
 /** What the shell must do, each with the reason that goes into the flag's audit log. */

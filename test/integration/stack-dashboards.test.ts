@@ -37,8 +37,16 @@ function exposition(): string {
       'http_route="/api/search",http_request_method="GET",http_response_status_code="500",url_scheme="http"',
       tick,
     ),
-    histogram('ai_search_search_duration', 'ai_search_mode="ai"', n),
-    histogram('ai_search_search_duration', 'ai_search_mode="keyword"', n),
+    histogram(
+      'ai_search_search_duration',
+      'ai_search_mode="ai",feature_flag_result_variant="on"',
+      n,
+    ),
+    histogram(
+      'ai_search_search_duration',
+      'ai_search_mode="keyword",feature_flag_result_variant="off"',
+      n,
+    ),
     histogram(
       'gen_ai_client_operation_duration',
       'gen_ai_operation_name="chat",gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o-mini",error_type=""',
@@ -60,9 +68,9 @@ function exposition(): string {
       n,
     ),
     histogram('ai_search_feedback_rating', '', tick * 3),
-    `ai_search_searches_total{ai_search_mode="ai",outcome="success"} ${n}`,
-    `ai_search_searches_total{ai_search_mode="keyword",outcome="success"} ${n}`,
-    `ai_search_searches_total{ai_search_mode="ai",outcome="error"} 0`,
+    `ai_search_searches_total{ai_search_mode="ai",feature_flag_result_variant="on",outcome="success"} ${n}`,
+    `ai_search_searches_total{ai_search_mode="keyword",feature_flag_result_variant="off",outcome="success"} ${n}`,
+    `ai_search_searches_total{ai_search_mode="ai",feature_flag_result_variant="on",outcome="error"} 0`,
     `ai_search_cost_usd_total{gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o-mini"} ${tick * 0.01}`,
     `ai_search_cache_requests_total{result="hit"} ${tick}`,
     `ai_search_cache_requests_total{result="miss"} ${n}`,
@@ -78,6 +86,14 @@ function exposition(): string {
     `canary_rule_evaluations_total ${tick}`,
     `canary_last_successful_evaluation_timestamp_seconds ${Date.now() / 1000}`,
     `canary_actions_total{action="notify_dev_team",outcome="success"} ${tick}`,
+    `canary_rollout_step 2`,
+    `canary_rollout_percentage{segment="beta-users"} 10`,
+    `canary_rollout_state{state="progressing"} 1`,
+    `canary_rollout_state{state="paused"} 0`,
+    `canary_rollout_hold_remaining_seconds ${Math.max(0, 100 - tick)}`,
+    `canary_rollout_gate_verdict{gate="error_ratio",verdict="pass"} 1`,
+    `canary_rollout_gate_verdict{gate="error_ratio",verdict="failed"} 0`,
+    `canary_rollout_transitions_total{to="progressing"} ${Math.floor(tick / 3)}`,
   ];
   return `${out.join('\n')}\n`;
 }

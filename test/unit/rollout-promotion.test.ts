@@ -69,6 +69,8 @@ interface Tick {
   /** A person edits the flag just before this tick. */
   readonly manual?: (flag: RolloutSpec) => RolloutSpec;
   readonly unreadable?: boolean;
+  /** The flag's last change was the daemon's automatic rollback, with this reason. */
+  readonly rolledBack?: string;
 }
 
 interface Run {
@@ -110,6 +112,7 @@ function run(p: RolloutPlan, ticks: readonly Tick[], start: RolloutState = INITI
               alerts: t.alerts ?? [],
               sample: t.sample ?? PLENTY,
               cohorts: t.cohorts ?? HEALTHY,
+              ...(t.rolledBack ? { rolledBack: t.rolledBack } : {}),
             },
             t.at,
           ),
@@ -364,6 +367,42 @@ describe('a person’s flag change pauses the plan; it is never overridden silen
       phase: 'paused',
       reason: expect.stringMatching(/switched off/),
     });
+  });
+});
+
+describe('an automatic rollback stops the plan', () => {
+  it('aborts (never pauses) when the daemon rolled the flag back, and says why', () => {
+    const r = run(
+      plan(),
+      ticks(3, (t) =>
+        t === 3 * S
+          ? {
+              manual: (f) => ({ ...f, enabled: false }),
+              rolledBack: 'immediate_rollback by ai_service_failure',
+            }
+          : {},
+      ),
+    );
+    expect(r.state).toMatchObject({
+      phase: 'aborted',
+      reason: expect.stringMatching(/rolled back \(immediate_rollback by ai_service_failure\)/),
+    });
+    expect(r.flag.enabled).toBe(false);
+  });
+
+  it('still pauses when the last change was a rollback but the flag is on again (a person)', () => {
+    const r = run(
+      plan(),
+      ticks(3, (t) =>
+        t === 3 * S
+          ? {
+              manual: (f) => ({ ...f, percentages: { ...f.percentages, default: 40 } }),
+              rolledBack: 'earlier',
+            }
+          : {},
+      ),
+    );
+    expect(r.state.phase).toBe('paused');
   });
 });
 

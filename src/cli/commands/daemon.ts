@@ -50,6 +50,10 @@ export const registerDaemon: RegisterCommand = (program: Command) => {
         .argParser(duration),
     )
     .option('--dry-run', 'evaluate and record what would be done; do nothing', false)
+    .option(
+      '--rollout-plan <file>',
+      'the rollout plan `canary rollout start` runs (e.g. rollouts/ai-search.yml; docs/rollout.md)',
+    )
     .option('--port <n>', 'HTTP port (default: CANARY_PORT or 3100; 0 picks a free one)', port)
     .option('--host <addr>', 'address to listen on', '0.0.0.0')
     .option('--data-dir <dir>', 'where canary-state.json lives (default: DATA_DIR or ./data)')

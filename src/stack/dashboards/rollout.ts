@@ -1,5 +1,6 @@
 // "AI Search rollout health": the guide's key metrics, each against its target.
 import { actionEvents, type DashboardSpec, type PanelSpec, type Section } from './model.js';
+import { ROLLOUT_PLAN, ROLLOUT_PLAN_ANNOTATIONS } from './rollout-plan.js';
 
 const API = 'http_route=~"/api/.*"';
 const FLAG = 'feature_flag_key="ai-search-enabled"';
@@ -260,7 +261,7 @@ export const ROLLOUT_DASHBOARD: DashboardSpec = {
   description:
     "The deployment guide's key metrics, each against its target; rollbacks and notifications as annotations.",
   tags: ['ai-search', 'canary'],
-  sections: [traffic, errors, latency, database, cost, users],
+  sections: [traffic, errors, latency, database, cost, users, ROLLOUT_PLAN],
   annotations: [
     {
       name: 'Rollbacks',
@@ -283,5 +284,6 @@ export const ROLLOUT_DASHBOARD: DashboardSpec = {
       title: '{{alertname}}',
       text: 'severity {{severity}}, action {{action}}',
     },
+    ...ROLLOUT_PLAN_ANNOTATIONS,
   ],
 };

@@ -84,6 +84,10 @@ export interface E2eStackOptions {
   readonly prometheusArgs?: readonly string[];
   /** More flags for the daemon (e.g. `--query-timeout 500ms`). */
   readonly daemonArgs?: readonly string[];
+  /** The flag's bootstrap for the service (default FLAG_ENV: on at 100% for everyone). */
+  readonly flagEnv?: Readonly<Record<string, string>>;
+  /** More environment for the daemon (e.g. CANARY_ADMIN_TOKEN). */
+  readonly daemonEnv?: Readonly<Record<string, string>>;
 }
 
 const SCRUBBED = ['ALERTMANAGER_URL', 'FLAGS_FILE'].concat(
@@ -144,7 +148,7 @@ export async function startE2eStack(o: E2eStackOptions = {}): Promise<E2eStack> 
     const servicePort = await freePort();
     const serviceUrl = `http://127.0.0.1:${servicePort}`;
     const serviceEnv = {
-      ...FLAG_ENV,
+      ...(o.flagEnv ?? FLAG_ENV),
       LLM_SIM_URL: sim.url,
       FLAGS_FILE: flagsFile,
       AI_SEARCH_CACHE_TTL: '0', // every AI search calls the LLM
@@ -173,7 +177,7 @@ export async function startE2eStack(o: E2eStackOptions = {}): Promise<E2eStack> 
     });
     cleanups.push(() => prom.stop());
 
-    const daemonEnv = { AI_SEARCH_LOG_LEVEL: logLevel };
+    const daemonEnv = { AI_SEARCH_LOG_LEVEL: logLevel, ...o.daemonEnv };
     const daemonArgs = ['daemon', '--prometheus-url', prom.url, '--interval', '1s'];
     for (const f of o.daemonRules?.(ruleFiles, dir) ?? ruleFiles) daemonArgs.push('--rules', f);
     daemonArgs.push('--port', String(daemonPort), '--host', '127.0.0.1');

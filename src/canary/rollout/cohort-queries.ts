@@ -1,0 +1,129 @@
+// What a rollout step's gates are judged on, read from Prometheus over the step's window: the
+// flag-on (canary) and flag-off (baseline) cohorts, told apart by the searches'
+// `feature_flag_result_variant` label (OTel feature_flag.result.variant), and the step's sample.
+// Four instant queries at `now`, each over [stepStartedAt, now]; `cohortsFromSamples` turns their
+// answers into the pure core's inputs and is unit-tested on its own.
+//
+// Counts come from increase(), which extrapolates to the window's edges, so they are rounded.
+// A search counts as failed when its outcome is `error` or `degraded` (an AI search that fell back
+// to keyword results failed as an AI search). The latency gate compares means: the mean is exact
+// (histogram _sum / _count); the variance is estimated from the bucket midpoints around it.
+import type { CohortPair } from '../../rollout/gates.js';
+import type { GuardedMetric } from '../../rollout/plan.js';
+import type { RolloutObservations } from '../../rollout/rollout-state.js';
+import type { PrometheusClient } from '../prometheus-client.js';
+import type { Sample } from '../types.js';
+
+export const VARIANT_LABEL = 'feature_flag_result_variant';
+export const CANARY_VARIANT = 'on';
+export const BASELINE_VARIANT = 'off';
+const FAILED_OUTCOMES = new Set(['error', 'degraded']);
+
+/** The step's window in whole seconds (at least 1), as a PromQL range. */
+export function stepWindow(stepStartedAt: number, now: number): string {
+  return `${Math.max(1, Math.ceil((now - stepStartedAt) / 1000))}s`;
+}
+
+export function cohortQueries(window: string) {
+  const inc = (series: string, by: string) => `sum by (${by}) (increase(${series}[${window}]))`;
+  return {
+    searches: inc('ai_search_searches_total', `${VARIANT_LABEL}, outcome`),
+    buckets: inc('ai_search_search_duration_bucket', `${VARIANT_LABEL}, le`),
+    sums: inc('ai_search_search_duration_sum', VARIANT_LABEL),
+    users: inc('ai_search_cohort_users_total', VARIANT_LABEL),
+  } as const;
+}
+
+export type CohortQueryName = keyof ReturnType<typeof cohortQueries>;
+
+export type CohortObservation =
+  | ({ readonly ok: true } & Pick<RolloutObservations, 'sample' | 'cohorts'>)
+  | { readonly ok: false; readonly error: string };
+
+export async function observeCohorts(
+  prometheus: PrometheusClient,
+  stepStartedAt: number,
+  now: number,
+): Promise<CohortObservation> {
+  const queries = cohortQueries(stepWindow(stepStartedAt, now));
+  const names = Object.keys(queries) as CohortQueryName[];
+  const answers = await Promise.all(names.map((n) => prometheus.query(queries[n], now)));
+  const samples = {} as Record<CohortQueryName, readonly Sample[]>;
+  for (const [i, name] of names.entries()) {
+    const a = answers[i]!;
+    if (!a.ok) return { ok: false, error: `${name} query failed: ${a.error}` };
+    samples[name] = a.samples;
+  }
+  return { ok: true, ...cohortsFromSamples(samples) };
+}
+
+const count = (x: number) => (Number.isFinite(x) ? Math.max(0, Math.round(x)) : 0);
+
+export function cohortsFromSamples(
+  s: Readonly<Record<CohortQueryName, readonly Sample[]>>,
+): Pick<RolloutObservations, 'sample' | 'cohorts'> {
+  const arm = (variant: string) => {
+    const searches = s.searches.filter((x) => x.labels[VARIANT_LABEL] === variant);
+    const total = (pick: (outcome: string) => boolean) =>
+      count(searches.filter((x) => pick(x.labels.outcome ?? '')).reduce((n, x) => n + x.value, 0));
+    return {
+      trials: total(() => true),
+      failed: total((o) => FAILED_OUTCOMES.has(o)),
+      succeeded: total((o) => o === 'success'),
+      latency: latencyArm(s, variant),
+    };
+  };
+  const on = arm(CANARY_VARIANT);
+  const off = arm(BASELINE_VARIANT);
+  const users = s.users.find((x) => x.labels[VARIANT_LABEL] === CANARY_VARIANT)?.value ?? 0;
+  const cohorts: Partial<Record<GuardedMetric, CohortPair>> = {
+    error_ratio: {
+      kind: 'proportion',
+      canary: { events: on.failed, trials: on.trials },
+      baseline: { events: off.failed, trials: off.trials },
+    },
+    success_ratio: {
+      kind: 'proportion',
+      canary: { events: on.succeeded, trials: on.trials },
+      baseline: { events: off.succeeded, trials: off.trials },
+    },
+  };
+  if (on.latency && off.latency) {
+    cohorts.latency_mean = { kind: 'mean', canary: on.latency, baseline: off.latency };
+  }
+  return { sample: { searches: on.trials, users: count(users) }, cohorts };
+}
+
+/** Mean (exact) and variance (from bucket midpoints) of one variant's search latency. */
+function latencyArm(
+  s: Readonly<Record<CohortQueryName, readonly Sample[]>>,
+  variant: string,
+): { n: number; mean: number; variance: number } | undefined {
+  const buckets = s.buckets
+    .filter((x) => x.labels[VARIANT_LABEL] === variant)
+    .map((x) => ({
+      le: x.labels.le === '+Inf' ? Infinity : Number(x.labels.le),
+      cumulative: x.value,
+    }))
+    .filter((b) => !Number.isNaN(b.le))
+    .sort((a, b) => a.le - b.le);
+  const inf = buckets.at(-1);
+  const sum = s.sums.find((x) => x.labels[VARIANT_LABEL] === variant)?.value;
+  if (inf === undefined || inf.le !== Infinity || sum === undefined || !(inf.cumulative > 0)) {
+    return undefined;
+  }
+  const n = inf.cumulative;
+  const mean = sum / n;
+  let squares = 0;
+  let below = 0;
+  let lower = 0;
+  for (const b of buckets) {
+    const inBucket = Math.max(0, b.cumulative - below);
+    // The +Inf bucket has no upper edge: its searches are placed at the last finite bound.
+    const mid = b.le === Infinity ? lower : (lower + b.le) / 2;
+    squares += inBucket * (mid - mean) ** 2;
+    below = Math.max(below, b.cumulative);
+    if (b.le !== Infinity) lower = b.le;
+  }
+  return { n: count(n), mean, variance: squares / n };
+}

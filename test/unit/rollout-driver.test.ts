@@ -1,0 +1,268 @@
+// The daemon's rollout shell with a fake clock, a Prometheus that answers the cohort queries from
+// a script, and the real file flag store in a temporary folder: flag writes go through
+// FlagStore.update with the core's reason, the state survives a new driver on the same folder,
+// a person's change pauses it, only the leader acts, and a broken state file is set aside.
+import { mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DaemonMetrics } from '../../src/canary/metrics.js';
+import type { PrometheusClient, QueryOutcome } from '../../src/canary/prometheus-client.js';
+import { cohortsFromSamples } from '../../src/canary/rollout/cohort-queries.js';
+import type { Leadership } from '../../src/canary/rollout/leadership.js';
+import { localLeadership } from '../../src/canary/rollout/leadership.js';
+import { ROLLOUT_ACTOR, RolloutDriver } from '../../src/canary/rollout/rollout-driver.js';
+import { ROLLOUT_STATE_FILE, RolloutStore } from '../../src/canary/rollout/rollout-store.js';
+import type { Sample } from '../../src/canary/types.js';
+import { createFileFlagStore, type FileFlagStore } from '../../src/flags/file-flag-store.js';
+import type { ActiveAlert } from '../../src/rollout/gates.js';
+import { FakeClock } from '../../src/shared/clock.js';
+import { createLogger } from '../../src/shared/logger.js';
+
+const V = 'feature_flag_result_variant';
+const PLAN = path.resolve('rollouts/ai-search.yml');
+const logger = createLogger({ name: 'test', level: 'silent' });
+
+/** Healthy cohorts, whatever the window: plenty of searches, no failures, equal latency. */
+function healthy(expr: string): Sample[] {
+  if (expr.includes('ai_search_searches_total')) {
+    return [
+      { labels: { [V]: 'on', outcome: 'success' }, value: 20_000 },
+      { labels: { [V]: 'off', outcome: 'success' }, value: 50_000 },
+    ];
+  }
+  if (expr.includes('_bucket')) {
+    return ['on', 'off'].flatMap((v) => [
+      { labels: { [V]: v, le: '0.5' }, value: v === 'on' ? 10_000 : 25_000 },
+      { labels: { [V]: v, le: '1' }, value: v === 'on' ? 20_000 : 50_000 },
+      { labels: { [V]: v, le: '+Inf' }, value: v === 'on' ? 20_000 : 50_000 },
+    ]);
+  }
+  if (expr.includes('_sum')) {
+    return [
+      { labels: { [V]: 'on' }, value: 0.5 * 20_000 },
+      { labels: { [V]: 'off' }, value: 0.5 * 50_000 },
+    ];
+  }
+  return [{ labels: { [V]: 'on' }, value: 5000 }];
+}
+
+class CohortPrometheus implements PrometheusClient {
+  readonly url = 'http://cohorts';
+  answer: (expr: string) => Sample[] = healthy;
+  async query(expr: string): Promise<QueryOutcome> {
+    return { ok: true, samples: this.answer(expr) };
+  }
+  queryMany(exprs: readonly string[]): Promise<QueryOutcome[]> {
+    return Promise.all(exprs.map((e) => this.query(e)));
+  }
+  async knownSeries() {
+    return { ok: true as const, missing: [], awaitingData: [] };
+  }
+  close(): void {}
+}
+
+let dir: string;
+let clock: FakeClock;
+let flags: FileFlagStore;
+let prom: CohortPrometheus;
+let alerts: ActiveAlert[];
+
+beforeEach(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'rollout-driver-'));
+  clock = new FakeClock(Date.parse('2026-01-01T00:00:00Z'));
+  flags = createFileFlagStore({
+    path: path.join(dir, 'flags.json'),
+    bootstrap: {
+      aiSearchEnabled: false,
+      rolloutPercentage: 0,
+      internalUsers: false,
+      betaUsers: false,
+    },
+    logger,
+    clock,
+  });
+  await flags.ensureFlagFile();
+  prom = new CohortPrometheus();
+  alerts = [];
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+async function driver(
+  leadership: Leadership = localLeadership,
+  metrics = new DaemonMetrics({ defaultMetrics: false }),
+) {
+  const d = new RolloutDriver({
+    store: await RolloutStore.open(dir, clock, logger),
+    flags,
+    prometheus: prom,
+    alerts: () => alerts,
+    leadership,
+    clock,
+    logger,
+    metrics,
+    intervalMs: 1000,
+    defaultPlanFile: PLAN,
+    dryRun: false,
+  });
+  return d;
+}
+
+const S = 1000;
+
+describe('the rollout driver', () => {
+  it('writes each step through the flag store with the reason, one step per hold', async () => {
+    const d = await driver();
+    const r = await d.command('start', 'alice', { timeScale: 8640 });
+    expect(r.ok).toBe(true);
+    expect(await flags.getRollout('ai-search-enabled')).toEqual({
+      enabled: true,
+      percentages: { 'internal-users': 1, 'beta-users': 0, default: 0 },
+    });
+    await clock.advance(5 * S);
+    await d.look();
+    expect(d.view().state).toMatchObject({ phase: 'progressing', step: 0 });
+    await clock.advance(5 * S);
+    await d.look();
+    expect(d.view().state).toMatchObject({ phase: 'progressing', step: 1 });
+    expect((await flags.getRollout('ai-search-enabled'))?.percentages['beta-users']).toBe(10);
+    const audit = await flags.history({ flag: 'ai-search-enabled' });
+    expect(audit.map((e) => [e.actor, e.reason.replace(/: gates passed.*/, '')])).toEqual([
+      [ROLLOUT_ACTOR, 'rollout started by alice: step 1 (1% internal-users)'],
+      [ROLLOUT_ACTOR, 'promoted to step 2 (10% beta-users)'],
+    ]);
+    expect(audit[1]!.reason).toMatch(/gates passed: alerts: pass .*error_ratio: pass/);
+    expect(d.view().timeline.at(-1)?.sample).toEqual({ searches: 20_000, users: 5000 });
+  });
+
+  it('keeps the state across a new driver on the same folder: same step, same end of hold', async () => {
+    const first = await driver();
+    await first.command('start', 'alice', { timeScale: 8640 });
+    const before = first.view().state;
+    await first.stop();
+    const second = await driver();
+    await second.start();
+    expect(second.view().state).toEqual(before);
+    expect(second.view().plan?.steps[0]?.holdMs).toBe(10 * S);
+    await clock.advance(10 * S);
+    await second.look();
+    await second.stop();
+    expect(second.view().state).toMatchObject({ phase: 'progressing', step: 1 });
+  });
+
+  it('pauses on a person’s flag change and never overrides it', async () => {
+    const d = await driver();
+    await d.command('start', 'alice', { timeScale: 8640 });
+    await flags.update(
+      { flag: 'ai-search-enabled', percentage: 40 },
+      { actor: 'bob', reason: 'by hand' },
+    );
+    await clock.advance(20 * S);
+    await d.look();
+    expect(d.view().state).toMatchObject({
+      phase: 'paused',
+      reason: expect.stringMatching(/default is at 40%/),
+    });
+    expect((await flags.getRollout('ai-search-enabled'))?.percentages.default).toBe(40);
+  });
+
+  it('never promotes while a gate alert is pending, and aborts (flag off) when one fires', async () => {
+    const d = await driver();
+    await d.command('start', 'alice', { timeScale: 8640 });
+    alerts = [{ name: 'ai_error_rate_above_target', severity: 'warning', state: 'pending' }];
+    await clock.advance(30 * S);
+    await d.look();
+    expect(d.view().state).toMatchObject({ phase: 'progressing', step: 0 });
+    expect(d.view().lastLook?.gates[0]).toMatchObject({ gate: 'alerts', verdict: 'blocked' });
+    alerts = [{ name: 'ai_error_rate_above_target', severity: 'warning', state: 'firing' }];
+    await d.look();
+    expect(d.view().state).toMatchObject({ phase: 'aborted', step: 0 });
+    expect((await flags.getRollout('ai-search-enabled'))?.enabled).toBe(false);
+    const last = (await flags.history({ flag: 'ai-search-enabled' })).at(-1)!;
+    expect(last.reason).toMatch(
+      /gates failed: alerts: failed \(firing: ai_error_rate_above_target/,
+    );
+  });
+
+  it('does nothing when it is not the leader', async () => {
+    let leader = true;
+    const d = await driver({ isLeader: async () => leader, describe: () => 'test' });
+    await d.command('start', 'alice', { timeScale: 8640 });
+    leader = false;
+    await clock.advance(30 * S);
+    await d.look();
+    expect(d.view()).toMatchObject({ leader: false, state: { phase: 'progressing', step: 0 } });
+    expect(await d.command('pause', 'alice')).toMatchObject({ ok: false, status: 503 });
+  });
+
+  it('publishes the step, state and gate verdicts as metrics', async () => {
+    const metrics = new DaemonMetrics({ defaultMetrics: false });
+    const d = await driver(localLeadership, metrics);
+    await d.command('start', 'alice', { timeScale: 8640 });
+    await clock.advance(3 * S);
+    await d.look();
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('canary_rollout_step 1');
+    expect(text).toContain('canary_rollout_state{state="progressing"} 1');
+    expect(text).toContain('canary_rollout_hold_remaining_seconds 7');
+    expect(text).toContain('canary_rollout_gate_verdict{gate="error_ratio",verdict="pass"} 1');
+    expect(text).toContain('canary_rollout_percentage{segment="internal-users"} 1');
+  });
+
+  it.each([
+    ['garbage', () => writeFileSync(path.join(dir, ROLLOUT_STATE_FILE), '{not json')],
+    ['a symlink', () => symlinkSync('/etc/passwd', path.join(dir, ROLLOUT_STATE_FILE))],
+  ])('sets %s state file aside and starts Pending (which writes nothing)', async (_, make) => {
+    make();
+    const d = await driver();
+    await d.start();
+    await d.stop();
+    expect(d.view().state).toEqual({ phase: 'pending' });
+    expect(readdirSync(dir).some((f) => f.startsWith(`${ROLLOUT_STATE_FILE}.corrupt-`))).toBe(true);
+  });
+});
+
+describe('cohorts from the Prometheus answers', () => {
+  it('splits by variant, counts error and degraded as failed, and estimates latency', () => {
+    const out = cohortsFromSamples({
+      searches: [
+        { labels: { [V]: 'on', outcome: 'success' }, value: 80.4 },
+        { labels: { [V]: 'on', outcome: 'degraded' }, value: 15 },
+        { labels: { [V]: 'on', outcome: 'error' }, value: 5 },
+        { labels: { [V]: 'off', outcome: 'success' }, value: 390 },
+        { labels: { [V]: 'off', outcome: 'empty' }, value: 10 },
+      ],
+      buckets: [
+        { labels: { [V]: 'on', le: '1' }, value: 50 },
+        { labels: { [V]: 'on', le: '2' }, value: 100 },
+        { labels: { [V]: 'on', le: '+Inf' }, value: 100 },
+        { labels: { [V]: 'off', le: '1' }, value: 400 },
+        { labels: { [V]: 'off', le: '+Inf' }, value: 400 },
+      ],
+      sums: [
+        { labels: { [V]: 'on' }, value: 100 },
+        { labels: { [V]: 'off' }, value: 200 },
+      ],
+      users: [{ labels: { [V]: 'on' }, value: 12.6 }],
+    });
+    expect(out.sample).toEqual({ searches: 100, users: 13 });
+    expect(out.cohorts.error_ratio).toEqual({
+      kind: 'proportion',
+      canary: { events: 20, trials: 100 },
+      baseline: { events: 0, trials: 400 },
+    });
+    expect(out.cohorts.success_ratio).toMatchObject({ canary: { events: 80, trials: 100 } });
+    // on: mean 1 s; 50 at midpoint 0.5, 50 at midpoint 1.5 → variance 0.25.
+    expect(out.cohorts.latency_mean).toEqual({
+      kind: 'mean',
+      canary: { n: 100, mean: 1, variance: 0.25 },
+      baseline: { n: 400, mean: 0.5, variance: 0 },
+    });
+  });
+
+  it('leaves latency out when a cohort has no searches', () => {
+    const out = cohortsFromSamples({ searches: [], buckets: [], sums: [], users: [] });
+    expect(out.cohorts.latency_mean).toBeUndefined();
+    expect(out.sample).toEqual({ searches: 0, users: 0 });
+  });
+});
