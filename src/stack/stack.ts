@@ -2,7 +2,7 @@
 // Prometheus, the canary daemon and synthetic traffic, each a child process in its own process
 // group, stopped together. Nothing here is needed in production; it is the laptop version of
 // docker-compose.yml, without Docker.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { assertNoLeftovers } from './leftovers.js';
 import { localPrometheusConfig } from './prometheus-config.js';
@@ -170,6 +170,9 @@ function daemonArgs(opts: StackOptions, ruleFiles: string[], urls: StackUrls): s
   for (const f of ruleFiles) args.push('--rules', f);
   if (opts.fast) args.push('--interval', FAST.interval);
   if (urls.alertmanager) args.push('--alertmanager-url', urls.alertmanager);
+  // The guide's plan, ready for `npm run rollout:start` (nothing runs until someone starts it).
+  const plan = path.join(opts.rootDir, 'rollouts', 'ai-search.yml');
+  if (existsSync(plan)) args.push('--rollout-plan', plan);
   return args;
 }
 

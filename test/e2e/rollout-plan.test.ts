@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RolloutView } from '../../src/canary/rollout/rollout-view.js';
 import type { RolloutState } from '../../src/rollout/rollout-state.js';
 import { eventually } from '../harness/index.js';
+import { daemonRule } from './support/daemon-api.js';
 import { AI_FLAG, startE2eStack, stackOutput, type E2eStack } from './support/e2e-stack.js';
 import { ADMIN_TOKEN, rolloutCli, rolloutUsers, rolloutView } from './support/rollout-support.js';
 import { startSteadyTraffic, type SteadyTraffic } from './support/steady-traffic.js';
@@ -220,6 +221,33 @@ describe('the daemon drives the rollout plan, end to end in fast mode', () => {
       expect((await view()).state.phase).toBe('aborted');
     } finally {
       stack.setAiErrorRate(0);
+    }
+  });
+
+  it("rolls back at the 25% step on an AI-only latency regression, with the gate's numbers in the audit", async () => {
+    await resetFlag();
+    const since = Date.now();
+    const started = await rolloutCli(stack.daemon.url, 'start', '--time-scale', String(SCALE));
+    expect(started.code, started.stderr).toBe(0);
+    await waitForState('at step 3 (quarter)', atStep(2), 180_000);
+    // Every LLM call 1.2 s slower: only AI searches call the LLM, so only the flag-on cohort slows.
+    stack.sim.setFaults({ errorRate: 0, latencyMs: 1200 });
+    try {
+      const aborted = await waitForState('aborted', (s) => s.phase === 'aborted', 90_000);
+      printTimeline(aborted, since);
+      expect(aborted.state).toMatchObject({ phase: 'aborted', step: 2 });
+      const reason = (aborted.state as { reason: string }).reason;
+      expect(reason).toMatch(
+        /^step 3 \(25% public\): gates failed: latency_mean: failed \(difference [\d.]+, one-sided lower bound [\d.]+ \(n \d+\) > \+0\.5: the whole interval is worse\)/,
+      );
+      expect((await stack.flags.getRollout(AI_FLAG))?.enabled).toBe(false);
+      const last = (await stack.flags.history({ flag: AI_FLAG })).at(-1)!;
+      expect(last).toMatchObject({ actor: 'canary-rollout', reason });
+      expect(last.context?.gates).toContainEqual(
+        expect.objectContaining({ gate: 'latency_mean', verdict: 'failed' }),
+      );
+    } finally {
+      stack.sim.setFaults({ errorRate: 0, latencyMs: 0 });
     }
   });
 });

@@ -18,6 +18,9 @@ import { createFileFlagStore, type FileFlagStore } from '../../src/flags/file-fl
 import type { ActiveAlert } from '../../src/rollout/gates.js';
 import { FakeClock } from '../../src/shared/clock.js';
 import { createLogger } from '../../src/shared/logger.js';
+import { buildHttpServer } from '../../src/canary/http-server.js';
+import { renderRolloutSection } from '../../src/canary/rollout/rollout-status-section.js';
+import type { HealthView, RulesView } from '../../src/canary/api-view.js';
 
 const V = 'feature_flag_result_variant';
 const PLAN = path.resolve('rollouts/ai-search.yml');
@@ -264,5 +267,62 @@ describe('cohorts from the Prometheus answers', () => {
     const out = cohortsFromSamples({ searches: [], buckets: [], sums: [], users: [] });
     expect(out.cohorts.latency_mean).toBeUndefined();
     expect(out.sample).toEqual({ searches: 0, users: 0 });
+  });
+});
+
+describe('the rollout API and status section', () => {
+  async function app(d: RolloutDriver) {
+    const a = buildHttpServer({
+      logger,
+      metrics: new DaemonMetrics({ defaultMetrics: false }),
+      adminToken: 's3cret-token',
+      rules: () => ({}) as RulesView,
+      health: () => ({}) as HealthView,
+      actions: () => [],
+      reload: async () => ({ ok: false, errors: [] }),
+      rollout: d,
+    });
+    await a.ready();
+    return a;
+  }
+  const auth = { authorization: 'Bearer s3cret-token' };
+
+  it('needs the admin token for commands, reads the body strictly, and reports refusals', async () => {
+    const d = await driver();
+    const a = await app(d);
+    const post = (url: string, payload?: object, headers: Record<string, string> = auth) =>
+      a.inject({ method: 'POST', url, payload, headers });
+    expect((await post('/api/rollout/start', { timeScale: 8640 }, {})).statusCode).toBe(401);
+    expect((await post('/api/rollout/launch', {})).statusCode).toBe(400);
+    expect((await post('/api/rollout/start', { timeScale: 0.5 })).statusCode).toBe(400);
+    expect((await post('/api/rollout/start', { plan: '/etc/passwd' })).statusCode).toBe(400);
+    expect((await post('/api/rollout/pause', { timeScale: 2 })).statusCode).toBe(400);
+    expect((await post('/api/rollout/start', { actor: 'a b<script>' })).statusCode).toBe(400);
+    expect((await post('/api/rollout/pause', { actor: 'alice' })).json()).toEqual({
+      error: 'no rollout has been started',
+    });
+    const started = await post('/api/rollout/start', { actor: 'alice', timeScale: 8640 });
+    expect(started.statusCode).toBe(200);
+    expect(started.json()).toMatchObject({ state: { phase: 'progressing', step: 0 } });
+    expect((await post('/api/rollout/start', { actor: 'alice' })).statusCode).toBe(409);
+    const got = await a.inject({ method: 'GET', url: '/api/rollout' });
+    expect(got.json()).toMatchObject({ planRef: { file: PLAN, timeScale: 8640 } });
+    await a.close();
+  });
+
+  it('shows the plan, the step, the hold left and each gate with its numbers, escaped', async () => {
+    const d = await driver();
+    await d.command('start', 'alice', { timeScale: 8640 });
+    alerts = [{ name: '<b>x</b>', severity: 'warning', state: 'pending' }];
+    await clock.advance(4 * S);
+    await d.look();
+    const html = renderRolloutSection(d.view());
+    expect(html).toContain('<b>progressing</b> at step 1');
+    expect(html).toContain('hold left: <b id="rollout-hold-left">6s</b>');
+    expect(html).toMatch(
+      /<td>error_ratio<\/td><td [^>]*>pass<\/td><td>difference 0, one-sided lower bound/,
+    );
+    expect(html).toContain('pending: &#60;b&#62;x&#60;/b&#62; (warning)');
+    expect(html).not.toContain('<b>x</b>');
   });
 });
