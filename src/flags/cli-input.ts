@@ -80,7 +80,8 @@ export function parseSegment(raw: string): Segment {
   return hit;
 }
 
-function defaultActor(env: Env): string {
+/** Who runs a command, for an audit log: the OS user from the environment, else from the OS. */
+export function defaultActor(env: Env): string {
   const fromEnv = env.USER ?? env.USERNAME ?? env.LOGNAME;
   if (fromEnv) return fromEnv;
   try {

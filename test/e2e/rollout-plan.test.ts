@@ -65,8 +65,10 @@ function waitForState(
       return match(v.state) ? v : undefined;
     },
     { what: `the rollout to be ${what}`, timeoutMs, intervalMs: 250 },
-  ).catch((err: Error) => {
-    throw new Error(`${err.message}\n${stackOutput(stack)}`);
+  ).catch(async (err: Error) => {
+    const v = await view().catch(() => undefined);
+    const last = v && { state: v.state, lastLook: v.lastLook, timeline: v.timeline.slice(-4) };
+    throw new Error(`${err.message}\n${JSON.stringify(last, null, 1)}\n${stackOutput(stack)}`);
   });
 }
 
@@ -225,6 +227,15 @@ describe('the daemon drives the rollout plan, end to end in fast mode', () => {
   });
 
   it("rolls back at the 25% step on an AI-only latency regression, with the gate's numbers in the audit", async () => {
+    // A person starts a rollout once the last incident's alerts are over (a critical alert still
+    // firing would abort the new rollout at its first look, as it should).
+    await eventually(
+      async () =>
+        (await daemonRule(stack.daemon.url, 'ai_service_failure')).state === 'inactive'
+          ? true
+          : undefined,
+      { what: 'ai_service_failure to resolve', timeoutMs: 60_000, intervalMs: 500 },
+    );
     await resetFlag();
     const since = Date.now();
     const started = await rolloutCli(stack.daemon.url, 'start', '--time-scale', String(SCALE));

@@ -3,7 +3,7 @@
 // it persists the state and holds the leadership). Writes send CANARY_ADMIN_TOKEN as a bearer
 // token when it is set (without one the daemon accepts them from loopback only). Exit codes: 0
 // done, 1 refused or the daemon unreachable, 2 bad usage or environment.
-import { userInfo } from 'node:os';
+import { defaultActor } from '../../flags/cli-input.js';
 import { ConfigError, loadConfig } from '../../shared/config.js';
 import { formatDuration } from '../rules/duration.js';
 import { currentStep, type RolloutView } from './rollout-view.js';
@@ -36,7 +36,7 @@ export async function runRolloutCommand(
   const write = cmd !== 'status';
   const body = write
     ? {
-        actor: o.actor ?? actorOf(env),
+        actor: o.actor ?? defaultActor(env),
         ...(o.timeScale !== undefined ? { timeScale: o.timeScale } : {}),
       }
     : undefined;
@@ -64,16 +64,6 @@ export async function runRolloutCommand(
   }
   console.log(o.json ? JSON.stringify(answer, null, 2) : formatRolloutStatus(answer));
   return 0;
-}
-
-function actorOf(env: NodeJS.ProcessEnv): string {
-  const name = env.USER ?? env.USERNAME ?? env.LOGNAME;
-  if (name) return name;
-  try {
-    return userInfo().username;
-  } catch {
-    return 'unknown';
-  }
 }
 
 const time = (ms: number) => new Date(ms).toISOString();
