@@ -116,12 +116,18 @@ describe('the daemon drives the rollout plan, end to end in fast mode', () => {
     await sleep(HOLDS[1]! / 4);
     await stack.restartDaemon();
     const back = await view();
-    expect(back.state).toMatchObject({
-      phase: 'progressing',
-      step: 1,
-      stepStartedAt: hold.stepStartedAt,
-      holdUntil: hold.holdUntil,
-    });
+    // On a slow machine the restart may outlast the hold: then the step has moved on, but never
+    // before the hold it had, and the step was never entered afresh.
+    if (back.state.phase === 'progressing' && back.state.step === 1) {
+      expect(back.state).toMatchObject({
+        stepStartedAt: hold.stepStartedAt,
+        holdUntil: hold.holdUntil,
+      });
+    }
+    const enteredBeta = back.timeline.filter(
+      (t) => t.step === 1 && t.reason.startsWith('promoted to step 2'),
+    );
+    expect(enteredBeta.map((t) => t.at)).toEqual([hold.stepStartedAt]);
 
     // Pause at step 3: nothing moves while paused, the hold left is frozen, resume carries on.
     await waitForState('at step 3 (quarter)', atStep(2));
@@ -170,6 +176,8 @@ describe('the daemon drives the rollout plan, end to end in fast mode', () => {
       done.timeline.find((t) => t.at >= since && t.from === 'pending')!.at,
       ...moves.map((t) => t.at),
     ];
+    // The restarted daemon kept the beta hold's end: no promotion out of it before that.
+    expect(moves[1]!.at).toBeGreaterThanOrEqual(hold.holdUntil);
     for (const [i, m] of moves.entries()) {
       expect(m.at - entered[i]!, `hold of step ${i + 1}`).toBeGreaterThanOrEqual(HOLDS[i]!);
       expect(m.sample?.searches, `sample of step ${i + 1}`).toBeGreaterThanOrEqual(

@@ -47,17 +47,22 @@ function healthy(expr: string): Sample[] {
       { labels: { [V]: 'off' }, value: 0.5 * 50_000 },
     ];
   }
-  return [{ labels: { [V]: 'on' }, value: 5000 }];
+  return [];
 }
+
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+/** The distinct-users counter: one new flag-on user per millisecond since T0. */
+const usersAt = (at: number): Sample[] => [{ labels: { [V]: 'on' }, value: at - T0 }];
 
 class CohortPrometheus implements PrometheusClient {
   readonly url = 'http://cohorts';
   answer: (expr: string) => Sample[] = healthy;
-  async query(expr: string): Promise<QueryOutcome> {
-    return { ok: true, samples: this.answer(expr) };
+  async query(expr: string, at: number): Promise<QueryOutcome> {
+    const users = expr.includes('ai_search_cohort_users_total');
+    return { ok: true, samples: users ? usersAt(at) : this.answer(expr) };
   }
-  queryMany(exprs: readonly string[]): Promise<QueryOutcome[]> {
-    return Promise.all(exprs.map((e) => this.query(e)));
+  queryMany(exprs: readonly string[], at: number): Promise<QueryOutcome[]> {
+    return Promise.all(exprs.map((e) => this.query(e, at)));
   }
   async knownSeries() {
     return { ok: true as const, missing: [], awaitingData: [] };
@@ -73,7 +78,7 @@ let alerts: ActiveAlert[];
 
 beforeEach(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'rollout-driver-'));
-  clock = new FakeClock(Date.parse('2026-01-01T00:00:00Z'));
+  clock = new FakeClock(T0);
   flags = createFileFlagStore({
     path: path.join(dir, 'flags.json'),
     bootstrap: {
@@ -135,7 +140,7 @@ describe('the rollout driver', () => {
       [ROLLOUT_ACTOR, 'promoted to step 2 (10% beta-users)'],
     ]);
     expect(audit[1]!.reason).toMatch(/gates passed: alerts: pass .*error_ratio: pass/);
-    expect(d.view().timeline.at(-1)?.sample).toEqual({ searches: 20_000, users: 5000 });
+    expect(d.view().timeline.at(-1)?.sample).toEqual({ searches: 20_000, users: 10_000 });
   });
 
   it('keeps the state across a new driver on the same folder: same step, same end of hold', async () => {
@@ -246,7 +251,8 @@ describe('cohorts from the Prometheus answers', () => {
         { labels: { [V]: 'on' }, value: 100 },
         { labels: { [V]: 'off' }, value: 200 },
       ],
-      users: [{ labels: { [V]: 'on' }, value: 12.6 }],
+      users: [{ labels: { [V]: 'on' }, value: 40 }],
+      usersAtStart: [{ labels: { [V]: 'on' }, value: 27 }],
     });
     expect(out.sample).toEqual({ searches: 100, users: 13 });
     expect(out.cohorts.error_ratio).toEqual({
@@ -263,8 +269,27 @@ describe('cohorts from the Prometheus answers', () => {
     });
   });
 
+  it("counts a step's users from the counter's value when the step started, or from a restart", () => {
+    const users = (now: number, start: number) =>
+      cohortsFromSamples({
+        searches: [],
+        buckets: [],
+        sums: [],
+        users: [{ labels: { [V]: 'on' }, value: now }],
+        usersAtStart: [{ labels: { [V]: 'on' }, value: start }],
+      }).sample.users;
+    expect(users(40, 27)).toBe(13);
+    expect(users(5, 27)).toBe(5); // the service restarted: its counter began again
+  });
+
   it('leaves latency out when a cohort has no searches', () => {
-    const out = cohortsFromSamples({ searches: [], buckets: [], sums: [], users: [] });
+    const out = cohortsFromSamples({
+      searches: [],
+      buckets: [],
+      sums: [],
+      users: [],
+      usersAtStart: [],
+    });
     expect(out.cohorts.latency_mean).toBeUndefined();
     expect(out.sample).toEqual({ searches: 0, users: 0 });
   });

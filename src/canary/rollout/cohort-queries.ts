@@ -1,7 +1,7 @@
 // What a rollout step's gates are judged on, read from Prometheus over the step's window: the
 // flag-on (canary) and flag-off (baseline) cohorts, told apart by the searches'
 // `feature_flag_result_variant` label (OTel feature_flag.result.variant), and the step's sample.
-// Four instant queries at `now`, each over [stepStartedAt, now]; `cohortsFromSamples` turns their
+// Instant queries at `now`, over [stepStartedAt, now], and one at `stepStartedAt`; `cohortsFromSamples` turns their
 // answers into the pure core's inputs and is unit-tested on its own.
 //
 // Counts come from increase(), which extrapolates to the window's edges, so they are rounded.
@@ -30,11 +30,16 @@ export function cohortQueries(window: string) {
     searches: inc('ai_search_searches_total', `${VARIANT_LABEL}, outcome`),
     buckets: inc('ai_search_search_duration_bucket', `${VARIANT_LABEL}, le`),
     sums: inc('ai_search_search_duration_sum', VARIANT_LABEL),
-    users: inc('ai_search_cohort_users_total', VARIANT_LABEL),
+    // Not increase(): the service counts a step's users in a burst right after the flag changes,
+    // often before the first scrape inside the window, which increase() would then miss. The
+    // counter's value now minus its value when the step started (the last scrape before it)
+    // counts them all; asked at both times (USERS_AT_START).
+    users: `sum by (${VARIANT_LABEL}) (ai_search_cohort_users_total)`,
   } as const;
 }
 
-export type CohortQueryName = keyof ReturnType<typeof cohortQueries>;
+type WindowQueryName = keyof ReturnType<typeof cohortQueries>;
+export type CohortQueryName = WindowQueryName | 'usersAtStart';
 
 export type CohortObservation =
   | ({ readonly ok: true } & Pick<RolloutObservations, 'sample' | 'cohorts'>)
@@ -46,10 +51,13 @@ export async function observeCohorts(
   now: number,
 ): Promise<CohortObservation> {
   const queries = cohortQueries(stepWindow(stepStartedAt, now));
-  const names = Object.keys(queries) as CohortQueryName[];
-  const answers = await Promise.all(names.map((n) => prometheus.query(queries[n], now)));
+  const names = Object.keys(queries) as WindowQueryName[];
+  const answers = await Promise.all([
+    ...names.map((n) => prometheus.query(queries[n], now)),
+    prometheus.query(queries.users, stepStartedAt),
+  ]);
   const samples = {} as Record<CohortQueryName, readonly Sample[]>;
-  for (const [i, name] of names.entries()) {
+  for (const [i, name] of [...names, 'usersAtStart' as const].entries()) {
     const a = answers[i]!;
     if (!a.ok) return { ok: false, error: `${name} query failed: ${a.error}` };
     samples[name] = a.samples;
@@ -75,7 +83,11 @@ export function cohortsFromSamples(
   };
   const on = arm(CANARY_VARIANT);
   const off = arm(BASELINE_VARIANT);
-  const users = s.users.find((x) => x.labels[VARIANT_LABEL] === CANARY_VARIANT)?.value ?? 0;
+  const usersOn = (xs: readonly Sample[]) =>
+    xs.find((x) => x.labels[VARIANT_LABEL] === CANARY_VARIANT)?.value ?? 0;
+  const [nowUsers, startUsers] = [usersOn(s.users), usersOn(s.usersAtStart)];
+  // Lower than at the start: the service restarted (counter reset); count from the restart.
+  const users = nowUsers >= startUsers ? nowUsers - startUsers : nowUsers;
   const cohorts: Partial<Record<GuardedMetric, CohortPair>> = {
     error_ratio: {
       kind: 'proportion',
