@@ -55,7 +55,11 @@ function summary(plan: RolloutPlan, timeScale: number): string[] {
     );
   });
   if (plan.gates.alertSeverities.length > 0) {
-    lines.push(`  gate: no ${plan.gates.alertSeverities.join('/')} alert pending or firing`);
+    const ignored = plan.gates.ignoredAlerts;
+    const except = ignored.length > 0 ? ` (not watching ${ignored.join(', ')})` : '';
+    lines.push(
+      `  gate: no ${plan.gates.alertSeverities.join('/')} alert pending or firing${except}`,
+    );
   }
   for (const m of plan.gates.metrics) {
     const spec = GUARDED_METRICS[m.metric];

@@ -36,7 +36,10 @@ export interface GateReport {
 }
 
 export function judgeAlerts(plan: RolloutPlan, alerts: readonly ActiveAlert[]): GateReport {
-  const watched = alerts.filter((a) => plan.gates.alertSeverities.includes(a.severity));
+  const { alertSeverities, ignoredAlerts } = plan.gates;
+  const watched = alerts.filter(
+    (a) => alertSeverities.includes(a.severity) && !ignoredAlerts.includes(a.name),
+  );
   const firing = watched.filter((a) => a.state === 'firing');
   const pending = watched.filter((a) => a.state === 'pending');
   const list = (xs: readonly ActiveAlert[]) =>

@@ -196,15 +196,13 @@ function parseGates(ctx: YamlContext, node: unknown): PlanGates | undefined {
   const severities: string[] = [];
   const alerts = pairs.get('alerts')?.value;
   const alertMap = alerts === undefined ? undefined : ctx.map(alerts, 'gates.alerts');
+  const ignored: string[] = [];
   if (alertMap !== undefined) {
-    const sev = ctx.pairs(alertMap, ['severities'], 'gates.alerts').get('severities')?.value;
+    const alertPairs = ctx.pairs(alertMap, ['severities', 'ignore'], 'gates.alerts');
+    const sev = alertPairs.get('severities')?.value;
     if (sev === undefined) ctx.error(alertMap, 'gates.alerts needs "severities:"');
-    for (const item of (sev === undefined ? undefined : ctx.seq(sev, 'severities'))?.items ?? []) {
-      const s = ctx.string(item, 'severity');
-      if (s === undefined) continue;
-      if (severities.includes(s.text)) ctx.error(s.node, `severity ${s.text} is repeated`);
-      severities.push(s.text);
-    }
+    uniqueStrings(ctx, sev, 'severities', 'severity', severities);
+    uniqueStrings(ctx, alertPairs.get('ignore')?.value, 'ignore', 'ignored alert', ignored);
   }
   const metrics: MetricGate[] = [];
   const metricsNode = pairs.get('metrics')?.value;
@@ -222,8 +220,25 @@ function parseGates(ctx: YamlContext, node: unknown): PlanGates | undefined {
   }
   return Object.freeze({
     alertSeverities: Object.freeze(severities),
+    ignoredAlerts: Object.freeze(ignored),
     metrics: Object.freeze(metrics),
   });
+}
+
+/** A YAML list of strings into `out`, each once (a repeat is an error at its position). */
+function uniqueStrings(
+  ctx: YamlContext,
+  node: unknown,
+  what: string,
+  item: string,
+  out: string[],
+): void {
+  for (const n of (node === undefined ? undefined : ctx.seq(node, what))?.items ?? []) {
+    const s = ctx.string(n, item);
+    if (s === undefined) continue;
+    if (out.includes(s.text)) ctx.error(s.node, `${item} ${s.text} is repeated`);
+    out.push(s.text);
+  }
 }
 
 function parseMetricGate(ctx: YamlContext, node: unknown): MetricGate | undefined {

@@ -51,6 +51,8 @@ export interface MetricGate {
 export interface PlanGates {
   /** Alerts with these severity labels must be neither pending nor firing for a promotion. */
   readonly alertSeverities: readonly string[];
+  /** Alert names the gate does not watch (e.g. the daemon's own health while it restarts). */
+  readonly ignoredAlerts: readonly string[];
   readonly metrics: readonly MetricGate[];
 }
 

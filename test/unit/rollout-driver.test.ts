@@ -2,7 +2,14 @@
 // a script, and the real file flag store in a temporary folder: flag writes go through
 // FlagStore.update with the core's reason, the state survives a new driver on the same folder,
 // a person's change pauses it, only the leader acts, and a broken state file is set aside.
-import { mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -190,6 +197,24 @@ describe('the rollout driver', () => {
     expect(last.reason).toMatch(
       /gates failed: alerts: failed \(firing: ai_error_rate_above_target/,
     );
+  });
+
+  it('does not watch the alerts the plan ignores by name', async () => {
+    const text = readFileSync(PLAN, 'utf8').replace(
+      'severities: [critical, warning]',
+      'severities: [critical, warning]\n    ignore: [canary_daemon_down]',
+    );
+    const file = path.join(dir, 'plan.yml');
+    writeFileSync(file, text);
+    const d = await driver();
+    await d.command('start', 'alice', { timeScale: 8640, planFile: file });
+    alerts = [{ name: 'canary_daemon_down', severity: 'critical', state: 'firing' }];
+    await clock.advance(10 * S);
+    await d.look();
+    expect(d.view().state).toMatchObject({ phase: 'progressing', step: 1 });
+    alerts = [{ name: 'ai_service_failure', severity: 'critical', state: 'firing' }];
+    await d.look();
+    expect(d.view().state).toMatchObject({ phase: 'aborted' });
   });
 
   it('does nothing when it is not the leader', async () => {
