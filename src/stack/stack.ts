@@ -86,11 +86,17 @@ const DEMO_SERVICE_ENV: Readonly<Record<string, string>> = {
   AI_SEARCH_CLIENT_CALL_SHARE: '0',
 };
 
+/**
+ * Every child's environment: the parent's is inherited (so FLAGS_FILE, a flag store URL or any
+ * other setting reaches every replica alike), the demo defaults unless set, and the stack's URLs.
+ */
 function childEnv(opts: StackOptions, urls: StackUrls): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(DEMO_SERVICE_ENV)) env[k] = process.env[k] ?? v;
   return {
     ...env,
+    // Each replica enforces its part of a per-client share (src/shared/config.ts).
+    AI_SEARCH_REPLICAS: String(opts.replicas),
     DATA_DIR: opts.dataDir,
     LLM_SIM_URL: urls.llmSim,
     SEARCH_URL: urls.service,
