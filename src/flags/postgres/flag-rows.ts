@@ -1,0 +1,125 @@
+// The flag store's tables as typed values: one flag row (definition checked against its metadata,
+// exactly as a flag file is) and one audit row. Shared by the store (writes, CLI reads) and the
+// provider (what the replicas evaluate), so both read the tables the same way.
+import type pg from 'pg';
+import { parseFlagDefinition, renderFlag } from '../flag-file.js';
+import type { AuditEntry, Recovery, RolloutSpec } from '../types.js';
+
+export interface FlagRow {
+  readonly key: string;
+  readonly version: number;
+  /** The spec, or what is wrong with a definition someone wrote by hand. */
+  readonly spec: RolloutSpec | { readonly invalid: string };
+}
+
+export function rowFrom(key: string, version: number | string, definition: unknown): FlagRow {
+  const spec = parseFlagDefinition(key, definition);
+  return {
+    key,
+    version: Number(version),
+    spec: typeof spec === 'string' ? { invalid: spec } : spec,
+  };
+}
+
+export function isValid(spec: FlagRow['spec']): spec is RolloutSpec {
+  return !('invalid' in spec);
+}
+
+type Queryable = Pick<pg.ClientBase, 'query'>;
+
+export async function selectFlags(db: Queryable): Promise<FlagRow[]> {
+  const r = await db.query<{ key: string; version: string; definition: unknown }>(
+    'SELECT key, version, definition FROM flags ORDER BY key',
+  );
+  return r.rows.map((row) => rowFrom(row.key, row.version, row.definition));
+}
+
+export async function selectFlag(db: Queryable, key: string): Promise<FlagRow | undefined> {
+  const r = await db.query<{ version: string; definition: unknown }>(
+    'SELECT version, definition FROM flags WHERE key = $1',
+    [key],
+  );
+  const row = r.rows[0];
+  return row ? rowFrom(key, row.version, row.definition) : undefined;
+}
+
+/** Compare-and-set: the new version, or undefined when the row is no longer at `expected`. */
+export async function writeFlag(
+  db: Queryable,
+  key: string,
+  spec: RolloutSpec,
+  expected: number | undefined,
+  at: Date,
+): Promise<number | undefined> {
+  const definition = JSON.stringify(renderFlag(spec));
+  const r =
+    expected === undefined
+      ? await db.query<{ version: string }>(
+          `INSERT INTO flags (key, definition, version, updated_at) VALUES ($1, $2, 1, $3)
+           ON CONFLICT (key) DO NOTHING RETURNING version`,
+          [key, definition, at],
+        )
+      : await db.query<{ version: string }>(
+          `UPDATE flags SET definition = $2, version = version + 1, updated_at = $3
+           WHERE key = $1 AND version = $4 RETURNING version`,
+          [key, definition, at, expected],
+        );
+  return r.rows[0] ? Number(r.rows[0].version) : undefined;
+}
+
+export async function insertAudit(
+  db: Queryable,
+  entry: AuditEntry,
+  version: number | null,
+): Promise<void> {
+  await db.query(
+    `INSERT INTO flag_audit (at, flag, version, actor, reason, before, after, context, recovery)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [
+      entry.time,
+      entry.flag,
+      version,
+      entry.actor,
+      entry.reason,
+      entry.before === null ? null : JSON.stringify(entry.before),
+      JSON.stringify(entry.after),
+      entry.context === undefined ? null : JSON.stringify(entry.context),
+      entry.recovery === undefined ? null : JSON.stringify(entry.recovery),
+    ],
+  );
+}
+
+interface AuditDbRow {
+  at: Date;
+  flag: string;
+  actor: string;
+  reason: string;
+  before: RolloutSpec | null;
+  after: RolloutSpec;
+  context: Record<string, unknown> | null;
+  recovery: Recovery | null;
+}
+
+/** Oldest first; `limit` keeps the most recent entries (as the file's audit log does). */
+export async function selectAudit(
+  db: Queryable,
+  options: { flag?: string; limit?: number } = {},
+): Promise<AuditEntry[]> {
+  const r = await db.query<AuditDbRow>(
+    `SELECT * FROM (
+       SELECT id, at, flag, actor, reason, before, after, context, recovery FROM flag_audit
+       WHERE $1::text IS NULL OR flag = $1 ORDER BY id DESC LIMIT $2
+     ) recent ORDER BY id`,
+    [options.flag ?? null, options.limit ?? null],
+  );
+  return r.rows.map((row) => ({
+    time: row.at.toISOString(),
+    actor: row.actor,
+    reason: row.reason,
+    flag: row.flag,
+    before: row.before,
+    after: row.after,
+    ...(row.context ? { context: row.context } : {}),
+    ...(row.recovery ? { recovery: row.recovery } : {}),
+  }));
+}
