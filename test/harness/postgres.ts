@@ -73,7 +73,7 @@ function initCluster(dir: string, as: { uid: number; gid: number } | undefined):
     else execFileSync(initdb, args, { stdio: 'pipe' });
   } catch (err) {
     const e = err as { stderr?: Buffer; message: string };
-    throw new Error(`initdb failed: ${e.stderr?.toString() ?? e.message}`);
+    throw new Error(`initdb failed: ${e.stderr?.toString() ?? e.message}`, { cause: err });
   }
 }
 
