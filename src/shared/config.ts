@@ -167,11 +167,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       (s) => parseDurationBetween(s, 1_000, 86_400_000),
       DEFAULT_FLAGS_STALE_AFTER_MS,
     ),
-    flagsStalePolicy: r.get(
-      'FLAGS_STALE_POLICY',
-      (s) => parseEnum(s, FLAGS_STALE_POLICIES),
-      'off',
-    ),
+    flagsStalePolicy: r.get('FLAGS_STALE_POLICY', (s) => parseEnum(s, FLAGS_STALE_POLICIES), 'off'),
     flagAdminToken: r.raw('FLAG_ADMIN_TOKEN'),
     bootstrap: Object.freeze({
       aiSearchEnabled: r.get('NEXT_PUBLIC_AI_SEARCH_ENABLED', parseBool, false),
