@@ -67,25 +67,57 @@ export async function writeFlag(
   return r.rows[0] ? Number(r.rows[0].version) : undefined;
 }
 
+const AUDIT_COLUMNS = 'at, flag, version, actor, reason, before, after, context, recovery';
+
+function auditValues(entry: AuditEntry): unknown[] {
+  return [
+    entry.time,
+    entry.flag,
+    entry.actor,
+    entry.reason,
+    entry.before === null ? null : JSON.stringify(entry.before),
+    JSON.stringify(entry.after),
+    entry.context === undefined ? null : JSON.stringify(entry.context),
+    entry.recovery === undefined ? null : JSON.stringify(entry.recovery),
+  ];
+}
+
+/**
+ * Compare-and-set and its audit row as ONE statement: atomic by itself (both rows or neither) and
+ * one round trip, which is most of the kill switch's time to commit. The new version, or undefined
+ * when the row is no longer at `expected` (nothing written).
+ */
+export async function writeFlagAudited(
+  db: Queryable,
+  spec: RolloutSpec,
+  expected: number | undefined,
+  entry: AuditEntry,
+): Promise<number | undefined> {
+  const definition = JSON.stringify(renderFlag(spec));
+  const write =
+    expected === undefined
+      ? `INSERT INTO flags (key, definition, version, updated_at) VALUES ($2, $9, 1, $1)
+         ON CONFLICT (key) DO NOTHING RETURNING version`
+      : `UPDATE flags SET definition = $9, version = version + 1, updated_at = $1
+         WHERE key = $2 AND version = $10 RETURNING version`;
+  const r = await db.query<{ version: string }>(
+    `WITH w AS (${write})
+     INSERT INTO flag_audit (${AUDIT_COLUMNS})
+     SELECT $1, $2, w.version, $3, $4, $5, $6, $7, $8 FROM w RETURNING version`,
+    [...auditValues(entry), definition, ...(expected === undefined ? [] : [expected])],
+  );
+  return r.rows[0] ? Number(r.rows[0].version) : undefined;
+}
+
 export async function insertAudit(
   db: Queryable,
   entry: AuditEntry,
   version: number | null,
 ): Promise<void> {
+  const [at, flag, ...rest] = auditValues(entry);
   await db.query(
-    `INSERT INTO flag_audit (at, flag, version, actor, reason, before, after, context, recovery)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [
-      entry.time,
-      entry.flag,
-      version,
-      entry.actor,
-      entry.reason,
-      entry.before === null ? null : JSON.stringify(entry.before),
-      JSON.stringify(entry.after),
-      entry.context === undefined ? null : JSON.stringify(entry.context),
-      entry.recovery === undefined ? null : JSON.stringify(entry.recovery),
-    ],
+    `INSERT INTO flag_audit (${AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [at, flag, version, ...rest],
   );
 }
 

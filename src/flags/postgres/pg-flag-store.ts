@@ -40,6 +40,7 @@ import {
   selectFlag,
   selectFlags,
   writeFlag,
+  writeFlagAudited,
   type FlagRow,
 } from './flag-rows.js';
 import { applyMigrations, type MigrationReport } from './migrations.js';
@@ -165,12 +166,8 @@ export function createPgFlagStore(opts: PgFlagStoreOptions): PgFlagStore {
     if (!applied.ok) return { ok: false, code: 'invalid-change', error: applied.error };
     const after = applied.spec;
     if (before && sameSpec(before, after)) return { ok: true, changed: false, before, after };
-    const written = await transaction(async (c) => {
-      const version = await writeFlag(c, change.flag, after, row?.version, new Date(clock.now()));
-      if (version === undefined) return undefined;
-      await insertAudit(c, entryFor(change.flag, meta, before, after), version);
-      return version;
-    });
+    const entry = entryFor(change.flag, meta, before, after);
+    const written = await writeFlagAudited(pool, after, row?.version, entry);
     if (written === undefined) return { conflict: true, version: row?.version };
     log.info(
       { flag: change.flag, actor: meta.actor, reason: meta.reason, version: written },
@@ -241,12 +238,12 @@ export function createPgFlagStore(opts: PgFlagStoreOptions): PgFlagStore {
     async ensureSeeded(meta = { actor: 'canary', reason: 'created from the bootstrap variables' }) {
       let added = false;
       for (const [flag, spec] of bootstrapSpecs(opts.bootstrap)) {
-        const done = await transaction(async (c) => {
-          const version = await writeFlag(c, flag, spec, undefined, new Date(clock.now()));
-          if (version === undefined) return undefined;
-          await insertAudit(c, entryFor(flag, meta, null, spec), version);
-          return version;
-        });
+        const done = await writeFlagAudited(
+          pool,
+          spec,
+          undefined,
+          entryFor(flag, meta, null, spec),
+        );
         if (done !== undefined) {
           added = true;
           log.info(
