@@ -115,20 +115,35 @@ async function startFlags(options: StartServiceOptions, logger: Logger, clock: C
 }
 
 /**
- * Migrations and the bootstrap flags on start-up; an unreachable database does not stop the
- * service: it serves every flag off, says so on /readyz, and catches up once it is reached.
+ * Migrations and the bootstrap flags on start-up. An unreachable database does not stop the
+ * service: it serves every flag off and says so on /readyz, prepares the store in the background
+ * (1 s doubling to 30 s) and follows it once reached, so replicas may start before PostgreSQL.
  */
 async function startPostgresFlags(config: Config, url: string, logger: Logger, clock: Clock) {
   const flagStore = createPgFlagStore({ url, bootstrap: config.bootstrap, logger, clock });
-  try {
+  const stop = new AbortController();
+  const prepare = async () => {
     await flagStore.migrate();
     await flagStore.ensureSeeded();
-  } catch (err) {
+  };
+  const retry = async (delayMs: number): Promise<void> => {
+    await clock.sleep(delayMs, stop.signal);
+    if (stop.signal.aborted) return;
+    try {
+      await prepare();
+      logger.info({ store: flagStore.path }, 'flag store prepared (migrations, bootstrap flags)');
+    } catch {
+      return retry(Math.min(delayMs * 2, 30_000));
+    }
+  };
+  let retrying: Promise<void> | undefined;
+  await prepare().catch((err: unknown) => {
     logger.warn(
       { store: flagStore.path, error: (err as Error).message },
-      'flag store not prepared (migrations, bootstrap flags); the replica retries its connection',
+      'flag store not prepared (migrations, bootstrap flags); retrying in the background',
     );
-  }
+    retrying = retry(1_000);
+  });
   const flags = await createFlagEvaluator({
     path: config.flagsFile,
     bootstrap: config.bootstrap,
@@ -137,6 +152,8 @@ async function startPostgresFlags(config: Config, url: string, logger: Logger, c
     postgres: { url, staleAfterMs: config.flagsStaleAfterMs, policy: config.flagsStalePolicy },
   });
   const close = async () => {
+    stop.abort();
+    await retrying;
     await flags.close();
     await flagStore.close();
   };

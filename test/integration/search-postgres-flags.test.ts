@@ -117,6 +117,43 @@ describe('search replicas on the PostgreSQL flag store', () => {
     expect(await (await fetch(`${replicas[0]!.url}/readyz`)).json()).toEqual({ ready: true });
   });
 
+  it('a replica started while PostgreSQL is down serves off, not ready, and catches up once it is up', async () => {
+    const url = await pgh.createDatabase('late'); // empty: no tables yet
+    await pgh.stop();
+    const { logger, lines } = collectingLogger();
+    logs.push(lines);
+    const late = await startService({
+      config: loadConfig({
+        DATA_DIR: dir,
+        LLM_SIM_URL: sim.url,
+        FLAGS_URL: url,
+        NEXT_PUBLIC_AI_SEARCH_ENABLED: 'true',
+        AI_SEARCH_INTERNAL_USERS: 'true',
+      }),
+      port: 0,
+      contacts: 300,
+      users: 200,
+      dbReaders: 0,
+      dbFile: path.join(dir, 'contacts-late.sqlite'),
+      clientRateLimit: false,
+      logger,
+    });
+    replicas.push(late);
+    const res = await fetch(`${late.url}/readyz`);
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { reasons: string[] }).reasons).toContain(
+      'flags not loaded: the flag store has not been reached yet',
+    );
+    expect(await modeOf(late)).toBe('keyword'); // the code default: off
+    await pgh.start();
+    // It migrates and seeds the empty database from the bootstrap variables (flag on), then follows it.
+    await eventually(async () => ((await modeOf(late)) === 'ai' ? true : undefined), {
+      intervalMs: 100,
+      what: 'the late replica to serve the seeded flag',
+    });
+    expect((await fetch(`${late.url}/readyz`)).status).toBe(200);
+  });
+
   it('never logs the database password', () => {
     const text = JSON.stringify(logs);
     expect(text).toContain('flag store'); // the outage above was logged…

@@ -152,7 +152,10 @@ export function createPgFlagStore(opts: PgFlagStoreOptions): PgFlagStore {
     const base = baseOf(row, change);
     if ('ok' in base) return base;
     const before = row && isValid(row.spec) ? row.spec : null;
-    if (when && (before?.enabled ?? false) !== when.enabled) {
+    // A hand-broken row's state is unknown: only the kill switch gets here (baseOf), and turning
+    // a flag off is safe whatever it was, so the condition does not stop it.
+    const current = row && !isValid(row.spec) ? undefined : (before?.enabled ?? false);
+    if (when && current !== undefined && current !== when.enabled) {
       const now = before ? describeSpec(before) : 'not defined';
       return {
         ok: true,

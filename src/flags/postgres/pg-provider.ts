@@ -69,6 +69,8 @@ export class PgFlagProvider implements Provider {
   private allOff = false;
   private timers = new Set<NodeJS.Timeout>();
   private heartbeat: NodeJS.Timeout | undefined;
+  /** When the stale policy is due (one per outage). */
+  private policyDue: NodeJS.Timeout | undefined;
   private failures = 0;
   private closed = false;
 
@@ -113,6 +115,7 @@ export class PgFlagProvider implements Provider {
     this.closed = true;
     for (const t of this.timers) clearTimeout(t);
     clearInterval(this.heartbeat);
+    clearTimeout(this.policyDue);
     this.generation++;
     await this.client?.end().catch(() => undefined);
   }
@@ -178,6 +181,8 @@ export class PgFlagProvider implements Provider {
     this.lostAt = undefined;
     this.lastError = undefined;
     this.failures = 0;
+    clearTimeout(this.policyDue);
+    this.policyDue = undefined;
     if (wasLost !== undefined)
       this.opts.logger.info(
         { store: this.where, downMs: this.clock.now() - wasLost },
@@ -222,9 +227,14 @@ export class PgFlagProvider implements Provider {
         `lost the flag store ${this.where} (${message}): ${this.synced ? 'serving the last known flags' : 'every flag off until it is reached'}; reconnecting`,
       );
     // The policy takes effect the moment FLAGS_STALE_AFTER has passed, not at the next attempt.
-    this.later(Math.max(0, this.lostAt + this.opts.staleAfterMs - this.clock.now()), () =>
-      this.applyPolicy(),
-    );
+    if (!this.policyDue) {
+      const due = Math.max(0, this.lostAt + this.opts.staleAfterMs - this.clock.now());
+      this.policyDue = setTimeout(() => {
+        this.policyDue = undefined;
+        this.applyPolicy();
+      }, due);
+      this.policyDue.unref();
+    }
     const backoff = Math.min(this.opts.maxBackoffMs ?? 2_000, 100 * 2 ** this.failures++);
     this.later(backoff, () => void this.connect());
   }
