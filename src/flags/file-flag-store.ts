@@ -16,7 +16,7 @@ import { systemClock, type Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import { fileKind, NotRegularFileError, writeFileAtomic } from '../shared/no-follow-files.js';
 import { isKillSwitch, moveAside, refusal } from './broken-file-repair.js';
-import { appendAudit, auditPathFor, readAudit } from './audit-log.js';
+import { appendAudit, auditEntry, auditPathFor, readAudit } from './audit-log.js';
 import { acquireLock, type HeldLock } from './file-lock.js';
 import { FlagFileError, parseFlagFile, renderFlagFile, type FlagSpecs } from './flag-file.js';
 import {
@@ -161,24 +161,13 @@ export function createFileFlagStore(opts: FileFlagStoreOptions): FileFlagStore {
     }
   }
 
-  function entryFor(
+  const entryFor = (
     flag: string,
     meta: ChangeMeta,
     before: RolloutSpec | null,
     after: RolloutSpec,
     recovery?: Recovery,
-  ): AuditEntry {
-    return {
-      time: new Date(clock.now()).toISOString(),
-      actor: meta.actor,
-      reason: meta.reason,
-      flag,
-      before,
-      after,
-      ...(meta.context ? { context: meta.context } : {}),
-      ...(recovery ? { recovery } : {}),
-    };
-  }
+  ) => auditEntry(clock.now(), flag, meta, before, after, recovery);
 
   /** The kill switch on a broken file: aside, rebuild from the last good copy, flag off, audit. */
   async function recover(

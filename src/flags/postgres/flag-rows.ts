@@ -43,28 +43,17 @@ export async function selectFlag(db: Queryable, key: string): Promise<FlagRow | 
   return row ? rowFrom(key, row.version, row.definition) : undefined;
 }
 
-/** Compare-and-set: the new version, or undefined when the row is no longer at `expected`. */
-export async function writeFlag(
+/** A new flag at version 1, for an import into an empty store (under its table lock). */
+export async function insertFlag(
   db: Queryable,
   key: string,
   spec: RolloutSpec,
-  expected: number | undefined,
   at: Date,
-): Promise<number | undefined> {
-  const definition = JSON.stringify(renderFlag(spec));
-  const r =
-    expected === undefined
-      ? await db.query<{ version: string }>(
-          `INSERT INTO flags (key, definition, version, updated_at) VALUES ($1, $2, 1, $3)
-           ON CONFLICT (key) DO NOTHING RETURNING version`,
-          [key, definition, at],
-        )
-      : await db.query<{ version: string }>(
-          `UPDATE flags SET definition = $2, version = version + 1, updated_at = $3
-           WHERE key = $1 AND version = $4 RETURNING version`,
-          [key, definition, at, expected],
-        );
-  return r.rows[0] ? Number(r.rows[0].version) : undefined;
+): Promise<void> {
+  await db.query(
+    'INSERT INTO flags (key, definition, version, updated_at) VALUES ($1, $2, 1, $3)',
+    [key, JSON.stringify(renderFlag(spec)), at],
+  );
 }
 
 const AUDIT_COLUMNS = 'at, flag, version, actor, reason, before, after, context, recovery';

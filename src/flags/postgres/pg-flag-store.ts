@@ -12,6 +12,7 @@ import pg from 'pg';
 import type { Config } from '../../shared/config.js';
 import { systemClock, type Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
+import { auditEntry } from '../audit-log.js';
 import { isKillSwitch } from '../broken-file-repair.js';
 import { bootstrapSpecs } from '../flag-file-state.js';
 import { FlagFileError, type FlagSpecs } from '../flag-file.js';
@@ -39,7 +40,7 @@ import {
   selectAudit,
   selectFlag,
   selectFlags,
-  writeFlag,
+  insertFlag,
   writeFlagAudited,
   type FlagRow,
 } from './flag-rows.js';
@@ -104,22 +105,12 @@ export function createPgFlagStore(opts: PgFlagStoreOptions): PgFlagStore {
     }
   }
 
-  function entryFor(
+  const entryFor = (
     flag: string,
     meta: ChangeMeta,
     before: RolloutSpec | null,
     after: RolloutSpec,
-  ): AuditEntry {
-    return {
-      time: new Date(clock.now()).toISOString(),
-      actor: meta.actor,
-      reason: meta.reason,
-      flag,
-      before,
-      after,
-      ...(meta.context ? { context: meta.context } : {}),
-    };
-  }
+  ) => auditEntry(clock.now(), flag, meta, before, after);
 
   async function unknownFlag(flag: string): Promise<UpdateResult> {
     const known = (await selectFlags(pool)).map((r) => r.key).join(', ') || 'none';
@@ -264,7 +255,7 @@ export function createPgFlagStore(opts: PgFlagStoreOptions): PgFlagStore {
         const existing = await c.query<{ n: string }>('SELECT count(*) AS n FROM flags');
         if (Number(existing.rows[0]!.n) > 0) return false;
         const at = new Date(clock.now());
-        for (const [key, spec] of specs) await writeFlag(c, key, spec, undefined, at);
+        for (const [key, spec] of specs) await insertFlag(c, key, spec, at);
         for (const entry of history) await insertAudit(c, entry, null);
         return true;
       });

@@ -8,19 +8,12 @@
 // While the link is down the last known flags stay in force; after FLAGS_STALE_AFTER the declared
 // policy applies (src/flags/staleness.ts says which and why). Timers are unref'd: the provider
 // never keeps a process alive.
-import { FlagdCore } from '@openfeature/flagd-core';
-import {
-  OpenFeatureEventEmitter,
-  ProviderEvents,
-  type EvaluationContext,
-  type JsonValue,
-  type Provider,
-  type ResolutionDetails,
-} from '@openfeature/server-sdk';
+import { ProviderEvents } from '@openfeature/server-sdk';
 import pg from 'pg';
 import { systemClock, type Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
 import { renderFlagFile } from '../flag-file.js';
+import { FlagdEngineProvider } from '../flagd-engine-provider.js';
 import { redactUrl } from '../flags-url.js';
 import { makeSpec } from '../rollout.js';
 import {
@@ -50,11 +43,8 @@ interface Known {
   readonly spec: RolloutSpec;
 }
 
-export class PgFlagProvider implements Provider {
+export class PgFlagProvider extends FlagdEngineProvider {
   readonly metadata = { name: 'canary-flag-postgres' } as const;
-  readonly runsOn = 'server' as const;
-  readonly events = new OpenFeatureEventEmitter();
-  private readonly core: FlagdCore;
   private readonly clock: Clock;
   private readonly where: string;
   private known = new Map<string, Known>();
@@ -75,15 +65,9 @@ export class PgFlagProvider implements Provider {
   private closed = false;
 
   constructor(private readonly opts: PgProviderOptions) {
+    super(opts.logger);
     this.clock = opts.clock ?? systemClock;
     this.where = redactUrl(opts.url);
-    const log = opts.logger;
-    this.core = new FlagdCore(undefined, {
-      error: (...a: unknown[]) => log.error(a.map(String).join(' ')),
-      warn: (...a: unknown[]) => log.warn(a.map(String).join(' ')),
-      info: (...a: unknown[]) => log.debug(a.map(String).join(' ')),
-      debug: (...a: unknown[]) => log.debug(a.map(String).join(' ')),
-    });
   }
 
   /** The link to the store and what it means now (for /readyz and the gauge). */
@@ -118,23 +102,6 @@ export class PgFlagProvider implements Provider {
     clearTimeout(this.policyDue);
     this.generation++;
     await this.client?.end().catch(() => undefined);
-  }
-
-  resolveBooleanEvaluation(k: string, d: boolean, c: EvaluationContext) {
-    return Promise.resolve(this.core.resolveBooleanEvaluation(k, d, c));
-  }
-  resolveStringEvaluation(k: string, d: string, c: EvaluationContext) {
-    return Promise.resolve(this.core.resolveStringEvaluation(k, d, c));
-  }
-  resolveNumberEvaluation(k: string, d: number, c: EvaluationContext) {
-    return Promise.resolve(this.core.resolveNumberEvaluation(k, d, c));
-  }
-  resolveObjectEvaluation<T extends JsonValue>(
-    k: string,
-    d: T,
-    c: EvaluationContext,
-  ): Promise<ResolutionDetails<T>> {
-    return Promise.resolve(this.core.resolveObjectEvaluation(k, d, c));
   }
 
   private later(ms: number, fn: () => void): void {
