@@ -20,10 +20,10 @@ import { redactUrl } from '../flags-url.js';
 import {
   applyChange,
   describeSpec,
-  FLAG_KEY,
-  FLAG_KEY_RULE,
   OFF_SPEC,
+  refuseBadInput,
   sameSpec,
+  unmetCondition,
 } from '../rollout.js';
 import type {
   AuditEntry,
@@ -145,17 +145,9 @@ export function createPgFlagStore(opts: PgFlagStoreOptions): PgFlagStore {
     const before = row && isValid(row.spec) ? row.spec : null;
     // A hand-broken row's state is unknown: only the kill switch gets here (baseOf), and turning
     // a flag off is safe whatever it was, so the condition does not stop it.
-    const current = row && !isValid(row.spec) ? undefined : (before?.enabled ?? false);
-    if (when && current !== undefined && current !== when.enabled) {
-      const now = before ? describeSpec(before) : 'not defined';
-      return {
-        ok: true,
-        changed: false,
-        before,
-        after: before ?? OFF_SPEC,
-        unmet: `${change.flag} is ${now}, not ${when.enabled ? 'on' : 'off'}: nothing to do`,
-      };
-    }
+    const unmet =
+      when && (!row || isValid(row.spec)) && unmetCondition(change.flag, before ?? undefined, when);
+    if (unmet) return { ok: true, changed: false, before, after: before ?? OFF_SPEC, unmet };
     const applied = applyChange(base, change);
     if (!applied.ok) return { ok: false, code: 'invalid-change', error: applied.error };
     const after = applied.spec;
@@ -176,7 +168,7 @@ export function createPgFlagStore(opts: PgFlagStoreOptions): PgFlagStore {
     meta: ChangeMeta,
     when?: FlagCondition,
   ): Promise<UpdateResult> {
-    const refused = checkInput(change, meta);
+    const refused = refuseBadInput(change, meta);
     if (refused) return refused;
     const deadline = clock.now() + (opts.killSwitchDeadlineMs ?? 10_000);
     for (let n = 0; ; n++) {
@@ -275,20 +267,4 @@ export function createPgFlagStore(opts: PgFlagStoreOptions): PgFlagStore {
       throw new FlagFileError(unreachable(where, err));
     }
   }
-}
-
-function checkInput(change: FlagChange, meta: ChangeMeta): UpdateResult | undefined {
-  if (!FLAG_KEY.test(change.flag))
-    return {
-      ok: false,
-      code: 'invalid-change',
-      error: `flag name "${change.flag}" is not valid: ${FLAG_KEY_RULE}`,
-    };
-  if (meta.actor.trim() === '')
-    return {
-      ok: false,
-      code: 'invalid-change',
-      error: 'an actor is required: who makes this change?',
-    };
-  return undefined;
 }
