@@ -5,6 +5,7 @@ import { systemClock, type Clock } from '../shared/clock.js';
 import { loadConfig, type Config } from '../shared/config.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { createFileFlagStore } from '../flags/file-flag-store.js';
+import { createPgFlagStore } from '../flags/postgres/pg-flag-store.js';
 import type { FlagStore } from '../flags/types.js';
 import { ActionRunner } from './action-runner.js';
 import type { Action } from './actions/action.js';
@@ -29,6 +30,8 @@ export interface DaemonOptions {
   readonly prometheusUrl: string;
   readonly dataDir: string;
   readonly flagsFile: string;
+  /** FLAGS_URL: roll back in this PostgreSQL flag store instead of the file. */
+  readonly flagsUrl?: string;
   readonly intervalMs?: number;
   readonly dryRun?: boolean;
   /** 0 picks a free port. */
@@ -119,10 +122,33 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
         await runner.stop();
         await store.save();
         await app.close();
+        await parts.closeFlags();
         if (!o.prometheus) prometheus.close();
         logger.info('canary daemon stopped; state saved');
       })()),
   };
+}
+
+/** The file, or PostgreSQL (schema migrated, best effort: a rollback retries until it lands). */
+async function openFlagStore(
+  o: DaemonOptions,
+  logger: Logger,
+): Promise<{ store: FlagStore; close(): Promise<void> }> {
+  const bootstrap = o.bootstrap ?? loadConfig({}).bootstrap;
+  if (!o.flagsUrl) {
+    const store = createFileFlagStore({ path: o.flagsFile, bootstrap, logger });
+    return { store, close: async () => {} };
+  }
+  const store = createPgFlagStore({ url: o.flagsUrl, bootstrap, logger });
+  await store
+    .migrate()
+    .catch((err: unknown) =>
+      logger.warn(
+        { store: store.path, error: (err as Error).message },
+        'flag store schema not checked (unreachable); rollbacks retry until it answers',
+      ),
+    );
+  return { store, close: () => store.close() };
 }
 
 /** Creates every collaborator of the daemon and wires them together. */
@@ -139,13 +165,9 @@ async function assemble(o: DaemonOptions, clock: Clock, logger: Logger, dryRun: 
       batchSize: o.queryBatchSize,
     });
   const store = await StateStore.open({ dataDir: o.dataDir, clock, logger });
-  const flags =
-    o.flagStore ??
-    createFileFlagStore({
-      path: o.flagsFile,
-      bootstrap: o.bootstrap ?? loadConfig({}).bootstrap,
-      logger,
-    });
+  const { store: flags, close: closeFlags } = o.flagStore
+    ? { store: o.flagStore, close: async () => {} } // the caller's: closed by the caller
+    : await openFlagStore(o, logger);
   let labelError: string | undefined;
   const notify: NotifyOptions = {
     alertmanagerUrl: o.alertmanagerUrl,
@@ -217,7 +239,7 @@ async function assemble(o: DaemonOptions, clock: Clock, logger: Logger, dryRun: 
     loadRules: o.loadRules ?? loadRuleFiles,
     ...{ clock, logger, metrics, store, engine, runner, watch, prometheus },
   });
-  return { metrics, prometheus, store, flags, notify, runner, watch, engine, daemon };
+  return { metrics, prometheus, store, flags, closeFlags, notify, runner, watch, engine, daemon };
 }
 
 async function listen(
