@@ -190,13 +190,14 @@ async function assemble(o: DaemonOptions, clock: Clock, logger: Logger, dryRun: 
     onRecorded: () => status.publish(),
   });
   const failureThreshold = o.failureThreshold ?? 3;
+  const evaluate = o.evaluate ?? evaluateRule;
   const watch = new PrometheusWatch({
     threshold: failureThreshold,
     runner,
     logger,
     prometheusUrl: prometheus.url,
+    evaluate,
   });
-  const evaluate = o.evaluate ?? evaluateRule;
   const engine = new RuleEngine({
     prometheus,
     evaluate,
