@@ -42,6 +42,7 @@ export class PrometheusWatch {
       annotations: {},
       action: 'notify_dev_team',
       flag: undefined,
+      notify: undefined,
       threshold: undefined,
       pos: { file: '(daemon)', line: 0, col: 0 },
     } as const);

@@ -24,6 +24,7 @@ describe('the real rule file', () => {
     expect(byName.get('ai_service_failure')).toMatchObject({
       action: 'immediate_rollback',
       flag: 'ai-search-enabled',
+      notify: 'notify_dev_team',
       forMs: 5 * 60_000,
       threshold: { lhs: 'ai_search:ai_error_ratio:rate5m', op: '>', value: 0.1 },
     });
@@ -45,6 +46,44 @@ describe('the real rule file', () => {
       expect(a.annotations['runbook_url'], a.name).toBe(`docs/runbook.md#${a.name}`);
       expect(a.threshold, a.name).toBeDefined();
     }
+  });
+});
+
+describe('who hears of a rollback is declared by its notify label', () => {
+  const rule = (notify: string) =>
+    [
+      'groups:',
+      '  - name: g',
+      '    rules:',
+      '      - alert: a',
+      '        expr: x > 1',
+      `        labels: { action: immediate_rollback, flag: f${notify} }`,
+    ].join('\n');
+  it.each([
+    ['', 'notify_dev_team'],
+    [', notify: notify_dev_team', 'notify_dev_team'],
+    [', notify: notify_product_team', 'notify_product_team'],
+    [', notify: none', undefined],
+  ])('labels {action: immediate_rollback%s} → %s', (notify, expected) => {
+    const result = parseRuleText(rule(notify), 'r.yml', options);
+    if (!result.ok) throw new Error(result.errors.map(formatRuleError).join('\n'));
+    expect(alerts(result.groups)[0]!.notify).toBe(expected);
+  });
+  it('refuses notify on a rule that has no action, at the label', () => {
+    const text = [
+      'groups:',
+      '  - name: g',
+      '    rules:',
+      '      - alert: a',
+      '        expr: x > 1',
+      '        labels: { notify: notify_dev_team }',
+    ].join('\n');
+    const result = parseRuleText(text, 'r.yml', options);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(formatRuleError(result.errors[0]!)).toBe(
+      "r.yml:6:27: label 'notify' says who hears of a rollback; it goes with action: immediate_rollback (this rule has no action)",
+    );
   });
 });
 
@@ -72,6 +111,9 @@ describe('a valid file with every feature', () => {
     });
     expect(atOnce).toMatchObject({ forMs: 0, threshold: { lhs: 'up', op: '==', value: 0 } });
     expect(shown).toMatchObject({ action: undefined, flag: undefined, threshold: undefined });
+    // A rollback without a `notify` label tells the dev team: the documented default.
+    expect(folded?.notify).toBe('notify_dev_team');
+    expect(shown?.notify).toBeUndefined();
     expect(Object.isFrozen(folded)).toBe(true);
     expect(Object.isFrozen(folded?.labels)).toBe(true);
     expect(Object.isFrozen(result.groups[0])).toBe(true);
