@@ -162,7 +162,7 @@ describe('Prometheus-backed commands', () => {
     const r = canary('monitor-errors', '--prometheus-url', nobody);
     expect(r.code).toBe(3);
     expect(r.out).toMatch(
-      /NO REPLY +API error rate +Prometheus did not answer: 127\.0\.0\.1:\d+ refused the connection/,
+      /NO REPLY +API error rate +Prometheus did not answer: http:\/\/127\.0\.0\.1:\d+\/api\/v1\/query refused the connection/,
     );
   });
 });
