@@ -1,19 +1,14 @@
 // `canary start`: the whole stack on this machine (see docs/local-stack.md).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { DEFAULT_PORTS, type StackPorts } from '../../stack/ports.js';
+import { intOption } from '../int-option.js';
 import type { RegisterCommand } from './index.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
-function port(raw: string): number {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 65_535) {
-    throw new InvalidArgumentError('expected a port number from 1 to 65535');
-  }
-  return n;
-}
+const port = intOption(1, 65_535, 'a port number');
 
 interface StartFlags {
   fast: boolean;
