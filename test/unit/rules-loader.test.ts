@@ -7,7 +7,11 @@ import {
   parseRuleText,
 } from '../../src/canary/rules/load-rules.js';
 import { checkPromql, selectedMetricNames, setOperands } from '../../src/canary/rules/promql.js';
+import { recordedSeriesUsed } from '../../src/canary/rule-source.js';
 import type { AlertingRule, RuleGroup } from '../../src/canary/types.js';
+import { alertRule as fixtureRule } from '../fakes/rule-fixtures.js';
+
+const alertRule = (name: string, expr: string) => fixtureRule(name, { expr });
 
 const root = join(import.meta.dirname, '../..');
 const options = { defaultIntervalMs: 15_000 };
@@ -274,6 +278,19 @@ describe('thresholds from the expression', () => {
       offset: broken.indexOf('rat('),
       message: 'could not parse expression: unknown function "rat"',
     });
+  });
+
+  it('lists the recorded series the alerts select (parser, not text: a label value is no series)', () => {
+    const g: RuleGroup = {
+      name: 'g',
+      file: 'f',
+      intervalMs: 1000,
+      rules: [
+        alertRule('a', 'a:b:c > 0.1 and on() rate(x:y[5m]) > 0 unless up{job="p:q"}'),
+        alertRule('b', 'sum(level:metric:op) > 1'),
+      ],
+    };
+    expect(recordedSeriesUsed([g])).toEqual(['a:b:c', 'level:metric:op', 'x:y']);
   });
 
   it('lists the series an expression reads', () => {
