@@ -5,11 +5,19 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ActionRecord } from '../../src/canary/action-record.js';
 import type { HealthView, RulesView } from '../../src/canary/api-view.js';
 import { buildHttpServer } from '../../src/canary/http-server.js';
 import { DaemonMetrics } from '../../src/canary/metrics.js';
-import { StatusBoard, type StatusSnapshot } from '../../src/canary/status-snapshot.js';
+import { Ring, type ActionRecord } from '../../src/canary/action-record.js';
+import { evaluateRule } from '../../src/canary/evaluator.js';
+import { PrometheusWatch } from '../../src/canary/prometheus-watch.js';
+import {
+  buildStatusSnapshot,
+  StatusBoard,
+  type StatusSnapshot,
+  type StatusSources,
+} from '../../src/canary/status-snapshot.js';
+import { alertRule, group } from '../fakes/rule-fixtures.js';
 import { collectingLogger } from '../fakes/collecting-logger.js';
 import {
   startTestDaemon,
@@ -115,5 +123,47 @@ describe('StatusBoard', () => {
     board.publish();
     expect(board.snapshot).not.toBe(first);
     expect(built).toBe(2);
+  });
+});
+
+describe('buildStatusSnapshot', () => {
+  it('is a deep copy, frozen all the way down: later changes and writers cannot reach it', () => {
+    const rule = alertRule('ai_service_failure', { action: 'immediate_rollback' });
+    const actions = new Ring<ActionRecord>(10);
+    actions.push({ id: 'a1', detail: 'first' } as ActionRecord);
+    const sources = {
+      daemon: {
+        groups: [group('g', [rule])],
+        ruleIds: new Map([[rule, 'g::ai_service_failure']]),
+        lastReload: undefined,
+        seriesCheck: { checked: true, missing: [], awaitingData: [], error: undefined },
+        lastGroupResults: new Map(),
+      },
+      store: { getRule: () => undefined, actions },
+      engine: { currentValues: new Map(), stuckRules: () => [] },
+      watch: new PrometheusWatch({
+        threshold: 3,
+        runner: { afterEvaluation: () => undefined } as never,
+        logger: collectingLogger().logger,
+        prometheusUrl: 'http://prom',
+        evaluate: evaluateRule,
+      }),
+      dryRun: false,
+      prometheusUrl: 'http://prom',
+    } as unknown as StatusSources;
+    const snap = buildStatusSnapshot(sources);
+    expect(snap.rules.rules.map((r) => r.name)).toEqual([
+      'ai_service_failure',
+      'CanaryPrometheusUnreachable',
+    ]);
+    expect(Object.isFrozen(snap)).toBe(true);
+    expect(Object.isFrozen(snap.rules.rules[0]!.labels)).toBe(true);
+    expect(Object.isFrozen(snap.actions[0])).toBe(true);
+    expect(() => {
+      (snap.health as { status: string }).status = 'ok';
+    }).toThrow(TypeError);
+    actions.push({ id: 'a2', detail: 'second' } as ActionRecord);
+    expect(snap.actions.map((a) => a.id)).toEqual(['a1']);
+    expect(buildStatusSnapshot(sources).actions.map((a) => a.id)).toEqual(['a2', 'a1']);
   });
 });
