@@ -206,6 +206,7 @@ async function assemble(o: DaemonOptions, clock: Clock, logger: Logger, dryRun: 
     metrics,
     logger,
     stuckAfter: failureThreshold,
+    onEarlySettled: () => status.publish(),
   });
   const daemon = new CanaryDaemon({
     ruleFiles: o.ruleFiles.map((f) => path.resolve(f)),

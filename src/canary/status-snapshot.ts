@@ -1,7 +1,8 @@
-// One immutable picture of the daemon, published after every evaluation, reload and action
-// record: the only thing the web layer (http-server.ts, status-page.ts) reads. It is built here,
-// in one place, from the live objects, then deep-copied and frozen, so a request never sees a
-// half-updated state and never reaches into the daemon, the store, the engine or the watch.
+// One immutable picture of the daemon, published after every evaluation (and as soon as a rule
+// queried alone, such as a rollback rule, is settled), reload and action record: the only thing
+// the web layer (http-server.ts, status-page.ts) reads. It is built here, in one place, from the
+// live objects, then deep-copied and frozen, so a request never sees a half-updated state and
+// never reaches into the daemon, the store, the engine or the watch.
 // One field per concern: a new section of the status page adds a field and its builder here.
 import type { ActionRecord } from './action-record.js';
 import { buildHealthView, buildRulesView, type HealthView, type RulesView } from './api-view.js';
