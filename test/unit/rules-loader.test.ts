@@ -54,14 +54,14 @@ describe('the real rule file', () => {
 });
 
 describe('who hears of a rollback is declared by its notify label', () => {
-  const rule = (notify: string) =>
+  const withLabels = (labels: string) =>
     [
       'groups:',
       '  - name: g',
       '    rules:',
       '      - alert: a',
       '        expr: x > 1',
-      `        labels: { action: immediate_rollback, flag: f${notify} }`,
+      `        labels: { ${labels} }`,
     ].join('\n');
   it.each([
     ['', 'notify_dev_team'],
@@ -69,19 +69,16 @@ describe('who hears of a rollback is declared by its notify label', () => {
     [', notify: notify_product_team', 'notify_product_team'],
     [', notify: none', undefined],
   ])('labels {action: immediate_rollback%s} → %s', (notify, expected) => {
-    const result = parseRuleText(rule(notify), 'r.yml', options);
+    const result = parseRuleText(
+      withLabels(`action: immediate_rollback, flag: f${notify}`),
+      'r.yml',
+      options,
+    );
     if (!result.ok) throw new Error(result.errors.map(formatRuleError).join('\n'));
     expect(alerts(result.groups)[0]!.notify).toBe(expected);
   });
   it('refuses notify on a rule that has no action, at the label', () => {
-    const text = [
-      'groups:',
-      '  - name: g',
-      '    rules:',
-      '      - alert: a',
-      '        expr: x > 1',
-      '        labels: { notify: notify_dev_team }',
-    ].join('\n');
+    const text = withLabels('notify: notify_dev_team');
     const result = parseRuleText(text, 'r.yml', options);
     expect(result.ok).toBe(false);
     if (result.ok) return;
