@@ -1,7 +1,7 @@
 // One immutable picture of the daemon, published after every evaluation (and as soon as a rule
 // queried alone, such as a rollback rule, is settled), reload and action record: the only thing
 // the web layer (http-server.ts, status-page.ts) reads. It is built here, in one place, from the
-// live objects, then deep-copied and frozen, so a request never sees a half-updated state and
+// live objects, then frozen all the way down, so a request never sees a half-updated state and
 // never reaches into the daemon, the store, the engine or the watch.
 // One field per concern: a new section of the status page adds a field and its builder here.
 import type { ActionRecord } from './action-record.js';
@@ -31,16 +31,17 @@ export interface StatusSources {
 }
 
 export function buildStatusSnapshot(s: StatusSources): StatusSnapshot {
-  return deepFreeze(
-    structuredClone({
-      rules: buildRulesView(s.daemon, s.store, s.engine, s.watch, {
-        dryRun: s.dryRun,
-        prometheusUrl: s.prometheusUrl,
-      }),
-      health: buildHealthView(s.daemon, s.watch, s.engine),
-      actions: s.store.actions.latest(),
+  // The views are new objects; what they share with the live state (rule labels, reload and
+  // series-check results, action records) is never changed in place, only replaced, so freezing
+  // it where it lies is safe and spares a deep copy (about 3× the cost: npm run bench:snapshot).
+  return deepFreeze({
+    rules: buildRulesView(s.daemon, s.store, s.engine, s.watch, {
+      dryRun: s.dryRun,
+      prometheusUrl: s.prometheusUrl,
     }),
-  );
+    health: buildHealthView(s.daemon, s.watch, s.engine),
+    actions: s.store.actions.latest(),
+  });
 }
 
 /** Holds the latest snapshot; `publish` rebuilds it (cheap: a few hundred small objects). */

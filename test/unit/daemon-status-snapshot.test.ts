@@ -127,7 +127,7 @@ describe('StatusBoard', () => {
 });
 
 describe('buildStatusSnapshot', () => {
-  it('is a deep copy, frozen all the way down: later changes and writers cannot reach it', () => {
+  it('is frozen all the way down, and later changes to the live state do not reach it', () => {
     const rule = alertRule('ai_service_failure', { action: 'immediate_rollback' });
     const actions = new Ring<ActionRecord>(10);
     actions.push({ id: 'a1', detail: 'first' } as ActionRecord);
