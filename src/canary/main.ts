@@ -12,7 +12,6 @@ import type { Action } from './actions/action.js';
 import { createImmediateRollback } from './actions/immediate-rollback.js';
 import { createExternalLabelSource } from './actions/external-labels.js';
 import { createNotify, type NotifyOptions, type Team } from './actions/notify.js';
-import { buildHealthView, buildRulesView } from './api-view.js';
 import { CanaryDaemon, type ReloadResult } from './canary-daemon.js';
 import { evaluateRule } from './evaluator.js';
 import { buildHttpServer } from './http-server.js';
@@ -23,6 +22,7 @@ import { RuleEngine, type EvaluateFn } from './rule-engine.js';
 import { loadRuleFiles } from './rules/load-rules.js';
 import { watchRuleFiles, type LoadRulesFn } from './rule-source.js';
 import { StateStore } from './state-store.js';
+import { buildStatusSnapshot, StatusBoard } from './status-snapshot.js';
 import type { ActionName } from './types.js';
 
 export interface DaemonOptions {
@@ -75,7 +75,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const logger = o.logger ?? createLogger({ name: 'canary-daemon', level: 'info' });
   const dryRun = o.dryRun ?? false;
   const parts = await assemble(o, clock, logger, dryRun);
-  const { daemon, runner, store, prometheus, flags, notify } = parts;
+  const { daemon, runner, store, prometheus, flags, notify, status } = parts;
   logDestinations(logger, o, dryRun);
   void notify.externalLabels?.get(); // read ahead, so the first notification need not wait
   await daemon.start();
@@ -83,13 +83,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     logger,
     metrics: parts.metrics,
     adminToken: o.adminToken,
-    rules: () =>
-      buildRulesView(daemon, store, parts.engine, parts.watch, {
-        dryRun,
-        prometheusUrl: prometheus.url,
-      }),
-    health: () => buildHealthView(daemon, parts.watch, parts.engine),
-    actions: (limit) => store.actions.latest(limit),
+    status: () => status.snapshot,
     reload: (trigger) => daemon.reload(trigger),
   });
   let url: string;
@@ -215,15 +209,17 @@ async function assemble(o: DaemonOptions, clock: Clock, logger: Logger, dryRun: 
     metrics,
     dryRun,
     resendDelayMs,
+    onRecorded: () => status.publish(),
   });
   const failureThreshold = o.failureThreshold ?? 3;
+  const evaluate = o.evaluate ?? evaluateRule;
   const watch = new PrometheusWatch({
     threshold: failureThreshold,
     runner,
     logger,
     prometheusUrl: prometheus.url,
+    evaluate,
   });
-  const evaluate = o.evaluate ?? evaluateRule;
   const engine = new RuleEngine({
     prometheus,
     evaluate,
@@ -232,14 +228,19 @@ async function assemble(o: DaemonOptions, clock: Clock, logger: Logger, dryRun: 
     metrics,
     logger,
     stuckAfter: failureThreshold,
+    onEarlySettled: () => status.publish(),
   });
   const daemon = new CanaryDaemon({
     ruleFiles: o.ruleFiles.map((f) => path.resolve(f)),
     defaultIntervalMs: o.intervalMs ?? 15_000,
     loadRules: o.loadRules ?? loadRuleFiles,
     ...{ clock, logger, metrics, store, engine, runner, watch, prometheus },
+    onSettled: () => status.publish(),
   });
-  return { metrics, prometheus, store, flags, closeFlags, notify, runner, watch, engine, daemon };
+  const status = new StatusBoard(() =>
+    buildStatusSnapshot({ daemon, store, engine, watch, dryRun, prometheusUrl: prometheus.url }),
+  );
+  return { metrics, prometheus, store, flags, closeFlags, notify, runner, watch, engine, daemon, status };
 }
 
 async function listen(

@@ -5,8 +5,10 @@
 import { pino } from 'pino';
 import { ConfigError, loadConfig, secretValues, type Config } from '../shared/config.js';
 import { envWithFiles } from '../shared/env-files.js';
+import { parseInteger } from '../shared/env-parse.js';
 import { createLogger, type Logger } from '../shared/logger.js';
-import { mergeNpmConfig, parseUpdate, UsageError, type RawUpdateOptions } from './cli-input.js';
+import { UsageError } from '../shared/usage-error.js';
+import { mergeNpmConfig, parseUpdate, type RawUpdateOptions } from './cli-input.js';
 import { type FlagSpecs } from './flag-file.js';
 import { readFileState } from './flag-file-state.js';
 import { locationOf, urlPassword, type FlagsLocation } from './flags-url.js';
@@ -192,12 +194,13 @@ function historyLine(e: AuditEntry): string {
 }
 
 async function history(ctx: Context, flag?: string, limit?: string): Promise<number> {
-  const n = limit === undefined ? undefined : Number(limit);
-  if (n !== undefined && (!Number.isInteger(n) || n < 1)) {
+  const parsed = limit === undefined ? undefined : parseInteger(limit, 1, Infinity);
+  if (parsed !== undefined && !parsed.ok) {
     throw new UsageError(
-      `--limit ${JSON.stringify(limit)} is not valid: expected a whole number of 1 or more`,
+      `--limit ${JSON.stringify(limit)} is not valid: expected ${parsed.expected}`,
     );
   }
+  const n = parsed?.value;
   const entries = await ctx.store.history({
     ...(flag ? { flag } : {}),
     ...(n ? { limit: n } : {}),

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { auditPathFor } from './audit-log.js';
 import type { Context } from './flags-command.js';
 import { openStore } from './open-flag-store.js';
-import { UsageError } from './cli-input.js';
+import { UsageError } from '../shared/usage-error.js';
 import { renderFlagFile, type FlagSpecs } from './flag-file.js';
 import { lastGoodPathFor } from './flag-file-state.js';
 import { describeLocation, type FlagsLocation } from './flags-url.js';

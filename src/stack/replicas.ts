@@ -6,19 +6,6 @@ import { freePort } from './ports.js';
 /** Enough to see a fleet's aggregation at work; more only crowds one machine's cores. */
 export const MAX_REPLICAS = 16;
 
-export type ReplicasParse =
-  { readonly ok: true; readonly value: number } | { readonly ok: false; readonly error: string };
-
-/** Strict: digits only, 1..MAX_REPLICAS (`2.5`, `0x2`, `3abc`, `` and `0` are refused). */
-export function parseReplicas(raw: string): ReplicasParse {
-  const n = /^\d{1,3}$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
-  if (Number.isInteger(n) && n >= 1 && n <= MAX_REPLICAS) return { ok: true, value: n };
-  return {
-    ok: false,
-    error: `expected a whole number of search service replicas from 1 to ${MAX_REPLICAS}, got ${JSON.stringify(raw)}`,
-  };
-}
-
 /** The name of replica `i` (1-based) in logs, pids and status lines: `service` when alone. */
 export function replicaName(i: number, count: number): string {
   return count === 1 ? 'service' : `service-${i}`;

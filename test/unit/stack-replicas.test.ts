@@ -1,27 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import {
-  MAX_REPLICAS,
-  parseReplicas,
-  replicaName,
-  replicaPorts,
-} from '../../src/stack/replicas.js';
+import { MAX_REPLICAS, replicaName, replicaPorts } from '../../src/stack/replicas.js';
 import { replicaFor } from '../../src/stack/traffic.js';
+import { intOption } from '../../src/cli/int-option.js';
 
-describe('parseReplicas (canary start --replicas)', () => {
+const parseReplicas = intOption(1, MAX_REPLICAS, 'search service replicas');
+
+describe('canary start --replicas (the one CLI integer parser)', () => {
   it.each([
     ['1', 1],
     ['3', 3],
     [' 16 ', 16],
   ])('accepts %j', (raw, n) => {
-    expect(parseReplicas(raw)).toEqual({ ok: true, value: n });
+    expect(parseReplicas(raw)).toBe(n);
   });
 
   it.each(['0', '17', '-1', '2.5', '1e1', '0x2', '3abc', '', 'three', '0003000'])(
     'refuses %j and says what it expects',
     (raw) => {
-      const r = parseReplicas(raw);
-      expect(r.ok).toBe(false);
-      if (!r.ok) expect(r.error).toContain(`from 1 to ${MAX_REPLICAS}, got ${JSON.stringify(raw)}`);
+      expect(() => parseReplicas(raw)).toThrow(
+        `from 1 to ${MAX_REPLICAS} (search service replicas)`,
+      );
     },
   );
 });

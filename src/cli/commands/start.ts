@@ -1,26 +1,17 @@
 // `canary start`: the whole stack on this machine (see docs/local-stack.md).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { DEFAULT_PORTS, type StackPorts } from '../../stack/ports.js';
-import { parseReplicas } from '../../stack/replicas.js';
+import { MAX_REPLICAS } from '../../stack/replicas.js';
+import { intOption } from '../int-option.js';
 import type { RegisterCommand } from './index.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
-function port(raw: string): number {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 65_535) {
-    throw new InvalidArgumentError('expected a port number from 1 to 65535');
-  }
-  return n;
-}
+const port = intOption(1, 65_535, 'a port number');
 
-function replicas(raw: string): number {
-  const r = parseReplicas(raw);
-  if (!r.ok) throw new InvalidArgumentError(r.error);
-  return r.value;
-}
+const replicas = intOption(1, MAX_REPLICAS, 'search service replicas');
 
 interface StartFlags {
   fast: boolean;
