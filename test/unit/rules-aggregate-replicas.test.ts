@@ -12,8 +12,12 @@ import { describe, expect, it } from 'vitest';
 import { DASHBOARD_FILES, dashboardQueries } from '../../src/stack/dashboards/index.js';
 import { findRuleFiles } from '../../src/stack/rule-files.js';
 
-/** Series that are one per target on purpose: scrape health, and Prometheus's own alerts. */
-const PER_TARGET = new Set(['up', 'ALERTS', 'ALERTS_FOR_STATE']);
+/**
+ * Series that are one per target on purpose: scrape health, Prometheus's own alerts, and a
+ * replica's own link to the flag store (feature_flag_store_disconnected alerts per replica: one
+ * deaf replica is the incident, so it must not be summed away).
+ */
+const PER_TARGET = new Set(['up', 'ALERTS', 'ALERTS_FOR_STATE', 'feature_flag_store_connected']);
 /** Aggregations that add replicas up: `sum`, and `count` of series. `max`/`min` pick one. */
 const ADDING = new Set(['sum', 'count']);
 
