@@ -92,6 +92,18 @@ describe('search result cache', () => {
     expect(loads).toEqual(['big', 'big']);
   });
 
+  it('answers a failure to read the version (a closed database) with a rejection, not a throw', async () => {
+    const cache = new ResultCache({
+      maxRows: 10,
+      version: () => {
+        throw new TypeError('The database connection is not open');
+      },
+    });
+    let answer: Promise<unknown> | undefined;
+    expect(() => (answer = cache.get('a', () => Promise.resolve(hits(1))))).not.toThrow();
+    await expect(answer).rejects.toThrow('not open');
+  });
+
   it('hands out answers that cannot be changed by one caller for the next', async () => {
     const { cache, load } = setup();
     const answer = await cache.get('a', load('a'));

@@ -27,20 +27,27 @@ export class ResultCache {
   // A Map iterates in insertion order: re-inserting on use keeps the least recent first.
   private readonly entries = new Map<string, Entry>();
   private rows = 0;
-  private version: number;
+  // Read at the first lookup (the empty cache needs no version yet).
+  private version: number | undefined;
 
-  constructor(private readonly options: ResultCacheOptions) {
-    this.version = options.version();
-  }
+  constructor(private readonly options: ResultCacheOptions) {}
 
   /** Contacts held now (for tests and the bench). */
   get size(): { entries: number; rows: number } {
     return { entries: this.entries.size, rows: this.rows };
   }
 
-  /** The cached answer for `key`, else `load()`'s (kept once it resolves; a failure is not). */
+  /**
+   * The cached answer for `key`, else `load()`'s (kept once it resolves; a failure is not). Never
+   * throws: a failure to read the version (the database closed) is a rejected promise too.
+   */
   get(key: string, load: () => Promise<ContactHit[]>): Promise<readonly ContactHit[]> {
-    const version = this.options.version();
+    let version: number;
+    try {
+      version = this.options.version();
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
     if (version !== this.version) {
       // Searches in flight still get their own answers; they are just not kept.
       this.entries.clear();
