@@ -32,6 +32,12 @@ export const DEFAULT_USERS = 10_000;
  */
 export const defaultDbReaders = (): number => Math.min(2, os.availableParallelism());
 
+/**
+ * Contacts kept in the search result cache (src/search/contacts/result-cache.ts): 20,000 is 2,000
+ * ten-result searches, about 10 MB.
+ */
+export const DEFAULT_RESULT_CACHE_ROWS = 20_000;
+
 export interface ClientRateLimit {
   readonly perSecond: number;
   readonly burst: number;
@@ -50,6 +56,8 @@ export interface StartServiceOptions {
   readonly seed?: number;
   /** Reader worker threads for searches; 0 runs them on the event loop. Default defaultDbReaders(). */
   readonly dbReaders?: number;
+  /** Contacts kept in the search result cache; 0 turns it off. Default DEFAULT_RESULT_CACHE_ROWS. */
+  readonly resultCacheRows?: number;
   readonly logger?: Logger;
   readonly clock?: Clock;
   /** Per-client request limit on /api/* (429 + Retry-After); false turns it off. */
@@ -78,6 +86,8 @@ function openStore(options: StartServiceOptions, metrics: ServiceMetrics, logger
     seed: options.seed,
     observe: metrics.recordDb,
     readers: options.dbReaders ?? defaultDbReaders(),
+    resultCacheRows: options.resultCacheRows ?? DEFAULT_RESULT_CACHE_ROWS,
+    onCacheLookup: metrics.recordResultCache,
     onReaderExit: (info) =>
       logger.error(info, 'a database reader thread exited; its searches failed, it is replaced'),
   });

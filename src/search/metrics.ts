@@ -39,6 +39,7 @@ import {
 } from '@opentelemetry/semantic-conventions/incubating';
 import type { UserSegment } from '../flags/types.js';
 import { DB_OPERATIONS, type DbObserver } from './contacts/queries.js';
+import type { CacheLookup } from './contacts/result-cache.js';
 import { LLM_ERROR_TYPES, type LlmCallRecord, type LlmTelemetry } from './llm/types.js';
 import {
   BoundedLabel,
@@ -132,6 +133,8 @@ export interface ServiceMetrics extends LlmTelemetry {
   ): void;
   recordSearch(mode: SearchMode, outcome: SearchOutcome, seconds: number): void;
   readonly recordDb: DbObserver;
+  /** A search result cache lookup: a hit answered without a database query. */
+  readonly recordResultCache: (result: CacheLookup) => void;
   recordFlag(flag: string, variant: string, segment: UserSegment): void;
   /** Reports `feature_flag_store_connected` (1 or 0) from this source at every scrape. */
   watchFlagStore(connected: () => boolean): void;
@@ -227,6 +230,9 @@ function instruments(meter: ReturnType<MeterProvider['getMeter']>) {
     cache: meter.createCounter('ai_search.cache.requests', {
       description: 'Query-understanding cache lookups',
     }),
+    resultCache: meter.createCounter('ai_search.result_cache.requests', {
+      description: 'Search result cache lookups (a hit answers without a database query)',
+    }),
     rating: histogram(HISTOGRAMS.rating),
     render: histogram(HISTOGRAMS.render),
     flags: meter.createCounter('feature_flag.evaluations', {
@@ -315,6 +321,7 @@ function seedCounters(i: Instruments, options: MetricsOptions): void {
   }
   for (const p of options.providers) i.cost.add(0, modelAttrs(p.name, p.model));
   for (const result of ['hit', 'miss']) i.cache.add(0, { result });
+  for (const result of ['hit', 'miss']) i.resultCache.add(0, { result });
   for (const reason of NO_CALL_REASONS) i.skipped.add(0, { reason });
   i.coalesced.add(0);
   for (const flag of options.flags ?? []) {
@@ -396,6 +403,9 @@ function recordingMetrics(
     recordCache(hit) {
       i.cache.add(1, { result: hit ? 'hit' : 'miss' });
     },
+    recordResultCache(result) {
+      i.resultCache.add(1, { result });
+    },
     recordFlag(flag, variant, segment) {
       i.flags.add(1, {
         'feature_flag.key': flag,
@@ -437,6 +447,7 @@ function noopMetrics(): ServiceMetrics {
     recordDb: nothing,
     recordCall: nothing,
     recordCache: nothing,
+    recordResultCache: nothing,
     recordFlag: nothing,
     watchFlagStore: nothing,
     recordFeedback: nothing,

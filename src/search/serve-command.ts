@@ -19,6 +19,7 @@ export interface ServeOptions {
   readonly migrateOnly?: boolean;
   readonly clientRateLimit?: string;
   readonly dbReaders?: string;
+  readonly resultCache?: string;
 }
 
 function integer(
@@ -39,6 +40,7 @@ interface Prepared {
   readonly contacts: number;
   readonly clientRateLimit: number | undefined;
   readonly dbReaders: number | undefined;
+  readonly resultCacheRows: number | undefined;
 }
 
 function prepare(o: ServeOptions, cwd: string, base: EnvMap): Prepared {
@@ -52,8 +54,9 @@ function prepare(o: ServeOptions, cwd: string, base: EnvMap): Prepared {
     DEFAULT_CONTACTS;
   const clientRateLimit = integer('--client-rate-limit', o.clientRateLimit, 0, 1_000_000);
   const dbReaders = integer('--db-readers', o.dbReaders, 0, 16);
+  const resultCacheRows = integer('--result-cache', o.resultCache, 0, 10_000_000);
   try {
-    return { config: loadConfig(env, cwd), contacts, clientRateLimit, dbReaders };
+    return { config: loadConfig(env, cwd), contacts, clientRateLimit, dbReaders, resultCacheRows };
   } catch (err) {
     throw new UsageError(err instanceof ConfigError ? err.message : (err as Error).message);
   }
@@ -71,7 +74,7 @@ export async function runServe(
     process.stderr.write(`canary serve: ${(err as Error).message}\n`);
     return 2;
   }
-  const { config, contacts, clientRateLimit, dbReaders } = prepared;
+  const { config, contacts, clientRateLimit, dbReaders, resultCacheRows } = prepared;
   const logger = createLogger({
     name: 'ai-search',
     level: config.logLevel,
@@ -103,6 +106,7 @@ export async function runServe(
       logger,
       clientRateLimit: limit,
       ...(dbReaders !== undefined ? { dbReaders } : {}),
+      ...(resultCacheRows !== undefined ? { resultCacheRows } : {}),
       ...(o.host ? { host: o.host } : {}),
     });
     await new Promise<void>((resolve) => {

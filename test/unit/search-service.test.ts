@@ -65,6 +65,7 @@ function recordingMetrics() {
     recordDb: nothing,
     recordCall: nothing,
     recordCache: nothing,
+    recordResultCache: nothing,
     recordSearch: (mode, outcome) => void searches.push([mode, outcome]),
     recordFlag: (_f, variant, segment) => void flags.push([variant, segment]),
     recordFeedback: (r) => void ratings.push(r),

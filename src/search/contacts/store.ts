@@ -17,6 +17,8 @@ import {
   type DbOperation,
 } from './queries.js';
 import { ReaderPool, type ReaderExit } from './reader-pool.js';
+import { ResultCache, type CacheLookup } from './result-cache.js';
+import { filterMatch, queryWords } from './fts-query.js';
 
 export { DB_OPERATIONS } from './queries.js';
 export type { ContactHit, DbObserver, DbOperation };
@@ -24,8 +26,8 @@ export { openDatabase, openReadOnlyDatabase };
 
 export interface ContactsStore {
   readonly file: string;
-  keywordSearch(query: string, limit: number): Promise<ContactHit[]>;
-  filterSearch(filters: SearchFilters, limit: number): Promise<ContactHit[]>;
+  keywordSearch(query: string, limit: number): Promise<readonly ContactHit[]>;
+  filterSearch(filters: SearchFilters, limit: number): Promise<readonly ContactHit[]>;
   findUser(id: string): User | undefined;
   /** The first `n` user ids of a segment (stable), for tests and synthetic traffic. */
   usersInSegment(segment: UserSegment, n: number): string[];
@@ -50,6 +52,10 @@ export interface OpenStoreOptions {
   readonly readers?: number;
   /** Told when a reader worker exits unexpectedly (it is replaced). */
   readonly onReaderExit?: (info: ReaderExit) => void;
+  /** Contacts kept in the result cache (src/search/contacts/result-cache.ts); 0 (default) = none. */
+  readonly resultCacheRows?: number;
+  /** Told about every result-cache lookup. */
+  readonly onCacheLookup?: (result: CacheLookup) => void;
 }
 
 export interface OpenedStore {
@@ -161,16 +167,35 @@ export function openContactsStore(options: OpenStoreOptions): OpenedStore {
     }
   };
 
+  const keywordSearch = (query: string, limit: number) =>
+    pool ? pool.keywordSearch(query, limit) : onThisThread(() => here!.keywordSearch(query, limit));
+  const filterSearch = (filters: SearchFilters, limit: number) =>
+    pool
+      ? pool.filterSearch(filters, limit)
+      : onThisThread(() => here!.filterSearch(filters, limit));
+  // data_version changes when another connection commits: then no cached answer is served.
+  const dataVersion = db.prepare('PRAGMA data_version').pluck();
+  const cache =
+    (options.resultCacheRows ?? 0) > 0
+      ? new ResultCache({
+          maxRows: options.resultCacheRows!,
+          version: () => dataVersion.get() as number,
+          ...(options.onCacheLookup ? { onLookup: options.onCacheLookup } : {}),
+        })
+      : undefined;
+
   const store: ContactsStore = {
     file: options.file,
+    // The key is what the answer depends on: the query's words (as the MATCH uses them) or the
+    // filters' MATCH expression, and the limit.
     keywordSearch: (query, limit) =>
-      pool
-        ? pool.keywordSearch(query, limit)
-        : onThisThread(() => here!.keywordSearch(query, limit)),
+      cache
+        ? cache.get(`k${limit} ${queryWords(query).join(' ')}`, () => keywordSearch(query, limit))
+        : keywordSearch(query, limit),
     filterSearch: (filters, limit) =>
-      pool
-        ? pool.filterSearch(filters, limit)
-        : onThisThread(() => here!.filterSearch(filters, limit)),
+      cache
+        ? cache.get(`f${limit} ${filterMatch(filters) ?? ''}`, () => filterSearch(filters, limit))
+        : filterSearch(filters, limit),
     findUser: (id) => timed(observe, 'get_user', () => user.get(id) as User | undefined),
     usersInSegment: (segment, n) => bySegment.all(segment, n) as string[],
     counts: () => ({
