@@ -12,7 +12,7 @@ import { ProviderEvents } from '@openfeature/server-sdk';
 import pg from 'pg';
 import { systemClock, type Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
-import { renderFlagFile } from '../flag-file.js';
+import { renderFlagJson } from '../flag-file.js';
 import { FlagdEngineProvider } from '../flagd-engine-provider.js';
 import { redactUrl } from '../flags-url.js';
 import { makeSpec } from '../rollout.js';
@@ -264,7 +264,7 @@ export class PgFlagProvider extends FlagdEngineProvider {
         off ? makeSpec(false, { ...v.spec.percentages }) : v.spec,
       ]),
     );
-    const changed = this.core.setConfigurations(renderFlagFile(specs));
+    const changed = this.core.setConfigurations(renderFlagJson(specs));
     if (changed.length > 0)
       this.events.emit(ProviderEvents.ConfigurationChanged, { flagsChanged: changed });
   }
