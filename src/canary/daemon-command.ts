@@ -51,6 +51,7 @@ export async function runDaemon(opts: DaemonCliOptions): Promise<number> {
       host: opts.host,
       dataDir,
       flagsFile: opts.flagsFile ?? (opts.dataDir ? `${dataDir}/flags.json` : config.flagsFile),
+      ...(config.flagsUrl && !opts.flagsFile ? { flagsUrl: config.flagsUrl } : {}),
       alertmanagerUrl: opts.alertmanagerUrl ?? config.alertmanagerUrl,
       webhooks: {
         dev_team: config.canaryWebhooks.devTeam,

@@ -5,13 +5,13 @@ import { systemClock, type Clock } from '../shared/clock.js';
 import { loadConfig, type Config } from '../shared/config.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { createFileFlagStore } from '../flags/file-flag-store.js';
+import { createPgFlagStore } from '../flags/postgres/pg-flag-store.js';
 import type { FlagStore } from '../flags/types.js';
 import { ActionRunner } from './action-runner.js';
 import type { Action } from './actions/action.js';
 import { createImmediateRollback } from './actions/immediate-rollback.js';
 import { createExternalLabelSource } from './actions/external-labels.js';
 import { createNotify, type NotifyOptions, type Team } from './actions/notify.js';
-import { buildHealthView, buildRulesView } from './api-view.js';
 import { CanaryDaemon, type ReloadResult } from './canary-daemon.js';
 import { evaluateRule } from './evaluator.js';
 import { buildHttpServer } from './http-server.js';
@@ -26,6 +26,7 @@ import { activeAlerts } from './rollout/active-alerts.js';
 import { localLeadership, type Leadership } from './rollout/leadership.js';
 import { RolloutDriver } from './rollout/rollout-driver.js';
 import { RolloutStore } from './rollout/rollout-store.js';
+import { buildStatusSnapshot, StatusBoard } from './status-snapshot.js';
 import type { ActionName } from './types.js';
 
 export interface DaemonOptions {
@@ -33,6 +34,8 @@ export interface DaemonOptions {
   readonly prometheusUrl: string;
   readonly dataDir: string;
   readonly flagsFile: string;
+  /** FLAGS_URL: roll back in this PostgreSQL flag store instead of the file. */
+  readonly flagsUrl?: string;
   readonly intervalMs?: number;
   readonly dryRun?: boolean;
   /** 0 picks a free port. */
@@ -80,7 +83,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const logger = o.logger ?? createLogger({ name: 'canary-daemon', level: 'info' });
   const dryRun = o.dryRun ?? false;
   const parts = await assemble(o, clock, logger, dryRun);
-  const { daemon, runner, store, prometheus, flags, notify, rollout } = parts;
+  const { daemon, runner, store, prometheus, flags, notify, status, rollout } = parts;
   logDestinations(logger, o, dryRun);
   void notify.externalLabels?.get(); // read ahead, so the first notification need not wait
   await daemon.start();
@@ -89,13 +92,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     logger,
     metrics: parts.metrics,
     adminToken: o.adminToken,
-    rules: () =>
-      buildRulesView(daemon, store, parts.engine, parts.watch, {
-        dryRun,
-        prometheusUrl: prometheus.url,
-      }),
-    health: () => buildHealthView(daemon, parts.watch, parts.engine),
-    actions: (limit) => store.actions.latest(limit),
+    status: () => status.snapshot,
     reload: (trigger) => daemon.reload(trigger),
     rollout,
   });
@@ -131,10 +128,33 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
         await runner.stop();
         await store.save();
         await app.close();
+        await parts.closeFlags();
         if (!o.prometheus) prometheus.close();
         logger.info('canary daemon stopped; state saved');
       })()),
   };
+}
+
+/** The file, or PostgreSQL (schema migrated, best effort: a rollback retries until it lands). */
+async function openFlagStore(
+  o: DaemonOptions,
+  logger: Logger,
+): Promise<{ store: FlagStore; close(): Promise<void> }> {
+  const bootstrap = o.bootstrap ?? loadConfig({}).bootstrap;
+  if (!o.flagsUrl) {
+    const store = createFileFlagStore({ path: o.flagsFile, bootstrap, logger });
+    return { store, close: async () => {} };
+  }
+  const store = createPgFlagStore({ url: o.flagsUrl, bootstrap, logger });
+  await store
+    .migrate()
+    .catch((err: unknown) =>
+      logger.warn(
+        { store: store.path, error: (err as Error).message },
+        'flag store schema not checked (unreachable); rollbacks retry until it answers',
+      ),
+    );
+  return { store, close: () => store.close() };
 }
 
 /** Creates every collaborator of the daemon and wires them together. */
@@ -151,13 +171,9 @@ async function assemble(o: DaemonOptions, clock: Clock, logger: Logger, dryRun: 
       batchSize: o.queryBatchSize,
     });
   const store = await StateStore.open({ dataDir: o.dataDir, clock, logger });
-  const flags =
-    o.flagStore ??
-    createFileFlagStore({
-      path: o.flagsFile,
-      bootstrap: o.bootstrap ?? loadConfig({}).bootstrap,
-      logger,
-    });
+  const { store: flags, close: closeFlags } = o.flagStore
+    ? { store: o.flagStore, close: async () => {} } // the caller's: closed by the caller
+    : await openFlagStore(o, logger);
   let labelError: string | undefined;
   const notify: NotifyOptions = {
     alertmanagerUrl: o.alertmanagerUrl,
@@ -205,15 +221,17 @@ async function assemble(o: DaemonOptions, clock: Clock, logger: Logger, dryRun: 
     metrics,
     dryRun,
     resendDelayMs,
+    onRecorded: () => status.publish(),
   });
   const failureThreshold = o.failureThreshold ?? 3;
+  const evaluate = o.evaluate ?? evaluateRule;
   const watch = new PrometheusWatch({
     threshold: failureThreshold,
     runner,
     logger,
     prometheusUrl: prometheus.url,
+    evaluate,
   });
-  const evaluate = o.evaluate ?? evaluateRule;
   const engine = new RuleEngine({
     prometheus,
     evaluate,
@@ -222,12 +240,14 @@ async function assemble(o: DaemonOptions, clock: Clock, logger: Logger, dryRun: 
     metrics,
     logger,
     stuckAfter: failureThreshold,
+    onEarlySettled: () => status.publish(),
   });
   const daemon = new CanaryDaemon({
     ruleFiles: o.ruleFiles.map((f) => path.resolve(f)),
     defaultIntervalMs: o.intervalMs ?? 15_000,
     loadRules: o.loadRules ?? loadRuleFiles,
     ...{ clock, logger, metrics, store, engine, runner, watch, prometheus },
+    onSettled: () => status.publish(),
   });
   const rollout = new RolloutDriver({
     store: await RolloutStore.open(o.dataDir, clock, logger),
@@ -241,8 +261,33 @@ async function assemble(o: DaemonOptions, clock: Clock, logger: Logger, dryRun: 
     intervalMs: o.intervalMs ?? 15_000,
     defaultPlanFile: o.rolloutPlan,
     dryRun,
+    onPublished: () => status.publish(),
   });
-  return { metrics, prometheus, store, flags, notify, runner, watch, engine, daemon, rollout };
+  const status = new StatusBoard(() =>
+    buildStatusSnapshot({
+      daemon,
+      store,
+      engine,
+      watch,
+      rollout,
+      dryRun,
+      prometheusUrl: prometheus.url,
+    }),
+  );
+  return {
+    metrics,
+    prometheus,
+    store,
+    flags,
+    closeFlags,
+    notify,
+    runner,
+    watch,
+    engine,
+    daemon,
+    status,
+    rollout,
+  };
 }
 
 async function listen(

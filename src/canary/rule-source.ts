@@ -3,6 +3,7 @@
 // directory is watched and events are filtered by name and debounced.
 import { watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
+import { selectedMetricNames } from './rules/promql.js';
 import type { RuleGroup } from './types.js';
 
 export interface RuleLoadError {
@@ -64,16 +65,15 @@ export function watchRuleFiles(
 
 /**
  * Names of recorded series (level:metric:operation, the Prometheus convention) that alert
- * expressions use, so the daemon can check at start-up that Prometheus has them.
+ * expressions select, read by the PromQL parser, so the daemon can check at start-up that
+ * Prometheus has them.
  */
 export function recordedSeriesUsed(groups: readonly RuleGroup[]): string[] {
   const names = new Set<string>();
   for (const g of groups) {
     for (const r of g.rules) {
       if (r.kind !== 'alert') continue;
-      const code = r.expr.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g, '""');
-      for (const m of code.matchAll(/(?<![\w:.])([a-zA-Z_][a-zA-Z0-9_]*:[a-zA-Z0-9_:]*)/g))
-        names.add(m[1]!);
+      for (const name of selectedMetricNames(r.expr)) if (name.includes(':')) names.add(name);
     }
   }
   return [...names].sort();

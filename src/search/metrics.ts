@@ -39,6 +39,7 @@ import {
 } from '@opentelemetry/semantic-conventions/incubating';
 import type { UserSegment } from '../flags/types.js';
 import { DB_OPERATIONS, type DbObserver } from './contacts/queries.js';
+import type { CacheLookup } from './contacts/result-cache.js';
 import { LLM_ERROR_TYPES, type LlmCallRecord, type LlmTelemetry } from './llm/types.js';
 import {
   BoundedLabel,
@@ -143,7 +144,11 @@ export interface ServiceMetrics extends LlmTelemetry {
   /** A user served `variant` for the first time since the flag's definition last changed. */
   recordCohortUser(variant: string): void;
   readonly recordDb: DbObserver;
+  /** A search result cache lookup: a hit answered without a database query. */
+  readonly recordResultCache: (result: CacheLookup) => void;
   recordFlag(flag: string, variant: string, segment: UserSegment): void;
+  /** Reports `feature_flag_store_connected` (1 or 0) from this source at every scrape. */
+  watchFlagStore(connected: () => boolean): void;
   recordFeedback(rating: number): void;
   /** An AI search answered in keyword mode without any LLM call, and why. */
   recordNoCall(reason: NoCallReason): void;
@@ -240,6 +245,9 @@ function instruments(meter: ReturnType<MeterProvider['getMeter']>) {
     cache: meter.createCounter('ai_search.cache.requests', {
       description: 'Query-understanding cache lookups',
     }),
+    resultCache: meter.createCounter('ai_search.result_cache.requests', {
+      description: 'Search result cache lookups (a hit answers without a database query)',
+    }),
     rating: histogram(HISTOGRAMS.rating),
     render: histogram(HISTOGRAMS.render),
     flags: meter.createCounter('feature_flag.evaluations', {
@@ -248,6 +256,10 @@ function instruments(meter: ReturnType<MeterProvider['getMeter']>) {
     // What a client cannot spend on the AI service (docs/llm.md, "What one client can cost").
     skipped: meter.createCounter('ai_search.llm.skipped', {
       description: 'AI searches answered in keyword mode without any LLM call, by reason',
+    }),
+    // 0 while this replica cannot hear the flag store (PostgreSQL): docs/runbook.md.
+    flagStore: meter.createObservableGauge('feature_flag.store.connected', {
+      description: 'Whether this replica hears the flag store (1) or serves last known flags (0)',
     }),
     coalesced: meter.createCounter('ai_search.llm.calls_coalesced', {
       description: 'AI searches that shared an identical in-flight LLM call chain (single-flight)',
@@ -333,6 +345,7 @@ function seedCounters(i: Instruments, options: MetricsOptions): void {
   }
   for (const p of options.providers) i.cost.add(0, modelAttrs(p.name, p.model));
   for (const result of ['hit', 'miss']) i.cache.add(0, { result });
+  for (const result of ['hit', 'miss']) i.resultCache.add(0, { result });
   for (const reason of NO_CALL_REASONS) i.skipped.add(0, { reason });
   i.coalesced.add(0);
   for (const flag of options.flags ?? []) {
@@ -418,12 +431,18 @@ function recordingMetrics(
     recordCache(hit) {
       i.cache.add(1, { result: hit ? 'hit' : 'miss' });
     },
+    recordResultCache(result) {
+      i.resultCache.add(1, { result });
+    },
     recordFlag(flag, variant, segment) {
       i.flags.add(1, {
         'feature_flag.key': flag,
         'feature_flag.variant': variants.bound(variant),
         segment,
       });
+    },
+    watchFlagStore(connected) {
+      i.flagStore.addCallback((result) => result.observe(connected() ? 1 : 0));
     },
     recordFeedback(rating) {
       i.rating.record(rating);
@@ -457,7 +476,9 @@ function noopMetrics(): ServiceMetrics {
     recordDb: nothing,
     recordCall: nothing,
     recordCache: nothing,
+    recordResultCache: nothing,
     recordFlag: nothing,
+    watchFlagStore: nothing,
     recordFeedback: nothing,
     recordNoCall: nothing,
     recordCoalesced: nothing,

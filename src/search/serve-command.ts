@@ -5,6 +5,7 @@ import path from 'node:path';
 import { ConfigError, loadConfig, secretValues, type Config } from '../shared/config.js';
 import { envWithFiles, type EnvMap } from '../shared/env-files.js';
 import { parseInteger } from '../shared/env-parse.js';
+import { UsageError } from '../shared/usage-error.js';
 import { createLogger } from '../shared/logger.js';
 import { migrateDatabase } from './contacts/store.js';
 import { DEFAULT_CLIENT_RATE_LIMIT, DEFAULT_CONTACTS, startService } from './main.js';
@@ -18,9 +19,8 @@ export interface ServeOptions {
   readonly migrateOnly?: boolean;
   readonly clientRateLimit?: string;
   readonly dbReaders?: string;
+  readonly resultCache?: string;
 }
-
-class UsageError extends Error {}
 
 function integer(
   name: string,
@@ -40,6 +40,7 @@ interface Prepared {
   readonly contacts: number;
   readonly clientRateLimit: number | undefined;
   readonly dbReaders: number | undefined;
+  readonly resultCacheRows: number | undefined;
 }
 
 function prepare(o: ServeOptions, cwd: string, base: EnvMap): Prepared {
@@ -53,8 +54,9 @@ function prepare(o: ServeOptions, cwd: string, base: EnvMap): Prepared {
     DEFAULT_CONTACTS;
   const clientRateLimit = integer('--client-rate-limit', o.clientRateLimit, 0, 1_000_000);
   const dbReaders = integer('--db-readers', o.dbReaders, 0, 16);
+  const resultCacheRows = integer('--result-cache', o.resultCache, 0, 10_000_000);
   try {
-    return { config: loadConfig(env, cwd), contacts, clientRateLimit, dbReaders };
+    return { config: loadConfig(env, cwd), contacts, clientRateLimit, dbReaders, resultCacheRows };
   } catch (err) {
     throw new UsageError(err instanceof ConfigError ? err.message : (err as Error).message);
   }
@@ -72,7 +74,7 @@ export async function runServe(
     process.stderr.write(`canary serve: ${(err as Error).message}\n`);
     return 2;
   }
-  const { config, contacts, clientRateLimit, dbReaders } = prepared;
+  const { config, contacts, clientRateLimit, dbReaders, resultCacheRows } = prepared;
   const logger = createLogger({
     name: 'ai-search',
     level: config.logLevel,
@@ -104,6 +106,7 @@ export async function runServe(
       logger,
       clientRateLimit: limit,
       ...(dbReaders !== undefined ? { dbReaders } : {}),
+      ...(resultCacheRows !== undefined ? { resultCacheRows } : {}),
       ...(o.host ? { host: o.host } : {}),
     });
     await new Promise<void>((resolve) => {

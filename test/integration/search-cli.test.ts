@@ -38,6 +38,8 @@ describe('canary serve', () => {
   it.each([
     [['serve', '--port', 'abc'], {}, '--port "abc" is not valid'],
     [['serve', '--contacts', '0'], {}, '--contacts "0" is not valid'],
+    [['serve', '--result-cache', '-1'], {}, '--result-cache "-1" is not valid'],
+    [['serve', '--result-cache', '1e4'], {}, '--result-cache "1e4" is not valid'],
     [['serve', '--migrate-only'], { AI_SEARCH_SEED_CONTACTS: 'lots' }, 'AI_SEARCH_SEED_CONTACTS'],
     [['serve', '--migrate-only'], { AI_SEARCH_TIMEOUT: 'soon' }, 'AI_SEARCH_TIMEOUT'],
     [['serve', '--no-such-option'], {}, 'unknown option'],

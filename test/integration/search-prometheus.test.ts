@@ -19,6 +19,7 @@ const CATALOG = [
   'ai_search_cost_usd_total',
   'db_client_operation_duration_bucket',
   'ai_search_cache_requests_total',
+  'ai_search_result_cache_requests_total',
   'ai_search_feedback_rating_bucket',
   'feature_flag_evaluations_total',
   'ai_search_metrics_render_duration_bucket',
@@ -248,9 +249,20 @@ describe('what Prometheus sees', () => {
       await one('sum(feature_flag_evaluations_total{segment="public",feature_flag_variant="off"})'),
     ).toBe(client.keywordSearches);
     expect(await one('sum(db_client_operation_duration_count{error_type!=""})')).toBe(0);
+    // Every keyword search looks in the result cache; each miss runs at least one query.
+    expect(await one('sum(ai_search_result_cache_requests_total)')).toBeGreaterThanOrEqual(
+      client.keywordSearches,
+    );
+    expect(await one('sum(ai_search_result_cache_requests_total{result="hit"})')).toBeGreaterThan(
+      0,
+    );
     expect(
-      await one('sum(db_client_operation_duration_count{db_operation_name="keyword_search"})'),
-    ).toBeGreaterThanOrEqual(client.keywordSearches);
+      await one(
+        'sum(db_client_operation_duration_count{db_operation_name=~"keyword_search|filter_search"})',
+      ),
+    ).toBeGreaterThanOrEqual(
+      await one('sum(ai_search_result_cache_requests_total{result="miss"})'),
+    );
     expect(
       await one(
         'sum(http_server_request_duration_count{http_route="/api/search",http_response_status_code="400"})',

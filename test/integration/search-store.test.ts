@@ -113,3 +113,92 @@ describe('contacts store', () => {
     ]);
   });
 });
+
+describe('contacts store with the result cache', () => {
+  let cdir = '';
+  let cfile = '';
+  let cached: ContactsStore;
+  let plain: ContactsStore;
+  const lookups: string[] = [];
+  const dbQueries: string[] = [];
+
+  beforeAll(() => {
+    cdir = mkdtempSync(path.join(os.tmpdir(), 'search-store-cache-'));
+    cfile = path.join(cdir, 'contacts.sqlite');
+    plain = openContactsStore({ file: cfile, contacts: 3000, users: 10 }).store;
+    cached = openContactsStore({
+      file: cfile,
+      contacts: 3000,
+      users: 10,
+      resultCacheRows: 1000,
+      onCacheLookup: (r) => void lookups.push(r),
+      observe: (op) => void dbQueries.push(op),
+    }).store;
+  });
+
+  afterAll(async () => {
+    await cached?.close();
+    await plain?.close();
+    rmSync(cdir, { recursive: true, force: true });
+  });
+
+  // The ranking of the seeded data (seed 42, 3000 contacts) for known queries: a change to the
+  // query, the index or the cache that reorders results shows here. Update only on purpose.
+  const KNOWN_TOP: [string, number[]][] = [
+    ['technology editor', [86, 1643, 886, 431, 662]],
+    ['climate reporters in Berlin', [2460]],
+    ['health journalists London', [1029, 1569, 2368, 2149, 1548]],
+    ['Müller', [2958, 288, 857, 1267, 1609]],
+    ['fashion Paris columnist', [1648]],
+    ['gaming podcaster Tokyo', [2526, 2606, 599, 266, 693]],
+  ];
+
+  it('answers exactly as without it (ranking included), queried once per distinct search', async () => {
+    const queries = ['technology editor', 'climate reporters in Berlin', 'Müller', 'sports Madrid'];
+    for (const q of queries) {
+      const want = await plain.keywordSearch(q, 10);
+      expect(await cached.keywordSearch(q, 10)).toEqual(want);
+      // Same words, other spelling: the same search, answered from the cache.
+      expect(await cached.keywordSearch(`  ${q.toUpperCase()}!! `, 10)).toEqual(want);
+      expect(await cached.keywordSearch(q, 3)).toEqual(want.slice(0, 3));
+    }
+    const filters = { ...none, beats: ['sports'], locations: ['Germany'] };
+    const want = await plain.filterSearch(filters, 20);
+    expect(await cached.filterSearch(filters, 20)).toEqual(want);
+    expect(await cached.filterSearch({ ...filters }, 20)).toEqual(want);
+    expect(dbQueries.filter((op) => op === 'keyword_search').length).toBe(queries.length * 2);
+    expect(dbQueries.filter((op) => op === 'filter_search').length).toBe(1);
+    expect(lookups.filter((r) => r === 'hit').length).toBe(queries.length + 1);
+  });
+
+  it('keeps the known top results of known queries', async () => {
+    for (const [q, ids] of KNOWN_TOP) {
+      expect(
+        (await cached.keywordSearch(q, 5)).map((h) => h.id),
+        q,
+      ).toEqual(ids);
+    }
+  });
+
+  it('serves no cached answer once another connection changed the data', async () => {
+    expect(await cached.keywordSearch('Zyxwvutsky', 5)).toEqual([]);
+    const writer = openDatabase(cfile);
+    try {
+      writer
+        .prepare(
+          `INSERT INTO contacts (id, name, outlet, role, beats, city, country, languages, bio, email, twitter, linkedin)
+           VALUES (9000001, 'Ada Zyxwvutsky', 'Reuters', 'editor', 'science', 'Oslo', 'Norway', 'English', 'New.', 'ada@x.example', '@ada', 'https://x.example/ada')`,
+        )
+        .run();
+      writer
+        .prepare(
+          `INSERT INTO contacts_fts (rowid, name, outlet, role, beats, city, country, languages, bio)
+           SELECT id, name, outlet, role, beats, city, country, languages, bio FROM contacts WHERE id = 9000001`,
+        )
+        .run();
+    } finally {
+      writer.close();
+    }
+    expect((await cached.keywordSearch('Zyxwvutsky', 5)).map((h) => h.id)).toEqual([9000001]);
+  });
+});

@@ -27,6 +27,8 @@ import { FakeClock } from '../../src/shared/clock.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { buildHttpServer } from '../../src/canary/http-server.js';
 import { renderRolloutSection } from '../../src/canary/rollout/rollout-status-section.js';
+import type { RolloutView } from '../../src/canary/rollout/rollout-view.js';
+import { StatusBoard } from '../../src/canary/status-snapshot.js';
 import type { HealthView, RulesView } from '../../src/canary/api-view.js';
 
 const V = 'feature_flag_result_variant';
@@ -106,6 +108,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 async function driver(
   leadership: Leadership = localLeadership,
   metrics = new DaemonMetrics({ defaultMetrics: false }),
+  onPublished?: () => void,
 ) {
   const d = new RolloutDriver({
     store: await RolloutStore.open(dir, clock, logger),
@@ -119,6 +122,7 @@ async function driver(
     intervalMs: 1000,
     defaultPlanFile: PLAN,
     dryRun: false,
+    onPublished,
   });
   return d;
 }
@@ -321,14 +325,41 @@ describe('cohorts from the Prometheus answers', () => {
 });
 
 describe('the rollout API and status section', () => {
-  async function app(d: RolloutDriver) {
+  /** The rest of a status snapshot: no rules, Prometheus fine, no actions. */
+  const QUIET = {
+    rules: {
+      rules: [],
+      reload: null,
+      recordedSeries: { checked: true, missing: [], awaitingData: [], error: undefined },
+      dryRun: false,
+      prometheus: { url: 'http://prom', consecutiveFailures: 0 },
+    } satisfies RulesView,
+    health: {
+      status: 'ok',
+      prometheus: 'ok',
+      lastError: null,
+      rulesReload: 'ok',
+      missingRecordedSeries: [],
+      awaitingRecordedSeries: [],
+      ruleEvaluation: 'ok',
+      failingRules: [],
+    } satisfies HealthView,
+    actions: [],
+  };
+  /** The daemon's wiring: the driver publishes, the web layer reads the published snapshot. */
+  async function published() {
+    const wired: { driver?: RolloutDriver } = {};
+    const board = new StatusBoard(() => ({ ...QUIET, rollout: wired.driver?.view() ?? null }));
+    const d = await driver(localLeadership, undefined, () => board.publish());
+    wired.driver = d;
+    return { d, board };
+  }
+  async function app(d: RolloutDriver | undefined, board: StatusBoard) {
     const a = buildHttpServer({
       logger,
       metrics: new DaemonMetrics({ defaultMetrics: false }),
       adminToken: 's3cret-token',
-      rules: () => ({}) as RulesView,
-      health: () => ({}) as HealthView,
-      actions: () => [],
+      status: () => board.snapshot,
       reload: async () => ({ ok: false, errors: [] }),
       rollout: d,
     });
@@ -338,8 +369,8 @@ describe('the rollout API and status section', () => {
   const auth = { authorization: 'Bearer s3cret-token' };
 
   it('needs the admin token for commands, reads the body strictly, and reports refusals', async () => {
-    const d = await driver();
-    const a = await app(d);
+    const { d, board } = await published();
+    const a = await app(d, board);
     const post = (url: string, payload?: object, headers: Record<string, string> = auth) =>
       a.inject({ method: 'POST', url, payload, headers });
     expect((await post('/api/rollout/start', { timeScale: 8640 }, {})).statusCode).toBe(401);
@@ -357,6 +388,34 @@ describe('the rollout API and status section', () => {
     expect((await post('/api/rollout/start', { actor: 'alice' })).statusCode).toBe(409);
     const got = await a.inject({ method: 'GET', url: '/api/rollout' });
     expect(got.json()).toMatchObject({ planRef: { file: PLAN, timeScale: 8640 } });
+    await a.close();
+  });
+
+  it('shows the published snapshot: the hold left moves with each look, not with each request', async () => {
+    const { d, board } = await published();
+    const a = await app(d, board);
+    const get = async () =>
+      (await a.inject({ method: 'GET', url: '/api/rollout' })).json() as RolloutView;
+    expect(await get()).toMatchObject({ planRef: null, state: { phase: 'pending' } });
+    await d.command('start', 'alice', { timeScale: 8640 });
+    expect(await get()).toMatchObject({ state: { phase: 'progressing' }, holdLeftMs: 10 * S });
+    await clock.advance(4 * S); // time passes, but nothing looked (no loop runs here)
+    expect((await get()).holdLeftMs).toBe(10 * S);
+    await d.look();
+    expect((await get()).holdLeftMs).toBe(6 * S);
+    const page = (await a.inject({ method: 'GET', url: '/' })).body;
+    expect(page).toContain('hold left: <b id="rollout-hold-left">6s</b>');
+    await a.close();
+  });
+
+  it('answers 404 on GET /api/rollout and serves no commands when the daemon runs no rollout', async () => {
+    const board = new StatusBoard(() => ({ ...QUIET, rollout: null }));
+    const a = await app(undefined, board);
+    const got = await a.inject({ method: 'GET', url: '/api/rollout' });
+    expect(got.statusCode).toBe(404);
+    expect(got.json()).toEqual({ error: 'this daemon runs no rollout plan' });
+    const post = await a.inject({ method: 'POST', url: '/api/rollout/start', headers: auth });
+    expect(post.statusCode).toBe(404);
     await a.close();
   });
 

@@ -41,6 +41,7 @@ describe('service metrics', () => {
       'ai_search_cost_usd_total{gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o-mini"}',
       'db_client_operation_duration_count{db_system_name="sqlite",db_operation_name="keyword_search",error_type="_OTHER"}',
       'ai_search_cache_requests_total{result="hit"}',
+      'ai_search_result_cache_requests_total{result="miss"}',
       'ai_search_feedback_rating_count',
       'feature_flag_evaluations_total{feature_flag_key="ai-search-enabled",feature_flag_variant="on",segment="beta-users"}',
     ]) {
@@ -68,6 +69,9 @@ describe('service metrics', () => {
       outputTokens: 0,
     });
     m.recordCache(true);
+    m.recordResultCache('miss');
+    m.recordResultCache('hit');
+    m.recordResultCache('hit');
     const s = samples((await m.render()).body);
     const model = 'gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o-mini"';
     const base = `gen_ai_operation_name="chat",${model}`;
@@ -80,6 +84,8 @@ describe('service metrics', () => {
     expect(s.get(`gen_ai_client_token_usage_count{${base},gen_ai_token_type="input"}`)).toBe(1);
     expect(s.get(`ai_search_cost_usd_total{${model}}`)).toBeCloseTo(0.0001, 10);
     expect(s.get('ai_search_cache_requests_total{result="hit"}')).toBe(1);
+    expect(s.get('ai_search_result_cache_requests_total{result="hit"}')).toBe(2);
+    expect(s.get('ai_search_result_cache_requests_total{result="miss"}')).toBe(1);
     await m.shutdown();
   });
 

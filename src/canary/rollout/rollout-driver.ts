@@ -45,6 +45,8 @@ export interface RolloutDriverOptions {
   readonly defaultPlanFile: string | undefined;
   /** Dry run: the daemon writes no flag, so no rollout can run (commands are refused). */
   readonly dryRun: boolean;
+  /** After every look and command: the daemon publishes a new status snapshot (its `rollout`). */
+  readonly onPublished?: () => void;
 }
 
 export interface StartOptions {
@@ -81,7 +83,7 @@ export class RolloutDriver {
     await this.queue.catch(() => undefined);
   }
 
-  /** One immutable snapshot for the status page, the API and the CLI. */
+  /** The rollout as of now: the status snapshot's `rollout` (page, API, CLI) and the metrics. */
   view(): RolloutView {
     const rec = this.o.store.get();
     const now = this.o.clock.now();
@@ -312,5 +314,6 @@ export class RolloutDriver {
 
   private publish(): void {
     publishRolloutMetrics(this.o.metrics, this.view());
+    this.o.onPublished?.();
   }
 }

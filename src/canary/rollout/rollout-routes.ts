@@ -1,10 +1,12 @@
-// The rollout's HTTP surface on the daemon: `GET /api/rollout` (the snapshot, for the CLI's
-// status and dashboards' links) and `POST /api/rollout/{start,pause,resume,abort}`, which are
+// The rollout's HTTP surface on the daemon: `GET /api/rollout` (the published status snapshot's
+// `rollout`, for the CLI's status and dashboards' links: like every read it never reaches the
+// driver) and `POST /api/rollout/{start,pause,resume,abort}`, which go to the driver and are
 // writes: the admin token (constant-time compare) or, with none configured, loopback only. Bodies
 // are strict: only `actor` (who, for the audit log) and, for start, `timeScale`.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RolloutCommand } from '../../rollout/rollout-commands.js';
 import type { RolloutDriver } from './rollout-driver.js';
+import type { RolloutView } from './rollout-view.js';
 
 const COMMANDS: readonly RolloutCommand[] = ['start', 'pause', 'resume', 'abort'];
 /** Who ran a command, as the audit log shows it: a user name, not free text. */
@@ -33,17 +35,24 @@ interface CommandBody {
   timeScale?: number;
 }
 
-export function registerRolloutRoutes(
-  app: FastifyInstance,
-  driver: RolloutDriver,
+export interface RolloutRouteDeps {
+  /** The latest published snapshot's rollout (null: this daemon runs no rollout). */
+  readonly view: () => RolloutView | null;
+  /** Where commands go; without one only `GET /api/rollout` is served. */
+  readonly driver: RolloutDriver | undefined;
   /** Why a write is refused (http-server.ts `adminRefusal`), or undefined when allowed. */
-  refusal: (req: FastifyRequest) => { status: number; error: string } | undefined,
-): void {
+  readonly refusal: (req: FastifyRequest) => { status: number; error: string } | undefined;
+}
+
+export function registerRolloutRoutes(app: FastifyInstance, d: RolloutRouteDeps): void {
   app.get(
     '/api/rollout',
     { schema: { querystring: { type: 'object', additionalProperties: false } } },
-    async () => driver.view(),
+    async (_req, reply) =>
+      d.view() ?? reply.code(404).send({ error: 'this daemon runs no rollout plan' }),
   );
+  const { driver, refusal } = d;
+  if (!driver) return;
   app.post<{ Params: { command: RolloutCommand }; Body: CommandBody | null }>(
     '/api/rollout/:command',
     { schema: commandSchema },

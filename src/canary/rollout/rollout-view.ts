@@ -1,5 +1,6 @@
-// One immutable snapshot of the rollout, published after every look and command: what the status
-// page, `GET /api/rollout`, `canary rollout status` and the metrics all read from.
+// The rollout as the driver sees it after every look and command: the daemon's status snapshot
+// holds it (frozen) as `rollout`, which the status page, `GET /api/rollout` and so
+// `canary rollout status` read; the metrics are set from it too.
 import type { GateReport } from '../../rollout/gates.js';
 import type { RolloutPlan } from '../../rollout/plan.js';
 import type { RolloutObservations, RolloutState } from '../../rollout/rollout-state.js';

@@ -25,6 +25,10 @@ export const registerServe: RegisterCommand = (program) => {
       '--db-readers <n>',
       'worker threads that run searches, each with a read-only connection (0 = on the event loop; default min(2, cores))',
     )
+    .option(
+      '--result-cache <n>',
+      'contacts kept in the search result cache, over all cached searches (0 = off; default 20000)',
+    )
     .option('--migrate-only', 'apply the database migrations and exit (npm run db:migrate)')
     .action(async (o: ServeOptions) => {
       const { runServe } = await import('../../search/serve-command.js');

@@ -17,6 +17,8 @@ import {
   type DbOperation,
 } from './queries.js';
 import { ReaderPool, type ReaderExit } from './reader-pool.js';
+import { ResultCache, type CacheLookup } from './result-cache.js';
+import { filterMatch, queryWords } from './fts-query.js';
 
 export { DB_OPERATIONS } from './queries.js';
 export type { ContactHit, DbObserver, DbOperation };
@@ -24,8 +26,8 @@ export { openDatabase, openReadOnlyDatabase };
 
 export interface ContactsStore {
   readonly file: string;
-  keywordSearch(query: string, limit: number): Promise<ContactHit[]>;
-  filterSearch(filters: SearchFilters, limit: number): Promise<ContactHit[]>;
+  keywordSearch(query: string, limit: number): Promise<readonly ContactHit[]>;
+  filterSearch(filters: SearchFilters, limit: number): Promise<readonly ContactHit[]>;
   findUser(id: string): User | undefined;
   /** The first `n` user ids of a segment (stable), for tests and synthetic traffic. */
   usersInSegment(segment: UserSegment, n: number): string[];
@@ -50,6 +52,10 @@ export interface OpenStoreOptions {
   readonly readers?: number;
   /** Told when a reader worker exits unexpectedly (it is replaced). */
   readonly onReaderExit?: (info: ReaderExit) => void;
+  /** Contacts kept in the result cache (src/search/contacts/result-cache.ts); 0 (default) = none. */
+  readonly resultCacheRows?: number;
+  /** Told about every result-cache lookup. */
+  readonly onCacheLookup?: (result: CacheLookup) => void;
 }
 
 export interface OpenedStore {
@@ -100,21 +106,41 @@ function seedIfEmpty(db: Database, options: OpenStoreOptions): OpenedStore['seed
     db.exec(`INSERT INTO contacts_fts (contacts_fts) VALUES ('rebuild')`);
     db.exec(`INSERT INTO contacts_fts (contacts_fts) VALUES ('optimize')`);
   })();
-  // Into the database file now, so readers start without a WAL the size of the data set.
-  db.pragma('wal_checkpoint(TRUNCATE)');
   return { contacts: options.contacts, users: options.users, ms: performance.now() - started };
 }
 
-export function openContactsStore(options: OpenStoreOptions): OpenedStore {
-  const writer = openDatabase(options.file);
-  let migrations: MigrationReport;
-  let seeded: OpenedStore['seeded'];
+/**
+ * How long a replica waits for another one that is migrating or seeding the same file (they
+ * start together under `docker-compose up --scale`): seeding 50,000 contacts takes seconds, on a
+ * busy machine tens of them; the default 5 s would fail the late starters with SQLITE_BUSY.
+ */
+const PREPARE_BUSY_TIMEOUT_MS = 180_000;
+
+/**
+ * Migrations and seeding in one IMMEDIATE transaction: of several processes opening the same new
+ * file at once, one migrates and seeds, and the others wait for its write lock, then find the
+ * schema current and the tables full (no "table already exists", no second seed).
+ */
+function prepareDatabase(file: string, options: OpenStoreOptions) {
+  const writer = openDatabase(file);
   try {
-    migrations = applyMigrations(writer);
-    seeded = seedIfEmpty(writer, options);
+    writer.pragma(`busy_timeout = ${PREPARE_BUSY_TIMEOUT_MS}`);
+    const prepared = writer
+      .transaction(() => ({
+        migrations: applyMigrations(writer),
+        seeded: seedIfEmpty(writer, options),
+      }))
+      .immediate();
+    // Into the database file now, so readers start without a WAL the size of the data set.
+    if (prepared.seeded.contacts > 0) writer.pragma('wal_checkpoint(TRUNCATE)');
+    return prepared;
   } finally {
     writer.close();
   }
+}
+
+export function openContactsStore(options: OpenStoreOptions): OpenedStore {
+  const { migrations, seeded } = prepareDatabase(options.file, options);
   const db = openReadOnlyDatabase(options.file);
   const observe: DbObserver = options.observe ?? (() => {});
   const user = db.prepare('SELECT id, segment FROM users WHERE id = ?');
@@ -141,16 +167,35 @@ export function openContactsStore(options: OpenStoreOptions): OpenedStore {
     }
   };
 
+  const keywordSearch = (query: string, limit: number) =>
+    pool ? pool.keywordSearch(query, limit) : onThisThread(() => here!.keywordSearch(query, limit));
+  const filterSearch = (filters: SearchFilters, limit: number) =>
+    pool
+      ? pool.filterSearch(filters, limit)
+      : onThisThread(() => here!.filterSearch(filters, limit));
+  // data_version changes when another connection commits: then no cached answer is served.
+  const dataVersion = db.prepare('PRAGMA data_version').pluck();
+  const cache =
+    (options.resultCacheRows ?? 0) > 0
+      ? new ResultCache({
+          maxRows: options.resultCacheRows!,
+          version: () => dataVersion.get() as number,
+          ...(options.onCacheLookup ? { onLookup: options.onCacheLookup } : {}),
+        })
+      : undefined;
+
   const store: ContactsStore = {
     file: options.file,
+    // The key is what the answer depends on: the query's words (as the MATCH uses them) or the
+    // filters' MATCH expression, and the limit.
     keywordSearch: (query, limit) =>
-      pool
-        ? pool.keywordSearch(query, limit)
-        : onThisThread(() => here!.keywordSearch(query, limit)),
+      cache
+        ? cache.get(`k${limit} ${queryWords(query).join(' ')}`, () => keywordSearch(query, limit))
+        : keywordSearch(query, limit),
     filterSearch: (filters, limit) =>
-      pool
-        ? pool.filterSearch(filters, limit)
-        : onThisThread(() => here!.filterSearch(filters, limit)),
+      cache
+        ? cache.get(`f${limit} ${filterMatch(filters) ?? ''}`, () => filterSearch(filters, limit))
+        : filterSearch(filters, limit),
     findUser: (id) => timed(observe, 'get_user', () => user.get(id) as User | undefined),
     usersInSegment: (segment, n) => bySegment.all(segment, n) as string[],
     counts: () => ({

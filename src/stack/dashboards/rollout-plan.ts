@@ -1,7 +1,8 @@
 // The "Rollout plan" row of the rollout dashboard: where the daemon's plan is (step, percentage,
 // phase, hold left, each gate's verdict) and the cohort comparison its gates judge: flag on (AI)
 // against flag off (keyword), told apart by `feature_flag_result_variant`. Promotions are
-// annotations (ROLLOUT_PLAN_ANNOTATIONS).
+// annotations (ROLLOUT_PLAN_ANNOTATIONS). The daemon's gauges are taken with max(): one series
+// per daemon target, as every query aggregates across targets (rules-aggregate-replicas.test.ts).
 import type { AnnotationSpec, Section } from './model.js';
 
 const V = 'feature_flag_result_variant';
@@ -15,8 +16,8 @@ export const ROLLOUT_PLAN: Section = {
       description:
         "The daemon's rollout plan: the step in progress or paused (1-based; 0 = none) and the percentage it serves its segment.",
       targets: [
-        { expr: 'canary_rollout_step', legend: 'step' },
-        { expr: 'canary_rollout_percentage', legend: '{{segment}} %' },
+        { expr: 'max(canary_rollout_step)', legend: 'step' },
+        { expr: 'max by (segment) (canary_rollout_percentage)', legend: '{{segment}} %' },
       ],
       unit: 'short',
     },
@@ -24,14 +25,14 @@ export const ROLLOUT_PLAN: Section = {
       title: 'Rollout phase',
       description: 'pending, progressing, paused, succeeded or aborted (rolled back).',
       kind: 'state-timeline',
-      targets: [{ expr: 'canary_rollout_state == 1', legend: '{{state}}' }],
+      targets: [{ expr: 'max by (state) (canary_rollout_state) == 1', legend: '{{state}}' }],
       unit: 'none',
     },
     {
       title: 'Hold left in the current step',
       description:
         'Seconds until the step may be promoted (if its gates pass and its minimum sample is in).',
-      targets: [{ expr: 'canary_rollout_hold_remaining_seconds', legend: 'hold left' }],
+      targets: [{ expr: 'max(canary_rollout_hold_remaining_seconds)', legend: 'hold left' }],
       unit: 's',
     },
     {
@@ -39,7 +40,12 @@ export const ROLLOUT_PLAN: Section = {
       description:
         'Each gate at the last look: pass, blocked (pending alert, too few searches) or failed (the plan’s on_failure applies).',
       kind: 'state-timeline',
-      targets: [{ expr: 'canary_rollout_gate_verdict == 1', legend: '{{gate}}: {{verdict}}' }],
+      targets: [
+        {
+          expr: 'max by (gate, verdict) (canary_rollout_gate_verdict) == 1',
+          legend: '{{gate}}: {{verdict}}',
+        },
+      ],
       unit: 'none',
     },
     {

@@ -1,5 +1,5 @@
 // validate:response-times and monitor:errors: the key metrics from Prometheus against targets.
-import { instantQuery, type InstantResult } from './prometheus-client.js';
+import { openPrometheus, type InstantResult } from './prometheus-client.js';
 import type { MetricTarget } from './targets.js';
 import { fail, judge, pass, unreachable, type CheckResult } from './verdict.js';
 
@@ -30,9 +30,14 @@ export async function checkTargets(
   prometheusUrl: string,
   targets: readonly MetricTarget[],
 ): Promise<CheckResult[]> {
-  return Promise.all(
-    targets.map(async (t) => judgeTarget(t, await instantQuery(prometheusUrl, t.expr))),
-  );
+  const prometheus = openPrometheus(prometheusUrl, { concurrency: targets.length });
+  try {
+    return await Promise.all(
+      targets.map(async (t) => judgeTarget(t, await prometheus.query(t.expr))),
+    );
+  } finally {
+    prometheus.close();
+  }
 }
 
 export function judgeFiringAlerts(result: InstantResult): CheckResult {
@@ -43,5 +48,10 @@ export function judgeFiringAlerts(result: InstantResult): CheckResult {
 }
 
 export async function checkFiringAlerts(prometheusUrl: string): Promise<CheckResult> {
-  return judgeFiringAlerts(await instantQuery(prometheusUrl, 'ALERTS{alertstate="firing"}'));
+  const prometheus = openPrometheus(prometheusUrl, { concurrency: 1 });
+  try {
+    return judgeFiringAlerts(await prometheus.query('ALERTS{alertstate="firing"}'));
+  } finally {
+    prometheus.close();
+  }
 }
