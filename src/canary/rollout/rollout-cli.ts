@@ -5,6 +5,7 @@
 // done, 1 refused or the daemon unreachable, 2 bad usage or environment.
 import { defaultActor } from '../../flags/cli-input.js';
 import { ConfigError, loadConfig } from '../../shared/config.js';
+import { UsageError } from '../../shared/usage-error.js';
 import { formatDuration } from '../rules/duration.js';
 import { currentStep, type RolloutView } from './rollout-view.js';
 
@@ -25,12 +26,10 @@ export async function runRolloutCommand(
   let base: string;
   let token: string | undefined;
   try {
-    const config = loadConfig(env, process.cwd());
-    base = (o.daemonUrl ?? `http://127.0.0.1:${config.ports.daemon}`).replace(/\/+$/, '');
-    token = config.canaryAdminToken;
+    ({ base, token } = daemonTarget(o, env));
   } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    console.error(err.message);
+    if (!(err instanceof UsageError)) throw err;
+    console.error(`error: ${err.message}`);
     return 2;
   }
   const write = cmd !== 'status';
@@ -64,6 +63,21 @@ export async function runRolloutCommand(
   }
   console.log(o.json ? JSON.stringify(answer, null, 2) : formatRolloutStatus(answer));
   return 0;
+}
+
+/** The daemon's base URL and admin token; a bad environment is a UsageError (exit 2). */
+function daemonTarget(
+  o: RolloutCliOptions,
+  env: NodeJS.ProcessEnv,
+): { base: string; token: string | undefined } {
+  try {
+    const config = loadConfig(env, process.cwd());
+    const base = (o.daemonUrl ?? `http://127.0.0.1:${config.ports.daemon}`).replace(/\/+$/, '');
+    return { base, token: config.canaryAdminToken };
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.message);
+    throw err;
+  }
 }
 
 const time = (ms: number) => new Date(ms).toISOString();

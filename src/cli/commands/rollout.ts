@@ -3,10 +3,16 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { RegisterCommand } from './index.js';
 
+/** The largest time scale the daemon accepts (POST /api/rollout/start's `timeScale`). */
+const MAX_TIME_SCALE = 1_000_000;
+
+/** A ratio, not a count: 1.5 is valid, so this is a number parser, not intOption. */
 function timeScale(text: string): number {
   const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n) || n < 1) {
-    throw new InvalidArgumentError('expected a number ≥ 1 (8640 turns a day into 10 s)');
+  if (text.trim() === '' || !Number.isFinite(n) || n < 1 || n > MAX_TIME_SCALE) {
+    throw new InvalidArgumentError(
+      `expected a number from 1 to ${MAX_TIME_SCALE} (8640 turns a day into 10 s)`,
+    );
   }
   return n;
 }
