@@ -3,13 +3,20 @@
 // to start, 2 bad input (environment or rule files).
 import { loadConfig, secretValues, ConfigError } from '../shared/config.js';
 import { createLogger } from '../shared/logger.js';
+import {
+  accessFromOptions,
+  accessSecrets,
+  describeAccess,
+  requestHeaders,
+  type PrometheusAccessCliOptions,
+} from '../shared/prometheus-access.js';
 import { RuleFilesInvalidError } from './canary-daemon.js';
 import { startDaemon } from './main.js';
 import type { Team } from './types.js';
 
-export interface DaemonCliOptions {
+export interface DaemonCliOptions extends PrometheusAccessCliOptions {
   rules: string[];
-  prometheusUrl?: string;
+  inlineRecorded: boolean;
   interval: number;
   dryRun: boolean;
   port?: number;
@@ -33,17 +40,30 @@ export async function runDaemon(opts: DaemonCliOptions): Promise<number> {
     }
     throw err;
   }
+  const access = accessFromOptions(opts, config);
+  if (!access.ok) {
+    console.error(
+      `canary daemon: bad metrics backend options:\n  - ${access.problems.join('\n  - ')}`,
+    );
+    return 2;
+  }
   const logger = createLogger({
     name: 'canary-daemon',
     level: config.logLevel,
-    secrets: secretValues(config),
+    secrets: [...secretValues(config), ...accessSecrets(access.access)],
   });
+  logger.info(
+    { prometheus: describeAccess(access.access), inlineRecorded: opts.inlineRecorded },
+    'metrics backend',
+  );
   const dataDir = opts.dataDir ?? config.dataDir;
   let daemon;
   try {
     daemon = await startDaemon({
       ruleFiles: opts.rules,
-      prometheusUrl: opts.prometheusUrl ?? config.prometheusUrl,
+      prometheusUrl: access.access.url,
+      prometheusHeaders: requestHeaders(access.access),
+      inlineRecorded: opts.inlineRecorded,
       intervalMs: opts.interval,
       dryRun: opts.dryRun,
       port: opts.port ?? config.ports.daemon,

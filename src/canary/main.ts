@@ -20,6 +20,7 @@ import { createPrometheusClient, displayUrl, type PrometheusClient } from './pro
 import { PrometheusWatch } from './prometheus-watch.js';
 import { RuleEngine, type EvaluateFn } from './rule-engine.js';
 import { loadRuleFiles } from './rules/load-rules.js';
+import { inliningRecorded } from './rules/inline-loaded.js';
 import { watchRuleFiles, type LoadRulesFn } from './rule-source.js';
 import { StateStore } from './state-store.js';
 import type { ActionName } from './types.js';
@@ -27,6 +28,17 @@ import type { ActionName } from './types.js';
 export interface DaemonOptions {
   readonly ruleFiles: readonly string[];
   readonly prometheusUrl: string;
+  /**
+   * Sent with every request to the metrics backend: tenant headers and auth, from
+   * `requestHeaders` (src/shared/prometheus-access.ts). The caller scrubs their secrets from logs.
+   */
+  readonly prometheusHeaders?: Readonly<Record<string, string>>;
+  /**
+   * Query alerts with the recorded series they read replaced by their recording rules
+   * (rules/inline-recorded.ts), for a backend that runs no recording rules (VictoriaMetrics
+   * single node, Thanos Query without a ruler).
+   */
+  readonly inlineRecorded?: boolean;
   readonly dataDir: string;
   readonly flagsFile: string;
   readonly intervalMs?: number;
@@ -134,6 +146,7 @@ async function assemble(o: DaemonOptions, clock: Clock, logger: Logger, dryRun: 
     o.prometheus ??
     createPrometheusClient({
       url: o.prometheusUrl,
+      headers: o.prometheusHeaders,
       timeoutMs: queryTimeoutMs,
       concurrency: o.queryConcurrency,
       batchSize: o.queryBatchSize,
@@ -158,6 +171,7 @@ async function assemble(o: DaemonOptions, clock: Clock, logger: Logger, dryRun: 
       ? {
           externalLabels: createExternalLabelSource({
             prometheusUrl: o.prometheusUrl,
+            headers: o.prometheusHeaders,
             timeoutMs: queryTimeoutMs,
             clock,
             onError: (error) => {
@@ -214,7 +228,14 @@ async function assemble(o: DaemonOptions, clock: Clock, logger: Logger, dryRun: 
   const daemon = new CanaryDaemon({
     ruleFiles: o.ruleFiles.map((f) => path.resolve(f)),
     defaultIntervalMs: o.intervalMs ?? 15_000,
-    loadRules: o.loadRules ?? loadRuleFiles,
+    loadRules: o.inlineRecorded
+      ? inliningRecorded(o.loadRules ?? loadRuleFiles, (alerts) =>
+          logger.warn(
+            { notInlined: alerts },
+            `--inline-recorded: ${alerts.map((a) => a.rule).join(', ')} still read recorded series (${alerts[0]!.reason}); they see no data unless the backend records them (e.g. vmalert writing recording rules to it)`,
+          ),
+        )
+      : (o.loadRules ?? loadRuleFiles),
     ...{ clock, logger, metrics, store, engine, runner, watch, prometheus },
   });
   return { metrics, prometheus, store, flags, notify, runner, watch, engine, daemon };

@@ -71,7 +71,11 @@ export function recordedSeriesUsed(groups: readonly RuleGroup[]): string[] {
   for (const g of groups) {
     for (const r of g.rules) {
       if (r.kind !== 'alert') continue;
-      const code = r.expr.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g, '""');
+      // What is queried: with --inline-recorded, no recorded series is read at all.
+      const code = (r.query?.expr ?? r.expr).replace(
+        /"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g,
+        '""',
+      );
       for (const m of code.matchAll(/(?<![\w:.])([a-zA-Z_][a-zA-Z0-9_]*:[a-zA-Z0-9_:]*)/g))
         names.add(m[1]!);
     }

@@ -50,6 +50,11 @@ export interface AlertingRule {
   /** The flag an `immediate_rollback` turns off (from the `flag` label). */
   readonly flag: string | undefined;
   readonly threshold: Threshold | undefined;
+  /**
+   * What the daemon queries when it differs from `expr`/`threshold` (recorded series inlined by
+   * `--inline-recorded`); `expr` stays what is shown and audited.
+   */
+  readonly query?: { readonly expr: string; readonly threshold: Threshold | undefined };
   readonly pos: SourcePos;
 }
 

@@ -11,6 +11,7 @@ import {
   parsePort,
   type Parsed,
 } from './env-parse.js';
+import type { AccessEnv } from './prometheus-access.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -64,6 +65,8 @@ export interface Config {
   };
   readonly serviceUrl: string;
   readonly prometheusUrl: string;
+  /** PROMETHEUS_BEARER_TOKEN / _BASIC_AUTH_USER / _BASIC_AUTH_PASSWORD, checked in prometheus-access.ts. */
+  readonly prometheusAuth: AccessEnv;
   readonly alertmanagerUrl: string | undefined;
   /** Bearer token for the canary daemon's POST /-/reload; without it, reload over HTTP is loopback-only. */
   readonly canaryAdminToken: string | undefined;
@@ -205,6 +208,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     ports,
     serviceUrl: r.get('SEARCH_URL', parseHttpUrl, `http://127.0.0.1:${ports.service}`),
     prometheusUrl: r.get('PROMETHEUS_URL', parseHttpUrl, 'http://127.0.0.1:9090'),
+    prometheusAuth: Object.freeze({
+      bearerToken: r.raw('PROMETHEUS_BEARER_TOKEN'),
+      basicAuthUser: r.raw('PROMETHEUS_BASIC_AUTH_USER'),
+      basicAuthPassword: r.raw('PROMETHEUS_BASIC_AUTH_PASSWORD'),
+    }),
     alertmanagerUrl: r.get('ALERTMANAGER_URL', parseHttpUrl, undefined),
     canaryAdminToken: r.raw('CANARY_ADMIN_TOKEN'),
     canaryWebhooks: Object.freeze({
@@ -238,6 +246,8 @@ export function secretValues(config: Config): string[] {
   const out = config.providers.map((p) => p.apiKey).filter((k): k is string => !!k);
   if (config.flagAdminToken) out.push(config.flagAdminToken);
   if (config.canaryAdminToken) out.push(config.canaryAdminToken);
+  const { bearerToken, basicAuthPassword } = config.prometheusAuth;
+  for (const secret of [bearerToken, basicAuthPassword]) if (secret) out.push(secret);
   // Chat webhooks (Slack and the like) carry their secret in the URL.
   for (const hook of [config.canaryWebhooks.devTeam, config.canaryWebhooks.productTeam]) {
     if (hook) out.push(hook);

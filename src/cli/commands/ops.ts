@@ -6,6 +6,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import type { Aim, AimOptions } from '../../stack/ops/run-check.js';
 import type { CheckResult } from '../../stack/ops/verdict.js';
 import type { RegisterCommand } from './index.js';
+import { addPrometheusAccessOptions } from './prometheus-options.js';
 
 const positiveInt = (raw: string) => {
   const n = Number(raw);
@@ -67,7 +68,11 @@ const OPS: readonly OpDef[] = [
     usesPrometheus: true,
     title: (a) => `response times from ${a.prometheusUrl}`,
     run: async (a) =>
-      (await metricChecks()).checkTargets(a.prometheusUrl, (await targets()).RESPONSE_TIME_TARGETS),
+      (await metricChecks()).checkTargets(
+        a.prometheusUrl,
+        (await targets()).RESPONSE_TIME_TARGETS,
+        a.prometheusHeaders,
+      ),
   },
   {
     name: 'monitor-errors',
@@ -78,8 +83,12 @@ const OPS: readonly OpDef[] = [
     run: async (a) => {
       const { checkFiringAlerts, checkTargets } = await metricChecks();
       return [
-        ...(await checkTargets(a.prometheusUrl, (await targets()).ERROR_TARGETS)),
-        await checkFiringAlerts(a.prometheusUrl),
+        ...(await checkTargets(
+          a.prometheusUrl,
+          (await targets()).ERROR_TARGETS,
+          a.prometheusHeaders,
+        )),
+        await checkFiringAlerts(a.prometheusUrl, a.prometheusHeaders),
       ];
     },
   },
@@ -122,8 +131,11 @@ function register(program: Command, op: OpDef): void {
     .option('--url <url>', 'the search service (default: SEARCH_URL)')
     .option('--json', 'print the verdict as one JSON object (same exit codes)');
   if (op.usesPrometheus) {
-    cmd
-      .option('--prometheus-url <url>', 'Prometheus (default: PROMETHEUS_URL)')
+    addPrometheusAccessOptions(cmd)
+      .option(
+        '--prometheus-url <url>',
+        'Prometheus-compatible base URL, path prefix included (default: PROMETHEUS_URL)',
+      )
       .option(
         '--allow-no-data',
         'do not fail a check that has no data to judge (no traffic yet)',
@@ -148,7 +160,8 @@ function register(program: Command, op: OpDef): void {
   );
   cmd.action(async (opts: AimOptions & Record<string, unknown>) => {
     const { runChecks } = await import('../../stack/ops/run-check.js');
-    process.exitCode = await runChecks(op.name, op.title, opts, (aim) => op.run(aim, opts));
+    const aim = { ...opts, usesPrometheus: op.usesPrometheus };
+    process.exitCode = await runChecks(op.name, op.title, aim, (a) => op.run(a, opts));
   });
 }
 

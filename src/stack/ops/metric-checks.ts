@@ -29,9 +29,12 @@ export function judgeTarget(target: MetricTarget, result: InstantResult): CheckR
 export async function checkTargets(
   prometheusUrl: string,
   targets: readonly MetricTarget[],
+  headers: Readonly<Record<string, string>> = {},
 ): Promise<CheckResult[]> {
   return Promise.all(
-    targets.map(async (t) => judgeTarget(t, await instantQuery(prometheusUrl, t.expr))),
+    targets.map(async (t) =>
+      judgeTarget(t, await instantQuery(prometheusUrl, t.expr, undefined, headers)),
+    ),
   );
 }
 
@@ -42,6 +45,10 @@ export function judgeFiringAlerts(result: InstantResult): CheckResult {
   return names.length === 0 ? pass(name, 'none', 'none') : fail(name, names.join(', '), 'none');
 }
 
-export async function checkFiringAlerts(prometheusUrl: string): Promise<CheckResult> {
-  return judgeFiringAlerts(await instantQuery(prometheusUrl, 'ALERTS{alertstate="firing"}'));
+export async function checkFiringAlerts(
+  prometheusUrl: string,
+  headers: Readonly<Record<string, string>> = {},
+): Promise<CheckResult> {
+  const expr = 'ALERTS{alertstate="firing"}';
+  return judgeFiringAlerts(await instantQuery(prometheusUrl, expr, undefined, headers));
 }

@@ -1,4 +1,5 @@
 // One instant query to Prometheus, with "no data", "no reply" and "error" kept apart and a timeout.
+import { secretScrubber } from '../../shared/prometheus-access.js';
 import { describeNetworkError } from './network-error.js';
 
 export type InstantResult =
@@ -23,10 +24,21 @@ export async function instantQuery(
   baseUrl: string,
   expr: string,
   timeoutMs = 10_000,
+  headers: Readonly<Record<string, string>> = {},
+): Promise<InstantResult> {
+  const r = await queryOnce(baseUrl, expr, timeoutMs, headers);
+  return r.ok ? r : { ...r, error: secretScrubber(headers)(r.error) };
+}
+
+async function queryOnce(
+  baseUrl: string,
+  expr: string,
+  timeoutMs: number,
+  headers: Readonly<Record<string, string>>,
 ): Promise<InstantResult> {
   const url = `${baseUrl.replace(/\/$/, '')}/api/v1/query?${new URLSearchParams({ query: expr })}`;
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    const res = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
     const text = await res.text();
     let body: { status?: string; error?: string; data?: { resultType?: string; result?: unknown } };
     try {
