@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Finds the external programs the stack and the tests need, installs the Debian packages when it
 # can (apt-get present and running as root), or stops with the exact command to run.
-#   scripts/ensure-tools.sh            prometheus, promtool, alertmanager
+#   scripts/ensure-tools.sh            prometheus, promtool, alertmanager, victoria-metrics, vmalert
 #   scripts/ensure-tools.sh --browser  the same, plus chromium for the browser test
 set -euo pipefail
 
@@ -18,6 +18,8 @@ have() { command -v "$1" >/dev/null 2>&1; }
 missing=()
 have prometheus && have promtool || missing+=(prometheus)
 have prometheus-alertmanager || have alertmanager || missing+=(prometheus-alertmanager)
+# VictoriaMetrics single node and vmalert (one Debian package): the metrics-backends e2e and bench.
+have victoria-metrics && have vmalert || missing+=(victoria-metrics)
 if [ "$want_browser" = 1 ]; then
   have chromium || missing+=(chromium)
 fi
@@ -33,6 +35,7 @@ if have apt-get && [ "$(id -u)" = 0 ]; then
   # start their own on other ports, so the services are stopped to keep 9090/9093 free.
   if have systemctl; then
     systemctl stop prometheus prometheus-alertmanager prometheus-node-exporter >/dev/null 2>&1 || true
+    systemctl stop victoria-metrics >/dev/null 2>&1 || true
   fi
   exit 0
 fi

@@ -17,9 +17,11 @@ import {
   freePort,
   launch,
   startPrometheus,
+  startVictoriaMetrics,
   tail,
   type ManagedProcess,
   type PrometheusHandle,
+  type VictoriaMetricsHandle,
 } from '../../harness/index.js';
 import { startRecordingWebhook, type RecordingWebhook } from '../../fakes/recording-webhook.js';
 
@@ -53,6 +55,8 @@ export interface E2eStack {
   readonly serviceUrl: string;
   readonly service: ManagedProcess;
   readonly prom: PrometheusHandle;
+  /** With `daemonBackend: 'victoria-metrics'`: the backend the daemon queries. */
+  readonly vm: VictoriaMetricsHandle | undefined;
   readonly webhook: RecordingWebhook;
   /** The flag file as the CLI sees it: read history, turn the flag back on as a person would. */
   readonly flags: FileFlagStore;
@@ -84,6 +88,12 @@ export interface E2eStackOptions {
   readonly prometheusArgs?: readonly string[];
   /** More flags for the daemon (e.g. `--query-timeout 500ms`). */
   readonly daemonArgs?: readonly string[];
+  /**
+   * What the daemon queries: the Prometheus (default), or a VictoriaMetrics single node scraping
+   * the same targets, with `--inline-recorded` (it runs no recording rules). Prometheus runs in
+   * both cases, loading the rules, as the deployment's backstop and the reference.
+   */
+  readonly daemonBackend?: 'prometheus' | 'victoria-metrics';
 }
 
 const SCRUBBED = ['ALERTMANAGER_URL', 'FLAGS_FILE'].concat(
@@ -172,9 +182,23 @@ export async function startE2eStack(o: E2eStackOptions = {}): Promise<E2eStack> 
       extraArgs: o.prometheusArgs,
     });
     cleanups.push(() => prom.stop());
+    const vm =
+      o.daemonBackend === 'victoria-metrics'
+        ? await startVictoriaMetrics({
+            scrapeTargets: [
+              { job: 'ai-search-service', targets: [`127.0.0.1:${servicePort}`] },
+              { job: 'canary-daemon', targets: [`127.0.0.1:${daemonPort}`] },
+            ],
+            scrapeInterval: '1s',
+          })
+        : undefined;
+    if (vm) cleanups.push(() => vm.stop());
 
     const daemonEnv = { AI_SEARCH_LOG_LEVEL: logLevel };
-    const daemonArgs = ['daemon', '--prometheus-url', prom.url, '--interval', '1s'];
+    const backendArgs = vm
+      ? ['--prometheus-url', vm.url, '--inline-recorded']
+      : ['--prometheus-url', prom.url];
+    const daemonArgs = ['daemon', ...backendArgs, '--interval', '1s'];
     for (const f of o.daemonRules?.(ruleFiles, dir) ?? ruleFiles) daemonArgs.push('--rules', f);
     daemonArgs.push('--port', String(daemonPort), '--host', '127.0.0.1');
     daemonArgs.push('--data-dir', dir, '--flags-file', flagsFile);
@@ -208,6 +232,7 @@ export async function startE2eStack(o: E2eStackOptions = {}): Promise<E2eStack> 
       serviceUrl,
       service,
       prom,
+      vm,
       webhook,
       flags,
       daemon: await startDaemon(),
