@@ -86,6 +86,8 @@ export interface E2eStackOptions {
   readonly daemonRules?: (ruleFiles: readonly string[], dir: string) => string[];
   /** More flags for Prometheus (e.g. `--query.timeout=2s`). */
   readonly prometheusArgs?: readonly string[];
+  /** Prometheus remote-writes what it scrapes there too (the backends bench: same samples). */
+  readonly prometheusRemoteWrite?: readonly string[];
   /** More flags for the daemon (e.g. `--query-timeout 500ms`). */
   readonly daemonArgs?: readonly string[];
   /**
@@ -180,6 +182,7 @@ export async function startE2eStack(o: E2eStackOptions = {}): Promise<E2eStack> 
       scrapeInterval: '1s',
       evaluationInterval: '1s',
       extraArgs: o.prometheusArgs,
+      remoteWrite: o.prometheusRemoteWrite,
     });
     cleanups.push(() => prom.stop());
     const vm =
