@@ -6,15 +6,17 @@ import { createLogger } from '../shared/logger.js';
 import {
   accessFromOptions,
   accessSecrets,
+  alertmanagerAccessFromOptions,
   describeAccess,
   requestHeaders,
+  type AlertmanagerAccessCliOptions,
   type PrometheusAccessCliOptions,
 } from '../shared/prometheus-access.js';
 import { RuleFilesInvalidError } from './canary-daemon.js';
 import { startDaemon } from './main.js';
 import type { Team } from './types.js';
 
-export interface DaemonCliOptions extends PrometheusAccessCliOptions {
+export interface DaemonCliOptions extends PrometheusAccessCliOptions, AlertmanagerAccessCliOptions {
   rules: string[];
   inlineRecorded: boolean;
   interval: number;
@@ -23,7 +25,6 @@ export interface DaemonCliOptions extends PrometheusAccessCliOptions {
   host: string;
   dataDir?: string;
   flagsFile?: string;
-  alertmanagerUrl?: string;
   queryTimeout: number;
   resendDelay: number;
   webhook?: Partial<Record<Team, string>>;
@@ -47,13 +48,26 @@ export async function runDaemon(opts: DaemonCliOptions): Promise<number> {
     );
     return 2;
   }
+  const am = alertmanagerAccessFromOptions(opts, config);
+  if (am && !am.ok) {
+    console.error(`canary daemon: bad Alertmanager options:\n  - ${am.problems.join('\n  - ')}`);
+    return 2;
+  }
   const logger = createLogger({
     name: 'canary-daemon',
     level: config.logLevel,
-    secrets: [...secretValues(config), ...accessSecrets(access.access)],
+    secrets: [
+      ...secretValues(config),
+      ...accessSecrets(access.access),
+      ...(am ? accessSecrets(am.access) : []),
+    ],
   });
   logger.info(
-    { prometheus: describeAccess(access.access), inlineRecorded: opts.inlineRecorded },
+    {
+      prometheus: describeAccess(access.access),
+      inlineRecorded: opts.inlineRecorded,
+      ...(am ? { alertmanager: describeAccess(am.access) } : {}),
+    },
     'metrics backend',
   );
   const dataDir = opts.dataDir ?? config.dataDir;
@@ -70,7 +84,8 @@ export async function runDaemon(opts: DaemonCliOptions): Promise<number> {
       host: opts.host,
       dataDir,
       flagsFile: opts.flagsFile ?? (opts.dataDir ? `${dataDir}/flags.json` : config.flagsFile),
-      alertmanagerUrl: opts.alertmanagerUrl ?? config.alertmanagerUrl,
+      alertmanagerUrl: am?.access.url,
+      alertmanagerHeaders: am ? requestHeaders(am.access) : undefined,
       webhooks: {
         dev_team: config.canaryWebhooks.devTeam,
         product_team: config.canaryWebhooks.productTeam,

@@ -47,6 +47,8 @@ export interface DaemonOptions {
   readonly port?: number;
   readonly host?: string;
   readonly alertmanagerUrl?: string;
+  /** Tenant headers and auth for Alertmanager (`requestHeaders` of its access). */
+  readonly alertmanagerHeaders?: Readonly<Record<string, string>>;
   readonly webhooks?: Readonly<Partial<Record<Team, string>>>;
   readonly queryTimeoutMs?: number;
   readonly resendDelayMs?: number;
@@ -162,6 +164,7 @@ async function assemble(o: DaemonOptions, clock: Clock, logger: Logger, dryRun: 
   let labelError: string | undefined;
   const notify: NotifyOptions = {
     alertmanagerUrl: o.alertmanagerUrl,
+    alertmanagerHeaders: o.alertmanagerHeaders,
     webhooks: o.webhooks ?? {},
     timeoutMs: queryTimeoutMs,
     resendDelayMs,

@@ -68,6 +68,8 @@ export interface Config {
   /** PROMETHEUS_BEARER_TOKEN / _BASIC_AUTH_USER / _BASIC_AUTH_PASSWORD, checked in prometheus-access.ts. */
   readonly prometheusAuth: AccessEnv;
   readonly alertmanagerUrl: string | undefined;
+  /** ALERTMANAGER_BEARER_TOKEN / _BASIC_AUTH_USER / _BASIC_AUTH_PASSWORD, checked like prometheusAuth. */
+  readonly alertmanagerAuth: AccessEnv;
   /** Bearer token for the canary daemon's POST /-/reload; without it, reload over HTTP is loopback-only. */
   readonly canaryAdminToken: string | undefined;
   /** Per-team webhooks for the daemon's notifications when no Alertmanager is configured. */
@@ -214,6 +216,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       basicAuthPassword: r.raw('PROMETHEUS_BASIC_AUTH_PASSWORD'),
     }),
     alertmanagerUrl: r.get('ALERTMANAGER_URL', parseHttpUrl, undefined),
+    alertmanagerAuth: Object.freeze({
+      bearerToken: r.raw('ALERTMANAGER_BEARER_TOKEN'),
+      basicAuthUser: r.raw('ALERTMANAGER_BASIC_AUTH_USER'),
+      basicAuthPassword: r.raw('ALERTMANAGER_BASIC_AUTH_PASSWORD'),
+    }),
     canaryAdminToken: r.raw('CANARY_ADMIN_TOKEN'),
     canaryWebhooks: Object.freeze({
       devTeam: r.get('CANARY_WEBHOOK_DEV_TEAM', parseHttpUrl, undefined),
@@ -246,8 +253,8 @@ export function secretValues(config: Config): string[] {
   const out = config.providers.map((p) => p.apiKey).filter((k): k is string => !!k);
   if (config.flagAdminToken) out.push(config.flagAdminToken);
   if (config.canaryAdminToken) out.push(config.canaryAdminToken);
-  const { bearerToken, basicAuthPassword } = config.prometheusAuth;
-  for (const secret of [bearerToken, basicAuthPassword]) if (secret) out.push(secret);
+  for (const auth of [config.prometheusAuth, config.alertmanagerAuth])
+    for (const secret of [auth.bearerToken, auth.basicAuthPassword]) if (secret) out.push(secret);
   // Chat webhooks (Slack and the like) carry their secret in the URL.
   for (const hook of [config.canaryWebhooks.devTeam, config.canaryWebhooks.productTeam]) {
     if (hook) out.push(hook);

@@ -35,7 +35,7 @@ export interface AccessInput {
   readonly basicAuthPasswordFile?: string;
 }
 
-/** The environment's share (PROMETHEUS_BEARER_TOKEN, PROMETHEUS_BASIC_AUTH_USER/_PASSWORD). */
+/** The environment's share (PROMETHEUS_ or ALERTMANAGER_ BEARER_TOKEN, BASIC_AUTH_USER/_PASSWORD). */
 export interface AccessEnv {
   readonly bearerToken?: string;
   readonly basicAuthUser?: string;
@@ -67,13 +67,40 @@ const CLIENT_HEADERS = new Set([
   'trailer',
   'expect',
 ]);
-const AUTH_OPTIONS =
-  '--prometheus-bearer-token-file (or PROMETHEUS_BEARER_TOKEN) or --prometheus-basic-auth-user with --prometheus-basic-auth-password-file (or PROMETHEUS_BASIC_AUTH_PASSWORD)';
+/** The option and variable names of one destination, for messages that say what to use. */
+export interface AccessNames {
+  readonly url: string;
+  readonly header: string;
+  readonly bearerFile: string;
+  readonly bearerEnv: string;
+  readonly user: string;
+  readonly userEnv: string;
+  readonly passwordFile: string;
+  readonly passwordEnv: string;
+}
+
+const namesFor = (what: 'prometheus' | 'alertmanager'): AccessNames => ({
+  url: `--${what}-url`,
+  header: `--${what}-header`,
+  bearerFile: `--${what}-bearer-token-file`,
+  bearerEnv: `${what.toUpperCase()}_BEARER_TOKEN`,
+  user: `--${what}-basic-auth-user`,
+  userEnv: `${what.toUpperCase()}_BASIC_AUTH_USER`,
+  passwordFile: `--${what}-basic-auth-password-file`,
+  passwordEnv: `${what.toUpperCase()}_BASIC_AUTH_PASSWORD`,
+});
+/** The metrics backend (the default everywhere). */
+export const PROMETHEUS_NAMES = namesFor('prometheus');
+/** The daemon's Alertmanager (Mimir's sits behind the same tenant header and auth). */
+export const ALERTMANAGER_NAMES = namesFor('alertmanager');
+
+const authOptions = (n: AccessNames) =>
+  `${n.bearerFile} (or ${n.bearerEnv}) or ${n.user} with ${n.passwordFile} (or ${n.passwordEnv})`;
 
 export type ParsedHeader = { ok: true; name: string; value: string } | { ok: false; error: string };
 
-/** One `--prometheus-header 'Name: value'`. */
-export function parseHeaderArg(raw: string): ParsedHeader {
+/** One `--prometheus-header 'Name: value'` (or `--alertmanager-header`). */
+export function parseHeaderArg(raw: string, names: AccessNames = PROMETHEUS_NAMES): ParsedHeader {
   const colon = raw.indexOf(':');
   if (colon <= 0)
     return { ok: false, error: `expected 'Name: value' (e.g. 'X-Scope-OrgID: tenant-1')` };
@@ -88,7 +115,7 @@ export function parseHeaderArg(raw: string): ParsedHeader {
   if (lower === 'authorization')
     return {
       ok: false,
-      error: `do not pass credentials as a header (it would show in ps and logs): use ${AUTH_OPTIONS}`,
+      error: `do not pass credentials as a header (it would show in ps and logs): use ${authOptions(names)}`,
     };
   if (CLIENT_HEADERS.has(lower))
     return {
@@ -107,7 +134,11 @@ export function parseHeaderArg(raw: string): ParsedHeader {
 }
 
 /** Checks the base URL: http(s), no inline credentials, no query or fragment, not an API path. */
-export function checkBaseUrl(raw: string, from: string): string | undefined {
+export function checkBaseUrl(
+  raw: string,
+  from: string,
+  names: AccessNames = PROMETHEUS_NAMES,
+): string | undefined {
   let u: URL;
   try {
     u = new URL(raw);
@@ -117,7 +148,7 @@ export function checkBaseUrl(raw: string, from: string): string | undefined {
   if (u.protocol !== 'http:' && u.protocol !== 'https:')
     return `${from}: expected an http:// or https:// URL`;
   if (u.username !== '' || u.password !== '')
-    return `${from} holds credentials (user:password@): remove them and use ${AUTH_OPTIONS}, so the password stays out of ps, logs and the status page`;
+    return `${from} holds credentials (user:password@): remove them and use ${authOptions(names)}, so the password stays out of ps, logs and the status page`;
   if (u.search !== '' || u.hash !== '')
     return `${from}: give the base URL (with its path prefix, e.g. http://mimir:8080/prometheus) without ?query or #fragment`;
   if (/\/api\/v1(\/|$)/.test(u.pathname))
@@ -162,20 +193,19 @@ function resolveAuth(
   env: AccessEnv,
   read: ReadFile,
   problems: string[],
+  n: AccessNames,
 ): PrometheusAuth {
   const bearerFrom = input.bearerTokenFile
-    ? '--prometheus-bearer-token-file'
+    ? n.bearerFile
     : env.bearerToken
-      ? 'PROMETHEUS_BEARER_TOKEN'
+      ? n.bearerEnv
       : undefined;
   const user = input.basicAuthUser ?? env.basicAuthUser;
-  const userFrom = input.basicAuthUser
-    ? '--prometheus-basic-auth-user'
-    : 'PROMETHEUS_BASIC_AUTH_USER';
+  const userFrom = input.basicAuthUser ? n.user : n.userEnv;
   const passwordFrom = input.basicAuthPasswordFile
-    ? '--prometheus-basic-auth-password-file'
+    ? n.passwordFile
     : env.basicAuthPassword
-      ? 'PROMETHEUS_BASIC_AUTH_PASSWORD'
+      ? n.passwordEnv
       : undefined;
   const basic = user !== undefined || passwordFrom !== undefined;
   if (bearerFrom && basic) {
@@ -195,14 +225,12 @@ function resolveAuth(
   }
   if (!basic) return { kind: 'none' };
   if (user === undefined) {
-    problems.push(
-      `${passwordFrom} is given without a user: add --prometheus-basic-auth-user (or PROMETHEUS_BASIC_AUTH_USER)`,
-    );
+    problems.push(`${passwordFrom} is given without a user: add ${n.user} (or ${n.userEnv})`);
     return { kind: 'none' };
   }
   if (passwordFrom === undefined) {
     problems.push(
-      `${userFrom} is given without a password: add --prometheus-basic-auth-password-file (or PROMETHEUS_BASIC_AUTH_PASSWORD)`,
+      `${userFrom} is given without a password: add ${n.passwordFile} (or ${n.passwordEnv})`,
     );
     return { kind: 'none' };
   }
@@ -227,21 +255,22 @@ export function resolvePrometheusAccess(
   input: AccessInput,
   env: AccessEnv = {},
   read: ReadFile = readText,
+  n: AccessNames = PROMETHEUS_NAMES,
 ): AccessResult {
   const problems: string[] = [];
-  const urlProblem = checkBaseUrl(input.url, input.urlFrom);
+  const urlProblem = checkBaseUrl(input.url, input.urlFrom, n);
   if (urlProblem) problems.push(urlProblem);
   const headers: [string, string][] = [];
   const raw = input.headers ?? [];
-  if (raw.length > MAX_HEADERS) problems.push(`at most ${MAX_HEADERS} --prometheus-header`);
+  if (raw.length > MAX_HEADERS) problems.push(`at most ${MAX_HEADERS} ${n.header}`);
   for (const h of raw.slice(0, MAX_HEADERS)) {
-    const p = parseHeaderArg(h);
-    if (!p.ok) problems.push(`--prometheus-header: ${p.error}`);
+    const p = parseHeaderArg(h, n);
+    if (!p.ok) problems.push(`${n.header}: ${p.error}`);
     else if (headers.some(([n]) => n.toLowerCase() === p.name.toLowerCase()))
-      problems.push(`--prometheus-header: ${p.name} is given twice`);
+      problems.push(`${n.header}: ${p.name} is given twice`);
     else headers.push([p.name, p.value]);
   }
-  const auth = resolveAuth(input, env, read, problems);
+  const auth = resolveAuth(input, env, read, problems, n);
   if (problems.length > 0) return { ok: false, problems };
   const url = input.url.replace(/\/+$/, '');
   return { ok: true, access: Object.freeze({ url, headers: Object.freeze(headers), auth }) };
@@ -327,5 +356,53 @@ export function accessFromOptions(
       basicAuthPasswordFile: o.prometheusBasicAuthPasswordFile,
     },
     config.prometheusAuth,
+  );
+}
+
+/** The daemon's Alertmanager options (`--alertmanager-header` and auth). */
+export interface AlertmanagerAccessCliOptions {
+  alertmanagerUrl?: string;
+  alertmanagerHeader?: string[];
+  alertmanagerBearerTokenFile?: string;
+  alertmanagerBasicAuthUser?: string;
+  alertmanagerBasicAuthPasswordFile?: string;
+}
+
+/**
+ * The Alertmanager access, or undefined when no Alertmanager is set (webhooks then); headers or
+ * auth given without an Alertmanager are a mistake and said so.
+ */
+export function alertmanagerAccessFromOptions(
+  o: AlertmanagerAccessCliOptions,
+  config: Pick<Config, 'alertmanagerUrl' | 'alertmanagerAuth'>,
+): AccessResult | undefined {
+  const url = o.alertmanagerUrl ?? config.alertmanagerUrl;
+  if (url === undefined) {
+    const given =
+      (o.alertmanagerHeader?.length ?? 0) > 0 ||
+      o.alertmanagerBearerTokenFile !== undefined ||
+      o.alertmanagerBasicAuthUser !== undefined ||
+      o.alertmanagerBasicAuthPasswordFile !== undefined;
+    return given
+      ? {
+          ok: false,
+          problems: [
+            'Alertmanager headers or auth are given without --alertmanager-url (or ALERTMANAGER_URL)',
+          ],
+        }
+      : undefined;
+  }
+  return resolvePrometheusAccess(
+    {
+      url,
+      urlFrom: o.alertmanagerUrl ? '--alertmanager-url' : 'ALERTMANAGER_URL',
+      headers: o.alertmanagerHeader,
+      bearerTokenFile: o.alertmanagerBearerTokenFile,
+      basicAuthUser: o.alertmanagerBasicAuthUser,
+      basicAuthPasswordFile: o.alertmanagerBasicAuthPasswordFile,
+    },
+    config.alertmanagerAuth,
+    readText,
+    ALERTMANAGER_NAMES,
   );
 }

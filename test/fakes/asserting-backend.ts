@@ -3,7 +3,8 @@
 // Authorization header must be the expected one. A request that falls short gets the status a
 // real gateway gives (404 outside the prefix, 401 without auth, 400 without the tenant header)
 // and is recorded as refused, so a test can assert both what was sent and that nothing was
-// refused. What it answers is the smallest Prometheus-shaped body each endpoint needs.
+// refused. What it answers is the smallest Prometheus-shaped body each endpoint needs; it also
+// takes Alertmanager's POST /api/v2/alerts (Mimir's Alertmanager sits behind the same gateway).
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -41,8 +42,8 @@ function refusal(
   path: string,
   o: AssertingBackendOptions,
 ): { status: number; why: string } | undefined {
-  if (!path.startsWith(`${o.prefix}/api/v1/`))
-    return { status: 404, why: `path ${path} is not under ${o.prefix}/api/v1/` };
+  if (!path.startsWith(`${o.prefix}/api/v1/`) && path !== `${o.prefix}/api/v2/alerts`)
+    return { status: 404, why: `path ${path} is not under ${o.prefix}/api/v1/ nor v2/alerts` };
   if ((req.headers.authorization ?? undefined) !== o.authorization)
     return { status: 401, why: `authorization ${req.headers.authorization ?? '(none)'}` };
   for (const [name, value] of Object.entries(o.requiredHeaders ?? {}))
@@ -102,6 +103,7 @@ export async function startAssertingBackend(o: AssertingBackendOptions): Promise
       const send = (status: number, payload: unknown) =>
         res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
       if (refused) return send(refused.status, { status: 'error', error: refused.why });
+      if (u.pathname === `${o.prefix}/api/v2/alerts`) return send(200, {});
       const params = req.method === 'POST' ? new URLSearchParams(body) : u.searchParams;
       const data = answer(u.pathname.slice(`${o.prefix}/api/v1/`.length), params, o);
       if (data === undefined) return send(404, { status: 'error', error: 'unknown endpoint' });

@@ -37,7 +37,7 @@ writeFileSync(
     '    rules:',
     '      - alert: stub_ratio_high',
     '        expr: stub:ratio:rate5m > 0.1',
-    '        labels: { severity: warning }',
+    '        labels: { severity: warning, action: notify_dev_team }',
     '',
   ].join('\n'),
 );
@@ -228,6 +228,53 @@ describe('the commands against a gateway', () => {
     }
   });
 
+  it('`canary daemon` notifies a Mimir Alertmanager through its prefix, with its own tenant header and basic auth', async () => {
+    stub = await startAssertingBackend({ prefix: '/prometheus', value: 0.5 });
+    const am = await startAssertingBackend({
+      prefix: '/alertmanager',
+      requiredHeaders: { 'x-scope-orgid': 'tenant-2' },
+      authorization: basic,
+    });
+    const port = await freePort();
+    const daemon = launch(
+      'env',
+      [
+        `ALERTMANAGER_BASIC_AUTH_PASSWORD=${PASSWORD}`,
+        process.execPath,
+        'bin/canary.js',
+        'daemon',
+        ...['--rules', rulesFile, '--prometheus-url', stub.url, '--interval', '1s'],
+        ...['--alertmanager-url', am.url, '--alertmanager-header', 'X-Scope-OrgID: tenant-2'],
+        ...['--alertmanager-basic-auth-user', 'reader'],
+        // A data folder of its own: the state of the dry-run daemon above would count as sent.
+        ...['--port', String(port), '--host', '127.0.0.1', '--data-dir', path.join(dir, 'am')],
+      ],
+      'canary-daemon',
+    );
+    try {
+      const posted = await eventually(
+        () => {
+          if (daemon.exited()) throw new Error(`the daemon exited:\n${tail(daemon.output())}`);
+          return am.requests.find((r) => r.path === '/alertmanager/api/v2/alerts');
+        },
+        {
+          what: `the daemon to notify Alertmanager (it got: ${JSON.stringify(am.requests.map((r) => `${r.path} ${r.refused}`))}; daemon: ${tail(daemon.output(), 15)})`,
+          timeoutMs: 30_000,
+        },
+      );
+      expect(refused(am), tail(daemon.output())).toEqual([]);
+      expect(posted.method).toBe('POST');
+      expect(JSON.parse(posted.body)[0].labels).toMatchObject({ alertname: 'stub_ratio_high' });
+      // The tenant header and auth of Alertmanager go to Alertmanager only.
+      expect(stub.requests.some((r) => r.headers.authorization !== undefined)).toBe(false);
+      await daemon.stop();
+      expect(daemon.output()).not.toContain(PASSWORD);
+    } finally {
+      await daemon.stop();
+      await am.close();
+    }
+  });
+
   it('`canary monitor-errors` queries through the prefix with tenant and basic auth', async () => {
     stub = await startAssertingBackend({
       prefix: '/prometheus',
@@ -281,6 +328,16 @@ describe('bad backend options stop the command with what to do, and echo no secr
       /both bearer .* and basic auth .* are given: use one/,
     ],
     ['an unreadable token file', ['--prometheus-bearer-token-file', `${dir}/nope`], /ENOENT/],
+    [
+      'Alertmanager auth without an Alertmanager',
+      ['--alertmanager-bearer-token-file', tokenFile],
+      /without --alertmanager-url/,
+    ],
+    [
+      'an Alertmanager URL with a password inline',
+      ['--alertmanager-url', `http://u:${PASSWORD}@127.0.0.1:1/alertmanager`],
+      /--alertmanager-url holds credentials.*--alertmanager-basic-auth-user/s,
+    ],
     [
       'an API path instead of the base',
       ['--prometheus-url', 'http://127.0.0.1:1/prometheus/api/v1/query'],

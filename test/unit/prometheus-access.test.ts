@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   accessSecrets,
+  alertmanagerAccessFromOptions,
   describeAccess,
   parseHeaderArg,
   requestHeaders,
@@ -150,5 +151,32 @@ describe('what may be shown', () => {
       '401: got <redacted>; <redacted>; <redacted>',
     );
     expect(secretScrubber({})('nothing to hide')).toBe('nothing to hide');
+  });
+});
+
+describe('the Alertmanager options', () => {
+  const config = { alertmanagerUrl: undefined, alertmanagerAuth: {} };
+  it('are nothing without an Alertmanager, and a mistake when given without one', () => {
+    expect(alertmanagerAccessFromOptions({}, config)).toBeUndefined();
+    const r = alertmanagerAccessFromOptions({ alertmanagerHeader: ['X-Scope-OrgID: t'] }, config);
+    expect(r?.ok === false && r.problems).toEqual([
+      'Alertmanager headers or auth are given without --alertmanager-url (or ALERTMANAGER_URL)',
+    ]);
+  });
+  it('name their own options and variables in every message', () => {
+    const r = alertmanagerAccessFromOptions(
+      {
+        alertmanagerUrl: 'http://u:p@mimir/alertmanager',
+        alertmanagerHeader: ['Authorization: x'],
+      },
+      { alertmanagerUrl: undefined, alertmanagerAuth: { basicAuthUser: 'reader' } },
+    );
+    const text = r?.ok === false ? r.problems.join('\n') : '';
+    expect(text).toMatch(/--alertmanager-url holds credentials/);
+    expect(text).toMatch(/--alertmanager-header: do not pass credentials/);
+    expect(text).toMatch(
+      /ALERTMANAGER_BASIC_AUTH_USER is given without a password: add --alertmanager-basic-auth-password-file \(or ALERTMANAGER_BASIC_AUTH_PASSWORD\)/,
+    );
+    expect(text).not.toMatch(/prometheus/i);
   });
 });

@@ -14,6 +14,8 @@ export { TEAMS, type Team } from '../types.js';
 
 export interface NotifyOptions {
   readonly alertmanagerUrl: string | undefined;
+  /** Tenant headers and auth sent to Alertmanager only, never to a webhook. */
+  readonly alertmanagerHeaders?: Readonly<Record<string, string>>;
   readonly webhooks: Readonly<Partial<Record<Team, string>>>;
   readonly timeoutMs: number;
   readonly resendDelayMs: number;
@@ -71,7 +73,8 @@ export function createNotify(
         const url = `${o.alertmanagerUrl.replace(/\/$/, '')}/api/v2/alerts`;
         const external = (await o.externalLabels?.get()) ?? {};
         const labels = withExternalLabels({ team, ...alert.labels }, external);
-        return post(url, displayUrl(url), [{ ...alert, labels }], o.timeoutMs);
+        const body = [{ ...alert, labels }];
+        return post(url, displayUrl(url), body, o.timeoutMs, o.alertmanagerHeaders);
       }
       const hook = o.webhooks[team];
       if (!hook) {
@@ -108,9 +111,14 @@ async function post(
   shown: string,
   body: unknown,
   timeoutMs: number,
+  headers: Readonly<Record<string, string>> = {},
 ): Promise<ActionResult> {
   try {
-    const res = await axios.post(url, body, { timeout: timeoutMs, validateStatus: () => true });
+    const res = await axios.post(url, body, {
+      timeout: timeoutMs,
+      headers: { ...headers },
+      validateStatus: () => true,
+    });
     if (res.status >= 200 && res.status < 300)
       return {
         outcome: 'success',

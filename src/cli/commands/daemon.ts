@@ -5,7 +5,7 @@ import type { DaemonCliOptions } from '../../canary/daemon-command.js';
 import { TEAMS, type Team } from '../../canary/types.js';
 import { parseDurationMs, parseHttpUrl, parsePort } from '../../shared/env-parse.js';
 import type { RegisterCommand } from './index.js';
-import { addPrometheusAccessOptions } from './prometheus-options.js';
+import { addAlertmanagerAccessOptions, addPrometheusAccessOptions } from './prometheus-options.js';
 
 export const duration = (raw: string) => {
   const r = parseDurationMs(raw);
@@ -66,9 +66,10 @@ export const registerDaemon: RegisterCommand = (program: Command) => {
     )
     .option(
       '--alertmanager-url <url>',
-      'send notifications to this Alertmanager (default: ALERTMANAGER_URL)',
+      'send notifications to this Alertmanager, path prefix included (default: ALERTMANAGER_URL)',
       url,
-    )
+    );
+  addAlertmanagerAccessOptions(cmd)
     .option(
       '--webhook <team=url>',
       `a team's webhook when no Alertmanager is set (teams: ${TEAMS.join(', ')}); repeatable`,

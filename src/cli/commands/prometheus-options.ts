@@ -3,13 +3,20 @@
 // is checked as the option is read; the rest (files, environment, conflicts) by
 // `accessFromOptions` (src/shared/prometheus-access.ts) once the command runs, with every problem reported together.
 import { InvalidArgumentError, type Command } from 'commander';
-import { parseHeaderArg } from '../../shared/prometheus-access.js';
+import {
+  ALERTMANAGER_NAMES,
+  parseHeaderArg,
+  PROMETHEUS_NAMES,
+  type AccessNames,
+} from '../../shared/prometheus-access.js';
 
-const header = (raw: string, prev: string[] = []) => {
-  const p = parseHeaderArg(raw);
-  if (!p.ok) throw new InvalidArgumentError(p.error);
-  return [...prev, raw];
-};
+const header =
+  (names: AccessNames) =>
+  (raw: string, prev: string[] = []) => {
+    const p = parseHeaderArg(raw, names);
+    if (!p.ok) throw new InvalidArgumentError(p.error);
+    return [...prev, raw];
+  };
 
 /** Adds the header and auth options (not --prometheus-url, whose help differs per command). */
 export function addPrometheusAccessOptions(cmd: Command): Command {
@@ -17,7 +24,7 @@ export function addPrometheusAccessOptions(cmd: Command): Command {
     .option(
       '--prometheus-header <header>',
       "'Name: value' sent with every query (e.g. 'X-Scope-OrgID: tenant-1' for Mimir); repeatable",
-      header,
+      header(PROMETHEUS_NAMES),
     )
     .option(
       '--prometheus-bearer-token-file <file>',
@@ -30,5 +37,27 @@ export function addPrometheusAccessOptions(cmd: Command): Command {
     .option(
       '--prometheus-basic-auth-password-file <file>',
       'basic auth password in this file (or PROMETHEUS_BASIC_AUTH_PASSWORD)',
+    );
+}
+
+/** The same for the daemon's Alertmanager (Mimir's Alertmanager wants the tenant header too). */
+export function addAlertmanagerAccessOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      '--alertmanager-header <header>',
+      "'Name: value' sent with every notification to Alertmanager (not to webhooks); repeatable",
+      header(ALERTMANAGER_NAMES),
+    )
+    .option(
+      '--alertmanager-bearer-token-file <file>',
+      'bearer auth to Alertmanager, token in this file (or ALERTMANAGER_BEARER_TOKEN)',
+    )
+    .option(
+      '--alertmanager-basic-auth-user <user>',
+      'basic auth user for Alertmanager (or ALERTMANAGER_BASIC_AUTH_USER)',
+    )
+    .option(
+      '--alertmanager-basic-auth-password-file <file>',
+      'basic auth password for Alertmanager in this file (or ALERTMANAGER_BASIC_AUTH_PASSWORD)',
     );
 }
