@@ -4,6 +4,8 @@
 // basic auth. Parsed once, strictly, at the edge; the clients only add `requestHeaders(access)`.
 // Secrets come from a file or the environment, never from the command line (which `ps` and shell
 // history show), and only `describeAccess` (no secret in it) may reach a log or an API answer.
+// The daemon's Alertmanager (Mimir's sits behind the same gateway) is reached the same way, with
+// its own option names (ALERTMANAGER_NAMES) in every message.
 import { readFileSync } from 'node:fs';
 import type { Config } from './config.js';
 
