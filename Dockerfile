@@ -39,6 +39,8 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY bin ./bin
+# The PostgreSQL flag store's SQL migrations, read at start-up (FLAGS_URL).
+COPY migrations ./migrations
 
 RUN mkdir -p /data && chown node:node /data
 USER node

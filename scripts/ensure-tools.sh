@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Finds the external programs the stack and the tests need, installs the Debian packages when it
 # can (apt-get present and running as root), or stops with the exact command to run.
-#   scripts/ensure-tools.sh            prometheus, promtool, alertmanager, victoria-metrics, vmalert
+#   scripts/ensure-tools.sh            prometheus, promtool, alertmanager, postgresql (15+),
+#                                      victoria-metrics, vmalert
 #   scripts/ensure-tools.sh --browser  the same, plus chromium for the browser test
 set -euo pipefail
 
@@ -18,6 +19,8 @@ have() { command -v "$1" >/dev/null 2>&1; }
 missing=()
 have prometheus && have promtool || missing+=(prometheus)
 have prometheus-alertmanager || have alertmanager || missing+=(prometheus-alertmanager)
+# The PostgreSQL flag store's tests start their own cluster with initdb + postgres (PG_BIN).
+[ -x "${PG_BIN:-/usr/lib/postgresql/15/bin}/postgres" ] || ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
 # VictoriaMetrics single node and vmalert (one Debian package): the metrics-backends e2e and bench.
 have victoria-metrics && have vmalert || missing+=(victoria-metrics)
 if [ "$want_browser" = 1 ]; then
@@ -34,7 +37,7 @@ if have apt-get && [ "$(id -u)" = 0 ]; then
   # The Debian packages start system services on the default ports; the stack and the tests
   # start their own on other ports, so the services are stopped to keep 9090/9093 free.
   if have systemctl; then
-    systemctl stop prometheus prometheus-alertmanager prometheus-node-exporter >/dev/null 2>&1 || true
+    systemctl stop prometheus prometheus-alertmanager prometheus-node-exporter postgresql >/dev/null 2>&1 || true
     systemctl stop victoria-metrics >/dev/null 2>&1 || true
   fi
   exit 0
@@ -42,5 +45,5 @@ fi
 
 echo "ensure-tools: missing ${missing[*]}. Install with:" >&2
 echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
-echo "(or put the prometheus, promtool and alertmanager binaries on PATH)" >&2
+echo "(or put the prometheus, promtool and alertmanager binaries on PATH, and PostgreSQL's in PG_BIN)" >&2
 exit 1

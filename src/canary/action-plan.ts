@@ -2,9 +2,10 @@
 // was already done. Pure: the daemon's ActionRunner performs these steps, `canary backtest` lists
 // them, so the two never disagree on when the daemon rolls back or notifies.
 // An `immediate_rollback` rule rolls back once per firing instance (rule, labels, activeAt), and
-// its alert is notified to the dev team like any notify_dev_team alert, so people learn the
-// feature is off. A notification goes out when an instance starts firing, again every resend
-// delay while it fires, and once when a notified instance resolves.
+// its alert is notified through the notify action the rule declares (its `notify` label, filled in
+// by the loader: docs/rules.md), so people learn the feature is off. A notification goes out when
+// an instance starts firing, again every resend delay while it fires, and once when a notified
+// instance resolves.
 import type { AlertEvent } from './actions/action.js';
 import type { ActionName, AlertInstance, AlertingRule, EvalOutcome } from './types.js';
 
@@ -53,7 +54,9 @@ export function actionsDue(
         steps.push({ kind: 'rollback', action: 'immediate_rollback', instance, key });
     }
   }
-  const action: ActionName = rule.action === 'immediate_rollback' ? 'notify_dev_team' : rule.action;
+  const action: ActionName | undefined =
+    rule.action === 'immediate_rollback' ? rule.notify : rule.action;
+  if (action === undefined) return steps;
   for (const instance of firing) {
     const mark = marks.notified(instance.key);
     let event: AlertEvent;

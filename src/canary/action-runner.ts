@@ -27,6 +27,8 @@ export interface ActionRunnerOptions {
   readonly metrics: DaemonMetrics;
   readonly dryRun: boolean;
   readonly resendDelayMs: number;
+  /** Called after each record joins the action log (the status is published again). */
+  readonly onRecorded?: () => void;
 }
 
 export class ActionRunner {
@@ -191,7 +193,10 @@ export class ActionRunner {
     const record = this.toRecord(action, req, result);
     const quietResend =
       req.event === 'resend' && (result.outcome === 'success' || result.outcome === 'dry_run');
-    if (!quietResend) this.o.store.actions.push(record);
+    if (!quietResend) {
+      this.o.store.actions.push(record);
+      this.o.onRecorded?.();
+    }
     this.log(record, quietResend);
     return result;
   }

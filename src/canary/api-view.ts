@@ -1,5 +1,5 @@
 // The JSON the daemon serves about its rules (/api/rules) and itself (/healthz), built from the
-// running state. Kept apart from HTTP handling and HTML.
+// running state by status-snapshot.ts only (the web layer reads the published snapshot).
 import type { CanaryDaemon, ReloadStatus, SeriesCheck } from './canary-daemon.js';
 import type { PrometheusWatch } from './prometheus-watch.js';
 import { overallState, type FailingRule, type RuleEngine } from './rule-engine.js';

@@ -55,6 +55,8 @@ export interface CanaryDaemonOptions {
   readonly runner: ActionRunner;
   readonly watch: PrometheusWatch;
   readonly prometheus: PrometheusClient;
+  /** Called once an evaluation's or reload's state is settled (and after a series check): publish the status. */
+  readonly onSettled?: () => void;
 }
 
 export class CanaryDaemon {
@@ -80,7 +82,11 @@ export class CanaryDaemon {
 
   /** Loads the rule files again; serialized, and a broken load keeps the running rules. */
   reload(trigger: string): Promise<ReloadResult> {
-    const next = this.reloading.then(() => this.reloadNow(trigger));
+    const next = this.reloading.then(async () => {
+      const r = await this.reloadNow(trigger);
+      this.o.onSettled?.();
+      return r;
+    });
     this.reloading = next.catch((err: unknown) => ({ ok: false as const, errors: [String(err)] }));
     return next;
   }
@@ -170,6 +176,7 @@ export class CanaryDaemon {
     );
     this.lastGroupResults.set(`${group.file}::${group.name}`, r);
     this.o.watch.observe(r);
+    this.o.onSettled?.();
     // Persist before anything else that waits on the network, so a crash right after an
     // evaluation loses as little `for` progress as possible.
     await this.o.store
@@ -189,6 +196,7 @@ export class CanaryDaemon {
       this.o.clock.now() - this.seriesCheckedAt >= SERIES_RECHECK_MS
     ) {
       await this.checkRecordedSeries();
+      this.o.onSettled?.();
     }
   }
 

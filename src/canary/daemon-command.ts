@@ -84,6 +84,7 @@ export async function runDaemon(opts: DaemonCliOptions): Promise<number> {
       host: opts.host,
       dataDir,
       flagsFile: opts.flagsFile ?? (opts.dataDir ? `${dataDir}/flags.json` : config.flagsFile),
+      ...(config.flagsUrl && !opts.flagsFile ? { flagsUrl: config.flagsUrl } : {}),
       alertmanagerUrl: am?.access.url,
       alertmanagerHeaders: am ? requestHeaders(am.access) : undefined,
       webhooks: {

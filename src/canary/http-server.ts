@@ -13,19 +13,17 @@ import Fastify, {
 } from 'fastify';
 import type { Logger } from '../shared/logger.js';
 import { installStrictInput, STRICT_SCHEMA_OPTIONS } from '../shared/strict-http-input.js';
-import type { ActionRecord } from './action-record.js';
-import type { HealthView, RulesView } from './api-view.js';
 import type { ReloadResult } from './canary-daemon.js';
 import type { DaemonMetrics } from './metrics.js';
 import { renderStatusPage } from './status-page.js';
+import type { StatusSnapshot } from './status-snapshot.js';
 
 export interface HttpDeps {
   readonly logger: Logger;
   readonly metrics: DaemonMetrics;
   readonly adminToken: string | undefined;
-  readonly rules: () => RulesView;
-  readonly health: () => HealthView;
-  readonly actions: (limit: number) => readonly ActionRecord[];
+  /** The latest published snapshot: every read-only route renders from it and nothing else. */
+  readonly status: () => StatusSnapshot;
   readonly reload: (trigger: string) => Promise<ReloadResult>;
 }
 
@@ -81,15 +79,15 @@ export function buildHttpServer(d: HttpDeps): FastifyInstance {
 
   app.get('/', async (_req, reply) => {
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
-    return renderStatusPage(d.rules(), d.health(), d.actions(50));
+    return renderStatusPage(d.status());
   });
-  app.get('/api/rules', { schema: noQuery }, async () => d.rules());
+  app.get('/api/rules', { schema: noQuery }, async () => d.status().rules);
   app.get<{ Querystring: { limit: number } }>(
     '/api/actions',
     { schema: actionsSchema },
-    async (req) => ({ actions: d.actions(req.query.limit) }),
+    async (req) => ({ actions: d.status().actions.slice(0, req.query.limit) }),
   );
-  app.get('/healthz', async () => d.health());
+  app.get('/healthz', async () => d.status().health);
   app.get('/metrics', async (_req, reply) => {
     reply.type(d.metrics.registry.contentType);
     return d.metrics.registry.metrics();

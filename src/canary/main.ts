@@ -5,13 +5,13 @@ import { systemClock, type Clock } from '../shared/clock.js';
 import { loadConfig, type Config } from '../shared/config.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { createFileFlagStore } from '../flags/file-flag-store.js';
+import { createPgFlagStore } from '../flags/postgres/pg-flag-store.js';
 import type { FlagStore } from '../flags/types.js';
 import { ActionRunner } from './action-runner.js';
 import type { Action } from './actions/action.js';
 import { createImmediateRollback } from './actions/immediate-rollback.js';
 import { createExternalLabelSource } from './actions/external-labels.js';
 import { createNotify, type NotifyOptions, type Team } from './actions/notify.js';
-import { buildHealthView, buildRulesView } from './api-view.js';
 import { CanaryDaemon, type ReloadResult } from './canary-daemon.js';
 import { evaluateRule } from './evaluator.js';
 import { buildHttpServer } from './http-server.js';
@@ -23,6 +23,7 @@ import { loadRuleFiles } from './rules/load-rules.js';
 import { inliningRecorded } from './rules/inline-loaded.js';
 import { watchRuleFiles, type LoadRulesFn } from './rule-source.js';
 import { StateStore } from './state-store.js';
+import { buildStatusSnapshot, StatusBoard } from './status-snapshot.js';
 import type { ActionName } from './types.js';
 
 export interface DaemonOptions {
@@ -41,6 +42,8 @@ export interface DaemonOptions {
   readonly inlineRecorded?: boolean;
   readonly dataDir: string;
   readonly flagsFile: string;
+  /** FLAGS_URL: roll back in this PostgreSQL flag store instead of the file. */
+  readonly flagsUrl?: string;
   readonly intervalMs?: number;
   readonly dryRun?: boolean;
   /** 0 picks a free port. */
@@ -86,7 +89,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const logger = o.logger ?? createLogger({ name: 'canary-daemon', level: 'info' });
   const dryRun = o.dryRun ?? false;
   const parts = await assemble(o, clock, logger, dryRun);
-  const { daemon, runner, store, prometheus, flags, notify } = parts;
+  const { daemon, runner, store, prometheus, flags, notify, status } = parts;
   logDestinations(logger, o, dryRun);
   void notify.externalLabels?.get(); // read ahead, so the first notification need not wait
   await daemon.start();
@@ -94,13 +97,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     logger,
     metrics: parts.metrics,
     adminToken: o.adminToken,
-    rules: () =>
-      buildRulesView(daemon, store, parts.engine, parts.watch, {
-        dryRun,
-        prometheusUrl: prometheus.url,
-      }),
-    health: () => buildHealthView(daemon, parts.watch, parts.engine),
-    actions: (limit) => store.actions.latest(limit),
+    status: () => status.snapshot,
     reload: (trigger) => daemon.reload(trigger),
   });
   let url: string;
@@ -133,10 +130,33 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
         await runner.stop();
         await store.save();
         await app.close();
+        await parts.closeFlags();
         if (!o.prometheus) prometheus.close();
         logger.info('canary daemon stopped; state saved');
       })()),
   };
+}
+
+/** The file, or PostgreSQL (schema migrated, best effort: a rollback retries until it lands). */
+async function openFlagStore(
+  o: DaemonOptions,
+  logger: Logger,
+): Promise<{ store: FlagStore; close(): Promise<void> }> {
+  const bootstrap = o.bootstrap ?? loadConfig({}).bootstrap;
+  if (!o.flagsUrl) {
+    const store = createFileFlagStore({ path: o.flagsFile, bootstrap, logger });
+    return { store, close: async () => {} };
+  }
+  const store = createPgFlagStore({ url: o.flagsUrl, bootstrap, logger });
+  await store
+    .migrate()
+    .catch((err: unknown) =>
+      logger.warn(
+        { store: store.path, error: (err as Error).message },
+        'flag store schema not checked (unreachable); rollbacks retry until it answers',
+      ),
+    );
+  return { store, close: () => store.close() };
 }
 
 /** Creates every collaborator of the daemon and wires them together. */
@@ -154,13 +174,9 @@ async function assemble(o: DaemonOptions, clock: Clock, logger: Logger, dryRun: 
       batchSize: o.queryBatchSize,
     });
   const store = await StateStore.open({ dataDir: o.dataDir, clock, logger });
-  const flags =
-    o.flagStore ??
-    createFileFlagStore({
-      path: o.flagsFile,
-      bootstrap: o.bootstrap ?? loadConfig({}).bootstrap,
-      logger,
-    });
+  const { store: flags, close: closeFlags } = o.flagStore
+    ? { store: o.flagStore, close: async () => {} } // the caller's: closed by the caller
+    : await openFlagStore(o, logger);
   let labelError: string | undefined;
   const notify: NotifyOptions = {
     alertmanagerUrl: o.alertmanagerUrl,
@@ -210,15 +226,17 @@ async function assemble(o: DaemonOptions, clock: Clock, logger: Logger, dryRun: 
     metrics,
     dryRun,
     resendDelayMs,
+    onRecorded: () => status.publish(),
   });
   const failureThreshold = o.failureThreshold ?? 3;
+  const evaluate = o.evaluate ?? evaluateRule;
   const watch = new PrometheusWatch({
     threshold: failureThreshold,
     runner,
     logger,
     prometheusUrl: prometheus.url,
+    evaluate,
   });
-  const evaluate = o.evaluate ?? evaluateRule;
   const engine = new RuleEngine({
     prometheus,
     evaluate,
@@ -227,6 +245,7 @@ async function assemble(o: DaemonOptions, clock: Clock, logger: Logger, dryRun: 
     metrics,
     logger,
     stuckAfter: failureThreshold,
+    onEarlySettled: () => status.publish(),
   });
   const daemon = new CanaryDaemon({
     ruleFiles: o.ruleFiles.map((f) => path.resolve(f)),
@@ -240,8 +259,24 @@ async function assemble(o: DaemonOptions, clock: Clock, logger: Logger, dryRun: 
         )
       : (o.loadRules ?? loadRuleFiles),
     ...{ clock, logger, metrics, store, engine, runner, watch, prometheus },
+    onSettled: () => status.publish(),
   });
-  return { metrics, prometheus, store, flags, notify, runner, watch, engine, daemon };
+  const status = new StatusBoard(() =>
+    buildStatusSnapshot({ daemon, store, engine, watch, dryRun, prometheusUrl: prometheus.url }),
+  );
+  return {
+    metrics,
+    prometheus,
+    store,
+    flags,
+    closeFlags,
+    notify,
+    runner,
+    watch,
+    engine,
+    daemon,
+    status,
+  };
 }
 
 async function listen(

@@ -2,20 +2,26 @@
 // Prometheus is unreachable (or answering garbage) and nobody is being protected. That is logged
 // as an ERROR and sent to the dev team as `CanaryPrometheusUnreachable`, through the same runner
 // (resend while it lasts, resolved when Prometheus answers again). It never rolls anything back.
+//
+// It is an ordinary alerting rule run through the one evaluator (evaluator.ts), so pending,
+// firing, `for` and resolution follow exactly the code every rule follows: its "query" is the
+// daemon's own count of consecutive failed evaluations, which returns one sample (the count) once
+// it reaches the threshold, like `canary_consecutive_failed_evaluations >= N` with `for: 0s`.
 import type { Logger } from '../shared/logger.js';
 import type { ActionRunner } from './action-runner.js';
-import type { GroupResult } from './rule-engine.js';
-import type { AlertInstance, AlertingRule, RuleState, Transition } from './types.js';
+import type { EvaluateFn, GroupResult } from './rule-engine.js';
+import type { AlertingRule, QueryResult, RuleState } from './types.js';
 
 export const UNREACHABLE_ALERT = 'CanaryPrometheusUnreachable';
 export const DAEMON_GROUP = 'canary-daemon';
+const RULE_ID = `${DAEMON_GROUP}::${UNREACHABLE_ALERT}`;
 
 export class PrometheusWatch {
+  /** The synthetic rule as shown on /api/rules (its annotations are filled per evaluation). */
   readonly rule: AlertingRule;
   private consecutive = 0;
-  private firstFailureAt: number | undefined;
-  private instance: AlertInstance | undefined;
   private lastError: string | undefined;
+  private ruleState: RuleState | undefined;
 
   constructor(
     private readonly o: {
@@ -23,6 +29,7 @@ export class PrometheusWatch {
       runner: ActionRunner;
       logger: Logger;
       prometheusUrl: string;
+      evaluate: EvaluateFn;
     },
   ) {
     this.rule = Object.freeze({
@@ -35,6 +42,7 @@ export class PrometheusWatch {
       annotations: {},
       action: 'notify_dev_team',
       flag: undefined,
+      notify: undefined,
       threshold: undefined,
       pos: { file: '(daemon)', line: 0, col: 0 },
     } as const);
@@ -44,10 +52,10 @@ export class PrometheusWatch {
     return this.consecutive;
   }
 
+  /** As shown: the evaluator's instances, with health telling whether Prometheus answers. */
   state(): RuleState {
-    const instances = new Map(this.instance ? [[this.instance.key, this.instance]] : []);
     return {
-      instances,
+      instances: this.ruleState?.instances ?? new Map(),
       health: this.consecutive > 0 ? 'err' : 'ok',
       lastError: this.lastError,
       lastEvaluation: undefined,
@@ -56,85 +64,54 @@ export class PrometheusWatch {
 
   observe(r: GroupResult): void {
     if (r.rules === 0) return;
-    if (r.failed < r.rules) return this.recovered(r.ts);
-    this.consecutive++;
-    this.firstFailureAt ??= r.ts;
-    this.lastError = r.firstError;
-    if (this.consecutive < this.o.threshold) return;
-    const firing = this.instance?.state === 'firing';
-    this.instance = this.makeInstance('firing', r.ts, r.firstError);
-    if (!firing) {
-      this.o.logger.error(
-        {
-          prometheus: this.o.prometheusUrl,
-          consecutiveFailures: this.consecutive,
-          error: r.firstError,
-        },
-        `Prometheus unreachable: ${this.consecutive} evaluations in a row failed (${r.firstError}). No rule is being evaluated: no alert can fire and no rollback can happen until it answers again.`,
-      );
+    if (r.failed < r.rules) {
+      this.consecutive = 0;
+      this.lastError = undefined;
+    } else {
+      this.consecutive++;
+      this.lastError = r.firstError;
     }
-    this.dispatch(r.ts, firing ? [] : [this.transition('inactive', 'firing', r.ts)]);
-  }
-
-  private recovered(ts: number): void {
-    const wasFiring = this.instance?.state === 'firing';
-    this.consecutive = 0;
-    this.firstFailureAt = undefined;
-    this.lastError = undefined;
-    if (!wasFiring) return;
-    this.instance = { ...this.makeInstance('resolved', ts, undefined), resolvedAt: ts };
-    this.o.logger.info(
-      { prometheus: this.o.prometheusUrl },
-      'Prometheus answers again; rule evaluation resumed',
-    );
-    this.dispatch(ts, [this.transition('firing', 'resolved', ts)]);
-    this.instance = undefined;
-  }
-
-  private dispatch(ts: number, transitions: Transition[]): void {
-    const state = this.state();
-    this.o.runner.afterEvaluation(
-      `${DAEMON_GROUP}::${UNREACHABLE_ALERT}`,
-      DAEMON_GROUP,
-      this.rule,
-      { state, transitions },
-      ts,
-    );
-  }
-
-  private transition(from: Transition['from'], to: Transition['to'], at: number): Transition {
-    return {
-      rule: UNREACHABLE_ALERT,
-      key: this.instance!.key,
-      from,
-      to,
-      instance: this.instance!,
-      at,
+    const result: QueryResult = {
+      ok: true,
+      samples:
+        this.consecutive >= this.o.threshold ? [{ labels: {}, value: this.consecutive }] : [],
     };
+    const rule = this.withDescription();
+    const outcome = this.o.evaluate(rule, result, r.ts, this.ruleState);
+    this.ruleState = outcome.state;
+    for (const t of outcome.transitions) {
+      if (t.to === 'firing') {
+        this.o.logger.error(
+          {
+            prometheus: this.o.prometheusUrl,
+            consecutiveFailures: this.consecutive,
+            error: r.firstError,
+          },
+          `Prometheus unreachable: ${this.consecutive} evaluations in a row failed (${r.firstError}). No rule is being evaluated: no alert can fire and no rollback can happen until it answers again.`,
+        );
+      } else if (t.to === 'resolved') {
+        this.o.logger.info(
+          { prometheus: this.o.prometheusUrl },
+          'Prometheus answers again; rule evaluation resumed',
+        );
+      }
+    }
+    this.o.runner.afterEvaluation(RULE_ID, DAEMON_GROUP, rule, outcome, r.ts);
   }
 
-  private makeInstance(
-    state: AlertInstance['state'],
-    ts: number,
-    error: string | undefined,
-  ): AlertInstance {
-    const labels = { alertname: UNREACHABLE_ALERT, ...this.rule.labels };
-    const prev = this.instance;
+  /**
+   * The rule with this evaluation's annotations. The evaluator expands only text with `{{`: an
+   * error text that has one gets `{ {`, so it is shown as it came and never read as a template.
+   */
+  private withDescription(): AlertingRule {
+    const error = (this.lastError ?? 'none').replaceAll('{{', '{ {');
     return {
-      key: `alertname=${UNREACHABLE_ALERT}`,
-      labels,
+      ...this.rule,
       annotations: {
         summary:
           'The canary daemon cannot evaluate its rules: Prometheus is unreachable or answers garbage',
-        description: `${this.consecutive} consecutive failed evaluations against ${this.o.prometheusUrl}. Last error: ${error ?? this.lastError ?? 'none'}`,
+        description: `${this.consecutive} consecutive failed evaluations against ${this.o.prometheusUrl}. Last error: ${error}`,
       },
-      state,
-      value: this.consecutive,
-      activeAt: prev?.activeAt ?? this.firstFailureAt ?? ts,
-      firedAt: prev?.firedAt ?? ts,
-      resolvedAt: undefined,
-      lastSeenAt: ts,
-      keepFiringSince: undefined,
     };
   }
 }

@@ -39,6 +39,11 @@ export interface RuleEngineOptions {
   readonly logger: Logger;
   /** Consecutive failed evaluations after which a rule counts as stuck in error (/healthz). */
   readonly stuckAfter: number;
+  /**
+   * Called when a rule queried alone (a rollback rule, a slow one) is settled before the rest of
+   * its group: its state is shown then (the status is published), not when the group ends.
+   */
+  readonly onEarlySettled?: () => void;
 }
 
 /** A rule whose last evaluations all failed. */
@@ -203,6 +208,7 @@ export class RuleEngine {
       if (!isolated) return;
       await Promise.all(round.at[k]!.map((i) => asked.get(i)));
       settle(k);
+      this.o.onEarlySettled?.();
     });
     await Promise.all([...early, ...asked.values(), batched.length > 0 ? ask(batched) : null]);
     round.isolated.forEach((isolated, k) => isolated || settle(k));

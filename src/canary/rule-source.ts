@@ -3,6 +3,7 @@
 // directory is watched and events are filtered by name and debounced.
 import { watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
+import { selectedMetricNames } from './rules/promql.js';
 import type { RuleGroup } from './types.js';
 
 export interface RuleLoadError {
@@ -64,7 +65,8 @@ export function watchRuleFiles(
 
 /**
  * Names of recorded series (level:metric:operation, the Prometheus convention) that alert
- * expressions use, so the daemon can check at start-up that Prometheus has them.
+ * expressions select, read by the PromQL parser, so the daemon can check at start-up that
+ * Prometheus has them.
  */
 export function recordedSeriesUsed(groups: readonly RuleGroup[]): string[] {
   const names = new Set<string>();
@@ -72,12 +74,8 @@ export function recordedSeriesUsed(groups: readonly RuleGroup[]): string[] {
     for (const r of g.rules) {
       if (r.kind !== 'alert') continue;
       // What is queried: with --inline-recorded, no recorded series is read at all.
-      const code = (r.query?.expr ?? r.expr).replace(
-        /"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g,
-        '""',
-      );
-      for (const m of code.matchAll(/(?<![\w:.])([a-zA-Z_][a-zA-Z0-9_]*:[a-zA-Z0-9_:]*)/g))
-        names.add(m[1]!);
+      for (const name of selectedMetricNames(r.query?.expr ?? r.expr))
+        if (name.includes(':')) names.add(name);
     }
   }
   return [...names].sort();

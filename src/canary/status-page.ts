@@ -2,7 +2,11 @@
 // escaped: labels and errors come from Prometheus and rule files.
 import type { ActionRecord } from './action-record.js';
 import { formatValue } from './actions/action.js';
-import type { HealthView, RuleView, RulesView } from './api-view.js';
+import type { RuleView } from './api-view.js';
+import type { StatusSnapshot } from './status-snapshot.js';
+
+/** Rows of the action log the page shows. */
+const ACTIONS_SHOWN = 50;
 
 export function escapeHtml(s: unknown): string {
   return String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -14,12 +18,9 @@ const STATE_COLOR: Record<string, string> = {
   inactive: '#1e8449',
 };
 
-export function renderStatusPage(
-  view: RulesView,
-  health: HealthView,
-  actions: readonly ActionRecord[],
-  refreshSeconds = 5,
-): string {
+export function renderStatusPage(status: StatusSnapshot, refreshSeconds = 5): string {
+  const { rules: view, health } = status;
+  const actions = status.actions.slice(0, ACTIONS_SHOWN);
   const banner = [
     view.dryRun ? '<p class="warn">DRY RUN: actions are recorded, never performed.</p>' : '',
     health.prometheus === 'err'

@@ -12,6 +12,12 @@ export interface SourcePos {
 export const ACTIONS = ['immediate_rollback', 'notify_dev_team', 'notify_product_team'] as const;
 export type ActionName = (typeof ACTIONS)[number];
 
+/** The actions that tell people; a rollback rule names one in its `notify` label (or `none`). */
+export const NOTIFY_ACTIONS = ['notify_dev_team', 'notify_product_team'] as const;
+export type NotifyAction = (typeof NOTIFY_ACTIONS)[number];
+/** Who hears of a rollback when its rule has no `notify` label (docs/rules.md). */
+export const DEFAULT_ROLLBACK_NOTIFY: NotifyAction = 'notify_dev_team';
+
 /** Who a notify action reaches (the `team` label a notification carries when the rule sets none). */
 export const TEAMS = ['dev_team', 'product_team'] as const;
 export type Team = (typeof TEAMS)[number];
@@ -49,6 +55,12 @@ export interface AlertingRule {
   readonly action: ActionName | undefined;
   /** The flag an `immediate_rollback` turns off (from the `flag` label). */
   readonly flag: string | undefined;
+  /**
+   * For an `immediate_rollback`: the notify action that tells people about it (the `notify`
+   * label; DEFAULT_ROLLBACK_NOTIFY when the rule has none, undefined for `notify: none`).
+   * Undefined for every other rule (a notify_* action notifies by itself).
+   */
+  readonly notify: NotifyAction | undefined;
   readonly threshold: Threshold | undefined;
   /**
    * What the daemon queries when it differs from `expr`/`threshold` (recorded series inlined by

@@ -2,7 +2,28 @@
 // after each change is on disk. Append-only JSON lines survive a crash mid-write with at most one
 // torn last line, which readers skip.
 import { appendFileNoFollow, readFileNoFollow } from '../shared/no-follow-files.js';
-import type { AuditEntry } from './types.js';
+import type { AuditEntry, ChangeMeta, Recovery, RolloutSpec } from './types.js';
+
+/** One change as an audit entry, stamped with `now` (the store's clock); every store writes these. */
+export function auditEntry(
+  now: number,
+  flag: string,
+  meta: ChangeMeta,
+  before: RolloutSpec | null,
+  after: RolloutSpec,
+  recovery?: Recovery,
+): AuditEntry {
+  return {
+    time: new Date(now).toISOString(),
+    actor: meta.actor,
+    reason: meta.reason,
+    flag,
+    before,
+    after,
+    ...(meta.context ? { context: meta.context } : {}),
+    ...(recovery ? { recovery } : {}),
+  };
+}
 
 /** `data/flags.json` → `data/flags.audit.jsonl`. */
 export function auditPathFor(flagsPath: string): string {

@@ -4,15 +4,8 @@
 // shorthands -f -l -a -g and passes `x` on as an argument. Both are handled here, once.
 import { userInfo } from 'node:os';
 import { parseBool, parseInteger } from '../shared/env-parse.js';
+import { UsageError } from '../shared/usage-error.js';
 import { SEGMENTS, type ChangeMeta, type FlagChange, type Segment } from './types.js';
-
-/** Bad input from the person at the keyboard: exit code 2, nothing written. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
 
 export interface RawUpdateOptions {
   readonly flag?: string;

@@ -16,7 +16,7 @@ import { systemClock, type Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import { fileKind, NotRegularFileError, writeFileAtomic } from '../shared/no-follow-files.js';
 import { isKillSwitch, moveAside, refusal } from './broken-file-repair.js';
-import { appendAudit, auditPathFor, readAudit } from './audit-log.js';
+import { appendAudit, auditEntry, auditPathFor, readAudit } from './audit-log.js';
 import { acquireLock, type HeldLock } from './file-lock.js';
 import { FlagFileError, parseFlagFile, renderFlagFile, type FlagSpecs } from './flag-file.js';
 import {
@@ -30,17 +30,18 @@ import {
 import {
   applyChange,
   describeSpec,
-  FLAG_KEY,
-  FLAG_KEY_RULE,
   OFF_SPEC,
+  refuseBadInput,
   sameSpec,
   specFromBootstrap,
+  unmetCondition,
 } from './rollout.js';
 import type {
   AuditEntry,
   ChangeMeta,
+  ConditionalFlagStore,
   FlagChange,
-  FlagStore,
+  FlagCondition,
   Recovery,
   RolloutSpec,
   UpdateResult,
@@ -61,7 +62,7 @@ export interface FileFlagStoreOptions {
 
 export type EnsureResult = { ok: true; created: boolean } | { ok: false; error: string };
 
-export interface FileFlagStore extends FlagStore {
+export interface FileFlagStore extends ConditionalFlagStore {
   /** Creates the file from the bootstrap variables when it does not exist. */
   ensureFlagFile(): Promise<EnsureResult>;
 }
@@ -161,24 +162,13 @@ export function createFileFlagStore(opts: FileFlagStoreOptions): FileFlagStore {
     }
   }
 
-  function entryFor(
+  const entryFor = (
     flag: string,
     meta: ChangeMeta,
     before: RolloutSpec | null,
     after: RolloutSpec,
     recovery?: Recovery,
-  ): AuditEntry {
-    return {
-      time: new Date(clock.now()).toISOString(),
-      actor: meta.actor,
-      reason: meta.reason,
-      flag,
-      before,
-      after,
-      ...(meta.context ? { context: meta.context } : {}),
-      ...(recovery ? { recovery } : {}),
-    };
-  }
+  ) => auditEntry(clock.now(), flag, meta, before, after, recovery);
 
   /** The kill switch on a broken file: aside, rebuild from the last good copy, flag off, audit. */
   async function recover(
@@ -214,8 +204,20 @@ export function createFileFlagStore(opts: FileFlagStoreOptions): FileFlagStore {
     change: FlagChange,
     meta: ChangeMeta,
     lock: HeldLock,
+    when?: FlagCondition,
   ): Promise<UpdateResult> {
     const state = await readFileState(file, opts.bootstrap);
+    // Checked under the lock, so of two racing callers only one finds the condition true. A
+    // broken file's state is unknown: only the kill switch goes on from there, and off is safe.
+    const unmet =
+      when &&
+      state.kind === 'ok' &&
+      state.specs.has(change.flag) &&
+      unmetCondition(change.flag, state.specs.get(change.flag), when);
+    if (unmet && state.kind === 'ok') {
+      const current = state.specs.get(change.flag) ?? null;
+      return { ok: true, changed: false, before: current, after: current ?? OFF_SPEC, unmet };
+    }
     if (!isKillSwitch(change)) {
       // Every change but the kill switch needs its audit entry to land; checked before writing.
       const auditKind = await fileKind(auditPath);
@@ -268,21 +270,12 @@ export function createFileFlagStore(opts: FileFlagStoreOptions): FileFlagStore {
       return (await readUsable(file, opts.bootstrap)).specs;
     },
     async update(change, meta) {
-      if (!FLAG_KEY.test(change.flag)) {
-        return {
-          ok: false,
-          code: 'invalid-change',
-          error: `flag name "${change.flag}" is not valid: ${FLAG_KEY_RULE}`,
-        };
-      }
-      if (meta.actor.trim() === '') {
-        return {
-          ok: false,
-          code: 'invalid-change',
-          error: 'an actor is required: who makes this change?',
-        };
-      }
-      return locked((lock) => applyLocked(change, meta, lock));
+      return refuseBadInput(change, meta) ?? locked((lock) => applyLocked(change, meta, lock));
+    },
+    async updateIf(change, meta, when) {
+      return (
+        refuseBadInput(change, meta) ?? locked((lock) => applyLocked(change, meta, lock, when))
+      );
     },
     async history(options) {
       const read = await readAudit(auditPath, options);

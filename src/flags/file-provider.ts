@@ -6,20 +6,13 @@
 // (off, keyword search).
 import { watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
-import { FlagdCore } from '@openfeature/flagd-core';
-import {
-  OpenFeatureEventEmitter,
-  ProviderEvents,
-  type EvaluationContext,
-  type JsonValue,
-  type Provider,
-  type ResolutionDetails,
-} from '@openfeature/server-sdk';
+import { ProviderEvents } from '@openfeature/server-sdk';
 import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
 import { NotRegularFileError, readFileNoFollow } from '../shared/no-follow-files.js';
 import { bootstrapSpecs } from './flag-file-state.js';
 import { parseFlagFile, renderFlagFile } from './flag-file.js';
+import { FlagdEngineProvider } from './flagd-engine-provider.js';
 
 /** How long to wait before believing that an invalid file is really broken, not mid-save. */
 const SETTLE_MS = 150;
@@ -34,11 +27,8 @@ export interface FileProviderOptions {
   readonly debounceMs?: number;
 }
 
-export class FileFlagProvider implements Provider {
+export class FileFlagProvider extends FlagdEngineProvider {
   readonly metadata = { name: 'canary-flag-file' } as const;
-  readonly runsOn = 'server' as const;
-  readonly events = new OpenFeatureEventEmitter();
-  private readonly core: FlagdCore;
   private readonly file: string;
   private watcher: FSWatcher | undefined;
   private poller: NodeJS.Timeout | undefined;
@@ -56,14 +46,8 @@ export class FileFlagProvider implements Provider {
   private closed = false;
 
   constructor(private readonly opts: FileProviderOptions) {
+    super(opts.logger);
     this.file = path.resolve(opts.path);
-    const log = opts.logger;
-    this.core = new FlagdCore(undefined, {
-      error: (...a: unknown[]) => log.error(a.map(String).join(' ')),
-      warn: (...a: unknown[]) => log.warn(a.map(String).join(' ')),
-      info: (...a: unknown[]) => log.debug(a.map(String).join(' ')),
-      debug: (...a: unknown[]) => log.debug(a.map(String).join(' ')),
-    });
   }
 
   /** Why the file on disk is not what is being served, or undefined when it is. */
@@ -91,38 +75,6 @@ export class FileFlagProvider implements Provider {
     clearTimeout(this.debounce);
     clearTimeout(this.recheck);
     await this.reloading;
-  }
-
-  resolveBooleanEvaluation(
-    key: string,
-    def: boolean,
-    ctx: EvaluationContext,
-  ): Promise<ResolutionDetails<boolean>> {
-    return Promise.resolve(this.core.resolveBooleanEvaluation(key, def, ctx));
-  }
-
-  resolveStringEvaluation(
-    key: string,
-    def: string,
-    ctx: EvaluationContext,
-  ): Promise<ResolutionDetails<string>> {
-    return Promise.resolve(this.core.resolveStringEvaluation(key, def, ctx));
-  }
-
-  resolveNumberEvaluation(
-    key: string,
-    def: number,
-    ctx: EvaluationContext,
-  ): Promise<ResolutionDetails<number>> {
-    return Promise.resolve(this.core.resolveNumberEvaluation(key, def, ctx));
-  }
-
-  resolveObjectEvaluation<T extends JsonValue>(
-    key: string,
-    def: T,
-    ctx: EvaluationContext,
-  ): Promise<ResolutionDetails<T>> {
-    return Promise.resolve(this.core.resolveObjectEvaluation(key, def, ctx));
   }
 
   private startWatching(): void {

@@ -116,6 +116,12 @@ function specFromMetadata(key: string, meta: unknown): RolloutSpec | string {
   return makeSpec(meta.enabled, percentages);
 }
 
+/** One flag's flagd definition, checked against its metadata: the spec, or what is wrong. */
+export function parseFlagDefinition(key: string, def: unknown): RolloutSpec | string {
+  if (!FLAG_KEY.test(key)) return `flag key ${JSON.stringify(key)} is not valid: ${FLAG_KEY_RULE}`;
+  return checkFlag(key, def);
+}
+
 function checkFlag(key: string, def: unknown): RolloutSpec | string {
   const spec = specFromMetadata(key, isObject(def) ? def.metadata : undefined);
   if (typeof spec === 'string') return spec;

@@ -1,19 +1,27 @@
-// What `canary flags list|get|update|history|validate` do; src/cli/commands/flags.ts only parses
-// options. Exit codes: 0 done, 1 the store failed (locked, corrupt, unwritable), 2 bad input.
+// What `canary flags list|get|update|history|validate|migrate` do; src/cli/commands/flags.ts only
+// parses options. Every command works on either store: the flag file, or PostgreSQL when
+// --flags-url or FLAGS_URL names one (--flags-file wins over FLAGS_URL). Exit codes: 0 done, 1 the
+// store failed (locked, corrupt, unwritable, unreachable), 2 bad input.
 import { pino } from 'pino';
 import { ConfigError, loadConfig, secretValues, type Config } from '../shared/config.js';
 import { envWithFiles } from '../shared/env-files.js';
+import { parseInteger } from '../shared/env-parse.js';
 import { createLogger, type Logger } from '../shared/logger.js';
-import { mergeNpmConfig, parseUpdate, UsageError, type RawUpdateOptions } from './cli-input.js';
-import { createFileFlagStore, type FileFlagStore } from './file-flag-store.js';
+import { UsageError } from '../shared/usage-error.js';
+import { mergeNpmConfig, parseUpdate, type RawUpdateOptions } from './cli-input.js';
 import { type FlagSpecs } from './flag-file.js';
 import { readFileState } from './flag-file-state.js';
+import { locationOf, urlPassword, type FlagsLocation } from './flags-url.js';
+import { migrateFlags } from './flags-migrate.js';
+import { openStore } from './open-flag-store.js';
+import { createPgFlagStore } from './postgres/pg-flag-store.js';
 import { escapeControl } from '../shared/escape-control.js';
 import { describeSpec, effectiveRollout } from './rollout.js';
-import { SEGMENTS, type AuditEntry, type RolloutSpec } from './types.js';
+import { SEGMENTS, type AuditEntry, type FlagStore, type RolloutSpec } from './types.js';
 
 export interface CommonOptions {
   readonly flagsFile?: string;
+  readonly flagsUrl?: string;
   readonly env?: string;
   readonly json?: boolean;
 }
@@ -32,31 +40,58 @@ export const processIo: CliIo = {
   cwd: process.cwd(),
 };
 
-interface Context {
+export interface Context {
   readonly config: Config;
-  readonly store: FileFlagStore;
+  readonly location: FlagsLocation;
+  readonly store: FlagStore;
   readonly io: CliIo;
   readonly json: boolean;
+  readonly logger: Logger;
+  /** Releases the store's connections (PostgreSQL); the file needs nothing. */
+  readonly close: () => Promise<void>;
 }
 
-function setUp(common: CommonOptions, io: CliIo): Context {
+/** --flags-url, else --flags-file, else FLAGS_URL, else FLAGS_FILE. */
+function locate(common: CommonOptions, config: Config): FlagsLocation {
+  if (common.flagsUrl !== undefined && common.flagsFile !== undefined)
+    throw new UsageError('give --flags-url or --flags-file, not both');
+  if (common.flagsUrl !== undefined) {
+    const loc = locationOf(common.flagsUrl);
+    if (loc.kind !== 'postgres')
+      throw new UsageError(
+        loc.kind === 'error' ? loc.error : `--flags-url needs a postgres:// URL, not a file path`,
+      );
+    return loc;
+  }
+  if (common.flagsFile !== undefined) return { kind: 'file', path: common.flagsFile };
+  if (config.flagsUrl) return { kind: 'postgres', url: config.flagsUrl };
+  return { kind: 'file', path: config.flagsFile };
+}
+
+async function setUp(common: CommonOptions, io: CliIo, extraSecrets: string[] = []) {
   let config: Config;
   try {
     config = loadConfig(envWithFiles(common.env, io.cwd, { ...io.env }), io.cwd);
   } catch (err) {
     throw new UsageError(err instanceof ConfigError ? err.message : (err as Error).message);
   }
+  const location = locate(common, config);
   const verbose = config.logLevel === 'debug' || config.logLevel === 'trace';
   // Logs go to stderr so `--json` output stays clean; the CLI reports results itself.
+  const passwords = [common.flagsUrl, ...extraSecrets].map((u) => u && urlPassword(u));
   const logger: Logger = createLogger({
     name: 'canary-flags',
     level: verbose ? config.logLevel : 'warn',
-    secrets: secretValues(config),
+    secrets: [...secretValues(config), ...passwords.filter((p): p is string => !!p)],
     destination: pino.destination({ dest: 2, sync: true }),
   });
-  const path = common.flagsFile ?? config.flagsFile;
-  const store = createFileFlagStore({ path, bootstrap: config.bootstrap, logger });
-  return { config, store, io, json: common.json ?? false };
+  return { config, location, logger };
+}
+
+async function openContext(common: CommonOptions, io: CliIo, extraSecrets: string[] = []) {
+  const { config, location, logger } = await setUp(common, io, extraSecrets);
+  const { store, close } = await openStore(location, config, logger);
+  return { config, location, store, io, json: common.json ?? false, logger, close };
 }
 
 function served(spec: RolloutSpec): string {
@@ -159,12 +194,13 @@ function historyLine(e: AuditEntry): string {
 }
 
 async function history(ctx: Context, flag?: string, limit?: string): Promise<number> {
-  const n = limit === undefined ? undefined : Number(limit);
-  if (n !== undefined && (!Number.isInteger(n) || n < 1)) {
+  const parsed = limit === undefined ? undefined : parseInteger(limit, 1, Infinity);
+  if (parsed !== undefined && !parsed.ok) {
     throw new UsageError(
-      `--limit ${JSON.stringify(limit)} is not valid: expected a whole number of 1 or more`,
+      `--limit ${JSON.stringify(limit)} is not valid: expected ${parsed.expected}`,
     );
   }
+  const n = parsed?.value;
   const entries = await ctx.store.history({
     ...(flag ? { flag } : {}),
     ...(n ? { limit: n } : {}),
@@ -174,7 +210,30 @@ async function history(ctx: Context, flag?: string, limit?: string): Promise<num
   return 0;
 }
 
+/** Every row's definition checked as a flag file's would be (list throws on the first bad one). */
+async function validateStored(ctx: Context): Promise<number> {
+  const where = ctx.store.path;
+  let specs: FlagSpecs;
+  try {
+    specs = await ctx.store.list();
+  } catch (err) {
+    const error = (err as Error).message;
+    if (ctx.json) ctx.io.out(JSON.stringify({ ok: false, store: where, error }, null, 2));
+    ctx.io.err(`invalid: ${error}`);
+    return 1;
+  }
+  if (ctx.json) {
+    const flags = Object.fromEntries([...specs].map(([k, s]) => [k, specJson(s)]));
+    ctx.io.out(JSON.stringify({ ok: true, store: where, flags }, null, 2));
+  } else
+    ctx.io.out(
+      `${where} is valid (flagd format, targeting matches metadata)\neffective rollout:\n${listText(specs)}`,
+    );
+  return 0;
+}
+
 async function validate(ctx: Context): Promise<number> {
+  if (ctx.location.kind === 'postgres') return validateStored(ctx);
   const file = ctx.store.path;
   const state = await readFileState(file, ctx.config.bootstrap);
   if (state.kind === 'broken') {
@@ -206,7 +265,43 @@ export type FlagsCommand =
       readonly positionalFlag?: string;
     }
   | { readonly name: 'history'; readonly flag?: string; readonly limit?: string }
-  | { readonly name: 'validate' };
+  | { readonly name: 'validate' }
+  | { readonly name: 'migrate'; readonly to?: string; readonly schemaOnly?: boolean };
+
+/** `migrate --to T` moves flags and history; `migrate --schema-only` applies SQL migrations. */
+async function migrate(
+  command: Extract<FlagsCommand, { name: 'migrate' }>,
+  common: CommonOptions,
+  io: CliIo,
+): Promise<number> {
+  if (command.schemaOnly) {
+    if (command.to !== undefined) throw new UsageError('give --to or --schema-only, not both');
+    const { config, location, logger } = await setUp(common, io);
+    if (location.kind !== 'postgres')
+      throw new UsageError('--schema-only needs a PostgreSQL store: set FLAGS_URL or --flags-url');
+    const store = createPgFlagStore({ url: location.url, bootstrap: config.bootstrap, logger });
+    try {
+      const report = await store.migrate();
+      const applied = report.applied.map((m) => `${m.version} (${m.name})`).join(', ');
+      io.out(
+        `${store.path}: schema at version ${report.version}${applied ? `; applied ${applied}` : '; nothing to apply'}`,
+      );
+      return 0;
+    } finally {
+      await store.close();
+    }
+  }
+  if (command.to === undefined)
+    throw new UsageError('say where to: --to postgres://… or --to FILE (or --schema-only)');
+  const target = locationOf(command.to);
+  if (target.kind === 'error') throw new UsageError(target.error);
+  const ctx = await openContext(common, io, [command.to]);
+  try {
+    return await migrateFlags(ctx, target);
+  } finally {
+    await ctx.close();
+  }
+}
 
 /** Runs one flags sub-command and returns its exit code; never throws. */
 export async function runFlagsCommand(
@@ -215,18 +310,23 @@ export async function runFlagsCommand(
   io: CliIo = processIo,
 ): Promise<number> {
   try {
-    const ctx = setUp(common, io);
-    switch (command.name) {
-      case 'list':
-        return await list(ctx);
-      case 'get':
-        return await get(ctx, command.flag);
-      case 'update':
-        return await update(ctx, command.options, command.positionalFlag);
-      case 'history':
-        return await history(ctx, command.flag, command.limit);
-      case 'validate':
-        return await validate(ctx);
+    if (command.name === 'migrate') return await migrate(command, common, io);
+    const ctx = await openContext(common, io);
+    try {
+      switch (command.name) {
+        case 'list':
+          return await list(ctx);
+        case 'get':
+          return await get(ctx, command.flag);
+        case 'update':
+          return await update(ctx, command.options, command.positionalFlag);
+        case 'history':
+          return await history(ctx, command.flag, command.limit);
+        case 'validate':
+          return await validate(ctx);
+      }
+    } finally {
+      await ctx.close();
     }
   } catch (err) {
     if (err instanceof UsageError) {

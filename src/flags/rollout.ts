@@ -3,7 +3,9 @@
 import type { Config } from '../shared/config.js';
 import {
   SEGMENTS,
+  type ChangeMeta,
   type FlagChange,
+  type UpdateResult,
   type RolloutSpec,
   type Segment,
   type UserSegment,
@@ -97,4 +99,32 @@ export function describeSpec(spec: RolloutSpec): string {
     `public ${spec.percentages.default}%`,
   ];
   return `${spec.enabled ? 'on' : 'off (kill switch)'}: ${parts.join(', ')}`;
+}
+
+/** What every store refuses before touching anything: a bad flag name, or no actor. */
+export function refuseBadInput(change: FlagChange, meta: ChangeMeta): UpdateResult | undefined {
+  if (!FLAG_KEY.test(change.flag))
+    return {
+      ok: false,
+      code: 'invalid-change',
+      error: `flag name "${change.flag}" is not valid: ${FLAG_KEY_RULE}`,
+    };
+  if (meta.actor.trim() === '')
+    return {
+      ok: false,
+      code: 'invalid-change',
+      error: 'an actor is required: who makes this change?',
+    };
+  return undefined;
+}
+
+/** Why a conditional write does nothing (the flag is not as `when` requires), or undefined. */
+export function unmetCondition(
+  flag: string,
+  current: RolloutSpec | undefined,
+  when: { readonly enabled: boolean },
+): string | undefined {
+  if ((current?.enabled ?? false) === when.enabled) return undefined;
+  const now = current ? describeSpec(current) : 'not defined';
+  return `${flag} is ${now}, not ${when.enabled ? 'on' : 'off'}: nothing to do`;
 }

@@ -73,14 +73,23 @@ export type UpdateResult =
       readonly before: RolloutSpec | null;
       readonly after: RolloutSpec;
       readonly recovery?: Recovery;
+      /** A conditional write (updateIf) whose condition did not hold: nothing was written. */
+      readonly unmet?: string;
     }
   | { readonly ok: false; readonly error: string; readonly code?: UpdateErrorCode };
 
 /** Why an update was refused: bad input (`unknown-flag`, `invalid-change`) or the store's state. */
-export type UpdateErrorCode = 'unknown-flag' | 'invalid-change' | 'locked' | 'corrupt' | 'io';
+export type UpdateErrorCode =
+  | 'unknown-flag'
+  | 'invalid-change'
+  | 'locked'
+  | 'corrupt'
+  | 'io'
+  // A compare-and-set lost: someone else changed the flag between our read and our write.
+  | 'conflict';
 
 export interface FlagStore {
-  /** The flag file's path. */
+  /** Where the flags live, for messages: the flag file's path, or the database URL without its password. */
   readonly path: string;
   /** The rollout of one flag from the file on disk; undefined when the flag is not defined. Throws a FlagFileError with a clear message when the file is corrupt. */
   getRollout(flag: string): Promise<RolloutSpec | undefined>;
@@ -90,6 +99,20 @@ export interface FlagStore {
   update(change: FlagChange, meta: ChangeMeta): Promise<UpdateResult>;
   /** Audit entries, oldest first. */
   history(options?: { flag?: string; limit?: number }): Promise<AuditEntry[]>;
+}
+
+/** The state a conditional write requires the flag to be in. */
+export interface FlagCondition {
+  readonly enabled: boolean;
+}
+
+export interface ConditionalFlagStore extends FlagStore {
+  /**
+   * Applies `change` only while the flag is as `when` says, checked and written as one
+   * compare-and-set: "off only if on" turns a flag off once, with one audit row, however many
+   * callers race; the others get ok: true, changed: false, with `unmet` saying why.
+   */
+  updateIf(change: FlagChange, meta: ChangeMeta, when: FlagCondition): Promise<UpdateResult>;
 }
 
 /** The answer of one evaluation: never throws; errors fall back to the safe default (off). */

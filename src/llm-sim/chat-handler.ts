@@ -2,7 +2,7 @@
 // this request gets the configured fault, waits as long as the latency model says, and answers
 // in the provider's own format.
 import type { ServerResponse } from 'node:http';
-import { costOf } from '../search/llm/pricing.js';
+import { costOf } from '../shared/llm-prices.js';
 import type { Logger } from '../shared/logger.js';
 import type { EffectiveFaults, SimProvider } from './faults.js';
 import { sendJson } from './http-io.js';

@@ -5,9 +5,11 @@ import path from 'node:path';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { createFlagEvaluator } from '../flags/evaluator.js';
 import { createFileFlagStore } from '../flags/file-flag-store.js';
+import { createPgFlagStore } from '../flags/postgres/pg-flag-store.js';
+import { redactUrl } from '../flags/flags-url.js';
 import { AI_SEARCH_FLAG } from '../flags/types.js';
 import { systemClock, type Clock } from '../shared/clock.js';
-import { secretValues, type Config } from '../shared/config.js';
+import { clientCallsPerReplica, secretValues, type Config } from '../shared/config.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { openContactsStore, type ContactsStore } from './contacts/store.js';
 import { buildApp } from './http/app.js';
@@ -89,8 +91,11 @@ function openStore(options: StartServiceOptions, metrics: ServiceMetrics, logger
   return { store, dbFile };
 }
 
+/** The flag store and evaluator of wherever the flags live: FLAGS_URL (PostgreSQL) or the file. */
 async function startFlags(options: StartServiceOptions, logger: Logger, clock: Clock) {
-  const { flagsFile, bootstrap } = options.config;
+  const { flagsFile, bootstrap, flagsUrl } = options.config;
+  const pollMs = options.flagPollMs;
+  if (flagsUrl) return startPostgresFlags(options.config, flagsUrl, logger, clock);
   const flagStore = createFileFlagStore({ path: flagsFile, bootstrap, logger, clock });
   // The file is the truth once it exists; create it from the bootstrap variables on first start.
   const ensured = await flagStore.ensureFlagFile();
@@ -100,14 +105,59 @@ async function startFlags(options: StartServiceOptions, logger: Logger, clock: C
       'flag file not created; serving bootstrap values',
     );
   }
-  const pollMs = options.flagPollMs;
   const flags = await createFlagEvaluator({
     path: flagsFile,
     bootstrap,
     logger,
     ...(pollMs !== undefined ? { pollMs } : {}),
   });
-  return { flagStore, flags };
+  return { flagStore, flags, close: () => flags.close() };
+}
+
+/**
+ * Migrations and the bootstrap flags on start-up. An unreachable database does not stop the
+ * service: it serves every flag off and says so on /readyz, prepares the store in the background
+ * (1 s doubling to 30 s) and follows it once reached, so replicas may start before PostgreSQL.
+ */
+async function startPostgresFlags(config: Config, url: string, logger: Logger, clock: Clock) {
+  const flagStore = createPgFlagStore({ url, bootstrap: config.bootstrap, logger, clock });
+  const stop = new AbortController();
+  const prepare = async () => {
+    await flagStore.migrate();
+    await flagStore.ensureSeeded();
+  };
+  const retry = async (delayMs: number): Promise<void> => {
+    await clock.sleep(delayMs, stop.signal);
+    if (stop.signal.aborted) return;
+    try {
+      await prepare();
+      logger.info({ store: flagStore.path }, 'flag store prepared (migrations, bootstrap flags)');
+    } catch {
+      return retry(Math.min(delayMs * 2, 30_000));
+    }
+  };
+  let retrying: Promise<void> | undefined;
+  await prepare().catch((err: unknown) => {
+    logger.warn(
+      { store: flagStore.path, error: (err as Error).message },
+      'flag store not prepared (migrations, bootstrap flags); retrying in the background',
+    );
+    retrying = retry(1_000);
+  });
+  const flags = await createFlagEvaluator({
+    path: config.flagsFile,
+    bootstrap: config.bootstrap,
+    logger,
+    clock,
+    postgres: { url, staleAfterMs: config.flagsStaleAfterMs, policy: config.flagsStalePolicy },
+  });
+  const close = async () => {
+    stop.abort();
+    await retrying;
+    await flags.close();
+    await flagStore.close();
+  };
+  return { flagStore, flags, close };
 }
 
 function perUserAiQuota(config: Config, clock: Clock): TokenBuckets | undefined {
@@ -118,7 +168,9 @@ function perUserAiQuota(config: Config, clock: Clock): TokenBuckets | undefined 
 }
 
 function perClientShare(config: Config, clock: Clock): ClientShare | undefined {
-  const { calls, windowSeconds } = config.clientShare;
+  const { windowSeconds } = config.clientShare;
+  // This replica's part of the fleet-wide share: shares live in each process's memory.
+  const calls = clientCallsPerReplica(config);
   if (calls === 0) return undefined;
   const reserve = Math.max(1, config.providers.length);
   return new ClientShare({ calls, windowMs: windowSeconds * 1000, reserve }, clock);
@@ -153,8 +205,9 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
   try {
     const { store, dbFile } = openStore(options, metrics, logger);
     cleanup.push(() => store.close());
-    const { flagStore, flags } = await startFlags(options, logger, clock);
-    cleanup.push(() => flags.close());
+    const { flagStore, flags, close: closeFlags } = await startFlags(options, logger, clock);
+    cleanup.push(closeFlags);
+    metrics.watchFlagStore(() => flags.storeConnected());
     const service = new SearchService({
       store,
       flags,
@@ -197,6 +250,13 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
             detail: `flags not loaded: ${flagError}`,
           });
         }
+        const link = flags.storeHealth();
+        if (link.reason)
+          notReady.push({
+            reason: link.reason,
+            detail: link.detail ?? link.reason,
+            ...(link.ready ? { degraded: true as const } : {}),
+          });
         return notReady;
       },
     });
@@ -217,8 +277,6 @@ function logStarted(config: Config, url: string, monitoring: boolean, logger: Lo
   const chain = describeProviders(config);
   logger.info({ providers: chain.providers }, chain.message);
   const flagAdmin = config.flagAdminToken ? 'on' : 'off';
-  logger.info(
-    { url, monitoring, flagsFile: config.flagsFile, flagAdmin },
-    `search service listening on ${url}`,
-  );
+  const flagsAt = config.flagsUrl ? redactUrl(config.flagsUrl) : config.flagsFile;
+  logger.info({ url, monitoring, flags: flagsAt, flagAdmin }, `search service listening on ${url}`);
 }

@@ -133,6 +133,8 @@ export interface ServiceMetrics extends LlmTelemetry {
   recordSearch(mode: SearchMode, outcome: SearchOutcome, seconds: number): void;
   readonly recordDb: DbObserver;
   recordFlag(flag: string, variant: string, segment: UserSegment): void;
+  /** Reports `feature_flag_store_connected` (1 or 0) from this source at every scrape. */
+  watchFlagStore(connected: () => boolean): void;
   recordFeedback(rating: number): void;
   /** An AI search answered in keyword mode without any LLM call, and why. */
   recordNoCall(reason: NoCallReason): void;
@@ -233,6 +235,10 @@ function instruments(meter: ReturnType<MeterProvider['getMeter']>) {
     // What a client cannot spend on the AI service (docs/llm.md, "What one client can cost").
     skipped: meter.createCounter('ai_search.llm.skipped', {
       description: 'AI searches answered in keyword mode without any LLM call, by reason',
+    }),
+    // 0 while this replica cannot hear the flag store (PostgreSQL): docs/runbook.md.
+    flagStore: meter.createObservableGauge('feature_flag.store.connected', {
+      description: 'Whether this replica hears the flag store (1) or serves last known flags (0)',
     }),
     coalesced: meter.createCounter('ai_search.llm.calls_coalesced', {
       description: 'AI searches that shared an identical in-flight LLM call chain (single-flight)',
@@ -397,6 +403,9 @@ function recordingMetrics(
         segment,
       });
     },
+    watchFlagStore(connected) {
+      i.flagStore.addCallback((result) => result.observe(connected() ? 1 : 0));
+    },
     recordFeedback(rating) {
       i.rating.record(rating);
     },
@@ -429,6 +438,7 @@ function noopMetrics(): ServiceMetrics {
     recordCall: nothing,
     recordCache: nothing,
     recordFlag: nothing,
+    watchFlagStore: nothing,
     recordFeedback: nothing,
     recordNoCall: nothing,
     recordCoalesced: nothing,

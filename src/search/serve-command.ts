@@ -5,6 +5,7 @@ import path from 'node:path';
 import { ConfigError, loadConfig, secretValues, type Config } from '../shared/config.js';
 import { envWithFiles, type EnvMap } from '../shared/env-files.js';
 import { parseInteger } from '../shared/env-parse.js';
+import { UsageError } from '../shared/usage-error.js';
 import { createLogger } from '../shared/logger.js';
 import { migrateDatabase } from './contacts/store.js';
 import { DEFAULT_CLIENT_RATE_LIMIT, DEFAULT_CONTACTS, startService } from './main.js';
@@ -19,8 +20,6 @@ export interface ServeOptions {
   readonly clientRateLimit?: string;
   readonly dbReaders?: string;
 }
-
-class UsageError extends Error {}
 
 function integer(
   name: string,

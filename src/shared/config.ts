@@ -2,8 +2,10 @@
 // validated once into a frozen, typed object. A bad value stops the program with a message that
 // names the variable and says what it accepts; all problems are reported together.
 import path from 'node:path';
+import { parsePostgresUrl, redactUrl, urlPassword } from '../flags/flags-url.js';
 import {
   parseBool,
+  parseDurationMs,
   parseEnum,
   parseHttpUrl,
   parseInteger,
@@ -15,6 +17,9 @@ import type { AccessEnv } from './prometheus-access.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const FLAGS_STALE_POLICIES = ['keep', 'off'] as const;
+export type FlagsStalePolicy = (typeof FLAGS_STALE_POLICIES)[number];
 
 export const PROVIDERS = ['openai', 'openrouter', 'anthropic'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
@@ -33,6 +38,12 @@ export interface Config {
   readonly env: string;
   readonly dataDir: string;
   readonly flagsFile: string;
+  /** FLAGS_URL: the flags live in this PostgreSQL database instead of the file (docs/flags.md). */
+  readonly flagsUrl: string | undefined;
+  /** How long a replica that lost the flag store serves its last known flags before its policy. */
+  readonly flagsStaleAfterMs: number;
+  /** What it does then: keep the last known flags, or turn every flag off (the default). */
+  readonly flagsStalePolicy: FlagsStalePolicy;
   readonly flagAdminToken: string | undefined;
   readonly bootstrap: {
     readonly aiSearchEnabled: boolean;
@@ -54,6 +65,12 @@ export interface Config {
    * client address separately (calls 0 = no share). The window is the AI error rule's (5 minutes).
    */
   readonly clientShare: { readonly calls: number; readonly windowSeconds: number };
+  /**
+   * How many replicas of the service run (AI_SEARCH_REPLICAS). Each keeps its client shares in its
+   * own memory, so each enforces 1/replicas of `clientShare.calls`: a client spread over every
+   * replica still gets at most `calls` in all (see clientCallsPerReplica).
+   */
+  readonly replicas: number;
   readonly maxTokensPerRequest: number;
   readonly llmSimUrl: string;
   /** The fallback chain, in order. */
@@ -98,13 +115,19 @@ class Reader {
     return v === undefined || v.trim() === '' ? undefined : v;
   }
 
-  get<T>(name: string, parse: (raw: string) => Parsed<T>, fallback: T): T {
+  /** `show` prints the bad value for the message: a value that may hold a secret passes a redactor. */
+  get<T>(
+    name: string,
+    parse: (raw: string) => Parsed<T>,
+    fallback: T,
+    show: (raw: string) => string = (v) => v,
+  ): T {
     const raw = this.raw(name);
     if (raw === undefined) return fallback;
     const r = parse(raw);
     if (r.ok) return r.value;
-    // Never echo a value that might be a secret; these are all non-secret settings.
-    this.problems.push(`${name}=${JSON.stringify(raw)} is not valid: expected ${r.expected}`);
+    // Never echo a value that might be a secret: these are non-secret settings, or redacted.
+    this.problems.push(`${name}=${JSON.stringify(show(raw))} is not valid: expected ${r.expected}`);
     return fallback;
   }
 }
@@ -149,6 +172,13 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     env: r.raw('CANARY_ENV') ?? 'development',
     dataDir,
     flagsFile: path.resolve(cwd, r.raw('FLAGS_FILE') ?? path.join(dataDir, 'flags.json')),
+    flagsUrl: r.get('FLAGS_URL', parsePostgresUrl, undefined, redactUrl),
+    flagsStaleAfterMs: r.get(
+      'FLAGS_STALE_AFTER',
+      (s) => parseDurationBetween(s, 1_000, 86_400_000),
+      DEFAULT_FLAGS_STALE_AFTER_MS,
+    ),
+    flagsStalePolicy: r.get('FLAGS_STALE_POLICY', (s) => parseEnum(s, FLAGS_STALE_POLICIES), 'off'),
     flagAdminToken: r.raw('FLAG_ADMIN_TOKEN'),
     bootstrap: Object.freeze({
       aiSearchEnabled: r.get('NEXT_PUBLIC_AI_SEARCH_ENABLED', parseBool, false),
@@ -200,6 +230,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
         300,
       ),
     }),
+    replicas: r.get(
+      'AI_SEARCH_REPLICAS',
+      (s) => parseInteger(s, 1, 1000, 'service replicas sharing one flag store'),
+      1,
+    ),
     maxTokensPerRequest: r.get(
       'AI_SEARCH_MAX_TOKENS_PER_REQUEST',
       (s) => parseInteger(s, 16, 200_000, 'tokens'),
@@ -232,13 +267,44 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   return Object.freeze(config);
 }
 
+/**
+ * A replica cut off from the flag store keeps its last known flags this long (docs/flags.md,
+ * "Staleness"): longer than a PostgreSQL restart or failover, so routine maintenance does not turn
+ * AI search off fleet-wide, and short next to the 5-minute window of the rollback rule.
+ */
+export const DEFAULT_FLAGS_STALE_AFTER_MS = 30_000;
+
+/** Strict duration (500ms, 30s, 5m) within bounds. */
+function parseDurationBetween(raw: string, min: number, max: number): Parsed<number> {
+  const d = parseDurationMs(raw);
+  const expected = `a duration from 1s to 1d, such as 30s or 2m`;
+  if (!d.ok || d.value < min || d.value > max) return { ok: false, expected };
+  return d;
+}
+
 /** LLM calls per client per AI_SEARCH_CLIENT_SHARE_WINDOW; docs/llm.md derives the bound it gives. */
 export const DEFAULT_CLIENT_CALL_SHARE = 60;
+
+/**
+ * The share one replica enforces: the fleet's share split evenly, rounded down, so the sum over
+ * every replica never exceeds it (0 when there is no share).
+ */
+export function clientCallsPerReplica(config: Pick<Config, 'clientShare' | 'replicas'>): number {
+  return Math.floor(config.clientShare.calls / config.replicas);
+}
 
 /** A search may need one call per provider; a share below that would never admit one. */
 function checkClientShare(config: Config, problems: string[]): void {
   const { calls } = config.clientShare;
   const chain = config.providers.length;
+  const perReplica = clientCallsPerReplica(config);
+  if (calls >= chain && perReplica < chain) {
+    problems.push(
+      `AI_SEARCH_CLIENT_CALL_SHARE=${calls} split over AI_SEARCH_REPLICAS=${config.replicas} ` +
+        `replicas leaves ${perReplica} LLM calls per replica, below the ${chain} one search may ` +
+        `make: raise the share to at least ${chain * config.replicas}, or use 0 (no share)`,
+    );
+  }
   if (calls > 0 && calls < chain) {
     problems.push(
       `AI_SEARCH_CLIENT_CALL_SHARE=${calls} is below the ${chain} LLM calls one search may make ` +
@@ -255,6 +321,8 @@ export function secretValues(config: Config): string[] {
   if (config.canaryAdminToken) out.push(config.canaryAdminToken);
   for (const auth of [config.prometheusAuth, config.alertmanagerAuth])
     for (const secret of [auth.bearerToken, auth.basicAuthPassword]) if (secret) out.push(secret);
+  const dbPassword = config.flagsUrl ? urlPassword(config.flagsUrl) : undefined;
+  if (dbPassword) out.push(dbPassword);
   // Chat webhooks (Slack and the like) carry their secret in the URL.
   for (const hook of [config.canaryWebhooks.devTeam, config.canaryWebhooks.productTeam]) {
     if (hook) out.push(hook);

@@ -13,25 +13,18 @@ export function parseBool(raw: string): Parsed<boolean> {
   return { ok: false, expected: 'true or false (also 1/0, yes/no, on/off)' };
 }
 
+/**
+ * A whole number in plain decimal digits (no `1e3`, `0x10`, `5.0`), within [min, max]; `max`
+ * Infinity means no upper bound (then only safe integers pass). The one integer parser of the
+ * environment, the CLI options (src/cli/int-option.ts) and the flags CLI.
+ */
 export function parseInteger(raw: string, min: number, max: number, unit = ''): Parsed<number> {
   const v = raw.trim();
-  const suffix = unit ? ` (${unit})` : '';
-  if (!/^-?\d+$/.test(v)) {
-    return { ok: false, expected: `a whole number from ${min} to ${max}${suffix}` };
-  }
+  const range = max === Infinity ? `of ${min} or more` : `from ${min} to ${max}`;
+  const expected = `a whole number ${range}${unit ? ` (${unit})` : ''}`;
+  if (!/^-?\d+$/.test(v)) return { ok: false, expected };
   const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < min || n > max) {
-    return { ok: false, expected: `a whole number from ${min} to ${max}${suffix}` };
-  }
-  return { ok: true, value: n };
-}
-
-export function parseNumber(raw: string, min: number, max: number): Parsed<number> {
-  const v = raw.trim();
-  const n = v === '' ? NaN : Number(v);
-  if (!Number.isFinite(n) || n < min || n > max) {
-    return { ok: false, expected: `a number from ${min} to ${max}` };
-  }
+  if (!Number.isSafeInteger(n) || n < min || n > max) return { ok: false, expected };
   return { ok: true, value: n };
 }
 

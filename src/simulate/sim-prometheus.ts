@@ -11,13 +11,12 @@ import { freePort } from '../stack/ports.js';
 import { ChildGroup, logTail } from '../stack/processes.js';
 import { findStackTools, INSTALL_HINT } from '../stack/tools.js';
 import { waitForHttp } from '../stack/wait.js';
+import { createRangeClient } from '../canary/backtest/range-query.js';
 import type { Sample } from '../canary/types.js';
 import type { Counters } from './traffic.js';
 
 /** promtool (2.42) cuts 2-hour blocks and reads its whole input once per block: one file per block. */
 const BLOCK_MS = 2 * 3600_000;
-/** Prometheus refuses a range query of more than 11,000 points. */
-export const MAX_POINTS = 11_000;
 export const METRIC = 'gen_ai_client_operation_duration_count';
 export const RUN_LABEL = 'sim_run';
 
@@ -159,15 +158,10 @@ export async function startSimPrometheus(
   }
 }
 
-interface RangeAnswer {
-  status: string;
-  error?: string;
-  data?: {
-    resultType: string;
-    result: { metric: Record<string, string>; values: [number, string][] }[];
-  };
-}
-
+/**
+ * Reads through the backtest's range client (one reader of Prometheus's answers: "+Inf" and
+ * "NaN" values, refusals, garbage), with the series name dropped as an alert's labels drop it.
+ */
 async function queryRange(
   url: string,
   expr: string,
@@ -175,34 +169,18 @@ async function queryRange(
   endMs: number,
   stepMs: number,
 ): Promise<Map<number, Sample[]>> {
+  const r = await createRangeClient({ url, timeoutMs: 300_000 }).queryRange(expr, {
+    startMs,
+    endMs,
+    stepMs,
+  });
+  if (!r.ok) throw new Error(`Prometheus query_range failed: ${r.error}`);
   const out = new Map<number, Sample[]>();
-  const span = (MAX_POINTS - 1) * stepMs;
-  for (let from = startMs; from <= endMs; from += span + stepMs) {
-    const to = Math.min(endMs, from + span);
-    const body = new URLSearchParams({
-      query: expr,
-      start: String(from / 1000),
-      end: String(to / 1000),
-      step: String(stepMs / 1000),
-    });
-    const res = await fetch(`${url}/api/v1/query_range`, {
-      method: 'POST',
-      body,
-      signal: AbortSignal.timeout(300_000),
-    });
-    const answer = (await res.json()) as RangeAnswer;
-    if (answer.status !== 'success' || answer.data?.resultType !== 'matrix') {
-      throw new Error(`Prometheus query_range failed: ${answer.error ?? `HTTP ${res.status}`}`);
-    }
-    for (const series of answer.data.result) {
-      const { __name__: _drop, ...labels } = series.metric;
-      for (const [sec, value] of series.values) {
-        const ts = Math.round(sec * 1000);
-        const list = out.get(ts) ?? [];
-        list.push({ labels, value: Number(value) });
-        out.set(ts, list);
-      }
-    }
+  for (const [ts, samples] of r.slots) {
+    out.set(
+      ts,
+      samples.map(({ labels: { __name__: _drop, ...labels }, value }) => ({ labels, value })),
+    );
   }
   return out;
 }

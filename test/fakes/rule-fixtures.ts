@@ -13,6 +13,7 @@ export function alertRule(name: string, over: Partial<AlertingRule> = {}): Alert
     annotations: { summary: `${name} is high` },
     action,
     flag: action === 'immediate_rollback' ? 'ai-search-enabled' : undefined,
+    notify: action === 'immediate_rollback' ? 'notify_dev_team' : undefined,
     threshold: { lhs: `${name}_ratio`, op: '>', value: 0.1 },
     pos: { file: 'test.yml', line: 1, col: 1 },
     ...over,

@@ -13,3 +13,5 @@ export type { ManagedProcess } from './process.js';
 export { chooseBackend, MissingToolError } from './backend.js';
 export { startVictoriaMetrics, victoriaMetricsScrapeConfig } from './victoria-metrics.js';
 export type { VictoriaMetricsHandle, VictoriaMetricsOptions } from './victoria-metrics.js';
+export { startPostgres, MissingPostgresError, PG_PASSWORD } from './postgres.js';
+export type { PostgresHandle } from './postgres.js';

@@ -1,6 +1,6 @@
 // Starting and stopping real server processes for tests: free ports, readiness polling, and a
 // guarantee that nothing is left running, also when a test fails or the runner exits early.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { findExecutable } from '../../src/stack/tools.js';
 
 /** A port that was free a moment ago (the OS picks it); the local stack uses the same. */
@@ -34,9 +34,15 @@ export interface ManagedProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export function launch(command: string, args: readonly string[], name: string): ManagedProcess {
+/** `options` may set uid/gid (a server that refuses to run as root) or env; stdio is always piped. */
+export function launch(
+  command: string,
+  args: readonly string[],
+  name: string,
+  options: Pick<SpawnOptions, 'uid' | 'gid' | 'env' | 'cwd'> = {},
+): ManagedProcess {
   installExitHook();
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   let out = '';
   const keep = (chunk: Buffer) => {

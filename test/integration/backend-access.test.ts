@@ -14,7 +14,7 @@ import { createRangeClient } from '../../src/canary/backtest/range-query.js';
 import { createPrometheusClient } from '../../src/canary/prometheus-client.js';
 import { systemClock } from '../../src/shared/clock.js';
 import { requestHeaders, resolvePrometheusAccess } from '../../src/shared/prometheus-access.js';
-import { instantQuery } from '../../src/stack/ops/prometheus-client.js';
+import { openPrometheus } from '../../src/stack/ops/prometheus-client.js';
 import { startAssertingBackend, type AssertingBackend } from '../fakes/asserting-backend.js';
 import { eventually, freePort, launch, tail } from '../harness/index.js';
 import { runCanary } from '../harness/canary-cli.js';
@@ -154,13 +154,15 @@ describe('every backend client sends the prefix, the tenant header and the auth'
       { startMs: now - 2000, endMs: now, stepMs: 1000 },
     );
     expect(range.ok).toBe(true);
-    const ops = await instantQuery(stub.url, 'a', 5000, headers);
+    // The ops checks use the daemon's client (POST), opened with the same headers.
+    const querier = openPrometheus(stub.url, { timeoutMs: 5000, concurrency: 1, headers });
+    const ops = await querier.query('a').finally(() => querier.close());
     expect(ops.ok).toBe(true);
     expect(refused(stub)).toEqual([]);
     expect(stub.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
       'GET /prometheus/api/v1/status/config',
       'POST /prometheus/api/v1/query_range',
-      'GET /prometheus/api/v1/query',
+      'POST /prometheus/api/v1/query',
     ]);
   });
 });

@@ -35,6 +35,7 @@ function ours(c: Case): ('pending' | 'firing' | undefined)[] {
     annotations: {},
     action: undefined,
     flag: undefined,
+    notify: undefined,
     threshold: undefined,
     pos: { file: 'f', line: 1, col: 1 },
   };

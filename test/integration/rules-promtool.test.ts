@@ -29,6 +29,8 @@ function promtool(...args: string[]) {
 const DAEMON_ONLY = [
   'action-on-record-rule.yml',
   'group-limit.yml',
+  'notify-unknown-value.yml',
+  'notify-without-rollback.yml',
   'rollback-without-flag.yml',
   'template-in-flag.yml',
   'unknown-action.yml',

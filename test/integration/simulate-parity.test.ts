@@ -41,6 +41,7 @@ function promtoolStates(c: Counters, expected: readonly (string | undefined)[]) 
   const labels = {
     action: 'immediate_rollback',
     flag: 'ai-search-enabled',
+    notify: 'notify_dev_team',
     severity: 'critical',
     team: 'dev',
   };

@@ -2,6 +2,7 @@
 // real search service (with the LLM simulator) and a real Prometheus loading the real rules.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +18,23 @@ let simUrl = '';
 let prom: PrometheusHandle;
 
 let nobody = ''; // a free port nothing listens on: connections are refused
+
+/**
+ * A GET on a connection of its own. The global fetch would reuse the socket `waitForHttp` left
+ * idle in beforeAll; the service closes idle sockets after its keep-alive timeout (72 s), and a
+ * request sent as it does fails with "other side closed", depending on how long the tests before
+ * took.
+ */
+function getOnce(url: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers, agent: false }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      })
+      .on('error', reject);
+  });
+}
 
 function canary(...args: string[]): {
   code: number | null;
@@ -145,8 +163,8 @@ describe('operational commands against a running service', () => {
 describe('Prometheus-backed commands', () => {
   it('response-times and monitor-errors judge every target once traffic is recorded', async () => {
     for (let i = 0; i < 40; i++) {
-      await fetch(`${service}/api/search?q=technology%20journalists%20${i}`, {
-        headers: { 'x-user-id': `u-00000${(i % 9) + 1}` },
+      await getOnce(`${service}/api/search?q=technology%20journalists%20${i}`, {
+        'x-user-id': `u-00000${(i % 9) + 1}`,
       });
     }
     await new Promise((r) => setTimeout(r, 4000)); // a few scrapes and rule evaluations
@@ -162,7 +180,7 @@ describe('Prometheus-backed commands', () => {
     const r = canary('monitor-errors', '--prometheus-url', nobody);
     expect(r.code).toBe(3);
     expect(r.out).toMatch(
-      /NO REPLY +API error rate +Prometheus did not answer: 127\.0\.0\.1:\d+ refused the connection/,
+      /NO REPLY +API error rate +Prometheus did not answer: http:\/\/127\.0\.0\.1:\d+\/api\/v1\/query refused the connection/,
     );
   });
 });

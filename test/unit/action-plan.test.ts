@@ -49,6 +49,17 @@ describe('actionsDue', () => {
     expect(actionsDue(r, firing!, 2000, done, 60_000)).toEqual([]);
   });
 
+  it.each([
+    ['notify_product_team', ['immediate_rollback rollback', 'notify_product_team notify']],
+    ['none', ['immediate_rollback rollback']],
+  ])('a rollback declaring notify: %s tells whom it declares', (notify, expected) => {
+    const r = rule(`immediate_rollback, notify: ${notify}`);
+    const [, firing] = run(r, [true, true]);
+    expect(actionsDue(r, firing!, 1000, none, 60_000).map((s) => `${s.action} ${s.kind}`)).toEqual(
+      expected,
+    );
+  });
+
   it('resends after the resend delay, and sends resolved only for a notified instance', () => {
     const r = rule('notify_product_team');
     const outs = run(r, [true, true, false]);

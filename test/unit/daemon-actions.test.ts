@@ -229,6 +229,40 @@ describe('a rollback tells the dev team', () => {
   });
 });
 
+describe('notify to Alertmanager', () => {
+  it("posts exactly the rule's labels plus Prometheus's external labels: no label of its own (a default team would keep Alertmanager from merging it with Prometheus's copy)", async () => {
+    const noTeam = alertRule('high_error_rate', { action: 'notify_dev_team', forMs: 0 });
+    const out = evaluateRule(
+      noTeam,
+      { ok: true, samples: [{ labels: { model: 'm1' }, value: 0.2 }] },
+      1000,
+      undefined,
+    );
+    const instance = [...out.state.instances.values()][0]!;
+    const action = createNotify('notify_dev_team', {
+      alertmanagerUrl: hook.url,
+      webhooks: {},
+      timeoutMs: 2000,
+      resendDelayMs: 60_000,
+      generatorUrl: 'http://daemon/',
+      externalLabels: { get: () => Promise.resolve({ app: 'ai-search' }) },
+    });
+    const r = await action.perform({
+      event: 'firing',
+      rule: noTeam,
+      group: 'g',
+      instance,
+      at: 1000,
+      signal: new AbortController().signal,
+    });
+    expect(r.outcome).toBe('success');
+    expect(hook.requests[0]!.path).toBe('/api/v2/alerts');
+    const [posted] = hook.requests[0]!.body as { labels: Record<string, string> }[];
+    expect(posted!.labels).toEqual({ ...instance.labels, app: 'ai-search' });
+    expect(posted!.labels).not.toHaveProperty('team');
+  });
+});
+
 describe('notify_dev_team to a webhook', () => {
   const rule = alertRule('high_error_rate', { action: 'notify_dev_team', forMs: 0 });
 

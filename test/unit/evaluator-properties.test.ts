@@ -45,6 +45,7 @@ function makeRule(forMs: number, keepFiringForMs: number): AlertingRule {
     annotations: {},
     action: undefined,
     flag: undefined,
+    notify: undefined,
     threshold: undefined,
     pos: { file: 'f', line: 1, col: 1 },
   };

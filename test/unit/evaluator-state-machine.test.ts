@@ -23,6 +23,7 @@ function rule(over: Partial<AlertingRule> = {}): AlertingRule {
     annotations: { summary: 'at {{ $value | humanizePercentage }}' },
     action: undefined,
     flag: undefined,
+    notify: undefined,
     threshold: undefined,
     pos: { file: 'test.yml', line: 1, col: 1 },
     ...over,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mergeNpmConfig, parseUpdate, UsageError } from '../../src/flags/cli-input.js';
+import { mergeNpmConfig, parseUpdate } from '../../src/flags/cli-input.js';
+import { UsageError } from '../../src/shared/usage-error.js';
 
 const env = { USER: 'bob' };
 

@@ -7,7 +7,11 @@ import {
   parseRuleText,
 } from '../../src/canary/rules/load-rules.js';
 import { checkPromql, selectedMetricNames, setOperands } from '../../src/canary/rules/promql.js';
+import { recordedSeriesUsed } from '../../src/canary/rule-source.js';
 import type { AlertingRule, RuleGroup } from '../../src/canary/types.js';
+import { alertRule as fixtureRule } from '../fakes/rule-fixtures.js';
+
+const alertRule = (name: string, expr: string) => fixtureRule(name, { expr });
 
 const root = join(import.meta.dirname, '../..');
 const options = { defaultIntervalMs: 15_000 };
@@ -24,6 +28,7 @@ describe('the real rule file', () => {
     expect(byName.get('ai_service_failure')).toMatchObject({
       action: 'immediate_rollback',
       flag: 'ai-search-enabled',
+      notify: 'notify_dev_team',
       forMs: 5 * 60_000,
       threshold: { lhs: 'ai_search:ai_error_ratio:rate5m', op: '>', value: 0.1 },
     });
@@ -45,6 +50,41 @@ describe('the real rule file', () => {
       expect(a.annotations['runbook_url'], a.name).toBe(`docs/runbook.md#${a.name}`);
       expect(a.threshold, a.name).toBeDefined();
     }
+  });
+});
+
+describe('who hears of a rollback is declared by its notify label', () => {
+  const withLabels = (labels: string) =>
+    [
+      'groups:',
+      '  - name: g',
+      '    rules:',
+      '      - alert: a',
+      '        expr: x > 1',
+      `        labels: { ${labels} }`,
+    ].join('\n');
+  it.each([
+    ['', 'notify_dev_team'],
+    [', notify: notify_dev_team', 'notify_dev_team'],
+    [', notify: notify_product_team', 'notify_product_team'],
+    [', notify: none', undefined],
+  ])('labels {action: immediate_rollback%s} → %s', (notify, expected) => {
+    const result = parseRuleText(
+      withLabels(`action: immediate_rollback, flag: f${notify}`),
+      'r.yml',
+      options,
+    );
+    if (!result.ok) throw new Error(result.errors.map(formatRuleError).join('\n'));
+    expect(alerts(result.groups)[0]!.notify).toBe(expected);
+  });
+  it('refuses notify on a rule that has no action, at the label', () => {
+    const text = withLabels('notify: notify_dev_team');
+    const result = parseRuleText(text, 'r.yml', options);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(formatRuleError(result.errors[0]!)).toBe(
+      "r.yml:6:27: label 'notify' says who hears of a rollback; it goes with action: immediate_rollback (this rule has no action)",
+    );
   });
 });
 
@@ -72,6 +112,9 @@ describe('a valid file with every feature', () => {
     });
     expect(atOnce).toMatchObject({ forMs: 0, threshold: { lhs: 'up', op: '==', value: 0 } });
     expect(shown).toMatchObject({ action: undefined, flag: undefined, threshold: undefined });
+    // A rollback without a `notify` label tells the dev team: the documented default.
+    expect(folded?.notify).toBe('notify_dev_team');
+    expect(shown?.notify).toBeUndefined();
     expect(Object.isFrozen(folded)).toBe(true);
     expect(Object.isFrozen(folded?.labels)).toBe(true);
     expect(Object.isFrozen(result.groups[0])).toBe(true);
@@ -232,6 +275,19 @@ describe('thresholds from the expression', () => {
       offset: broken.indexOf('rat('),
       message: 'could not parse expression: unknown function "rat"',
     });
+  });
+
+  it('lists the recorded series the alerts select (parser, not text: a label value is no series)', () => {
+    const g: RuleGroup = {
+      name: 'g',
+      file: 'f',
+      intervalMs: 1000,
+      rules: [
+        alertRule('a', 'a:b:c > 0.1 and on() rate(x:y[5m]) > 0 unless up{job="p:q"}'),
+        alertRule('b', 'sum(level:metric:op) > 1'),
+      ],
+    };
+    expect(recordedSeriesUsed([g])).toEqual(['a:b:c', 'level:metric:op', 'x:y']);
   });
 
   it('lists the series an expression reads', () => {

@@ -70,6 +70,7 @@ function recordingMetrics() {
     recordFeedback: (r) => void ratings.push(r),
     recordNoCall: (reason) => void noCalls.push(reason),
     recordCoalesced: nothing,
+    watchFlagStore: nothing,
     render: async () => ({ status: 200, contentType: 'text/plain', body: '', renderSeconds: 0 }),
     shutdown: async () => {},
   };

@@ -79,6 +79,7 @@ const rule: AlertingRule = {
   annotations: {},
   action: 'immediate_rollback',
   flag: 'f',
+  notify: 'notify_dev_team',
   threshold: undefined,
   pos: { file: 'f', line: 1, col: 1 },
 };

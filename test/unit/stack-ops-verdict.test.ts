@@ -1,11 +1,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { judgeFiringAlerts, judgeTarget } from '../../src/stack/ops/metric-checks.js';
 import { describeNetworkError } from '../../src/stack/ops/network-error.js';
 import { formatProgress, judgeLoad, percentile } from '../../src/stack/ops/performance.js';
-import { parseSampleValue } from '../../src/stack/ops/prometheus-client.js';
+import { openPrometheus } from '../../src/stack/ops/prometheus-client.js';
 import { buildReport, resolveAim } from '../../src/stack/ops/run-check.js';
 import { judgeStatus, searchBodyProblem } from '../../src/stack/ops/service-checks.js';
 import { ERROR_TARGETS, RESPONSE_TIME_TARGETS } from '../../src/stack/ops/targets.js';
@@ -72,18 +74,63 @@ describe('judgeTarget (Prometheus answer against a key-metric target)', () => {
   });
 });
 
-describe('parseSampleValue (Prometheus writes infinities as text)', () => {
-  it.each([
-    ['0.25', 0.25],
-    ['+Inf', Infinity],
-    ['-Inf', -Infinity],
-    ['1e3', 1000],
-  ])('%s → %s', (raw, value) => {
-    expect(parseSampleValue(raw)).toBe(value);
+describe("the checks read Prometheus through the daemon's client", () => {
+  /** A Prometheus stand-in answering every query with `body` (HTTP `status`). */
+  async function answering(status: number, body: string) {
+    const server = createServer((_req, res) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(body);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const prometheus = openPrometheus(url, { timeoutMs: 2000 });
+    return {
+      query: (expr: string) => prometheus.query(expr),
+      close: () => {
+        prometheus.close();
+        return new Promise<void>((r) => server.close(() => r()));
+      },
+    };
+  }
+  const vector = (...values: string[]) =>
+    JSON.stringify({
+      status: 'success',
+      data: {
+        resultType: 'vector',
+        result: values.map((v, i) => ({ metric: { i: String(i) }, value: [1, v] })),
+      },
+    });
+
+  it('reads values as Prometheus writes them: +Inf, -Inf and NaN included', async () => {
+    const p = await answering(200, vector('0.25', '+Inf', '-Inf', 'NaN'));
+    const slow = await answering(200, vector('+Inf'));
+    try {
+      const r = await p.query('x');
+      expect(r.ok && r.samples.map((s) => s.value)).toEqual([0.25, Infinity, -Infinity, NaN]);
+      // A p95 of +Inf (every request past the last bucket) misses a latency target.
+      const latency = RESPONSE_TIME_TARGETS.find((t) => t.op === '<')!;
+      expect(judgeTarget(latency, await slow.query('y')).outcome).toBe('fail');
+    } finally {
+      await p.close();
+      await slow.close();
+    }
   });
 
-  it.each(['NaN', '', 'garbage'])('%j → NaN', (raw) => {
-    expect(parseSampleValue(raw)).toBeNaN();
+  it('a refused query is a query error; a page that is not Prometheus is no reply', async () => {
+    const refused = await answering(
+      400,
+      JSON.stringify({ status: 'error', errorType: 'bad_data', error: 'parse error' }),
+    );
+    const page = await answering(502, '<html>bad gateway</html>');
+    try {
+      expect(await refused.query('x(')).toMatchObject({ ok: false, kind: 'error' });
+      const r = await page.query('x');
+      expect(r).toMatchObject({ ok: false, kind: 'unreachable' });
+      expect(!r.ok && r.error).toMatch(/^Prometheus did not answer: .*HTTP 502/);
+    } finally {
+      await refused.close();
+      await page.close();
+    }
   });
 });
 

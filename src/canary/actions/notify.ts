@@ -2,8 +2,9 @@
 // one is configured (its routing, silences and dedup then apply), else to the team's webhook.
 // Like Prometheus, a firing alert is re-sent while it fires (endsAt a few resend periods ahead, so
 // Alertmanager keeps it alive) and a resolved one is sent once with endsAt at its end.
-// To Alertmanager the alert carries Prometheus's external labels, as Prometheus's own copy of the
-// same alert does, so that Alertmanager merges the two (see external-labels.ts).
+// To Alertmanager the alert carries the rule's labels and Prometheus's external labels, and nothing
+// else, as Prometheus's own copy of the same alert does, so that Alertmanager merges the two (see
+// external-labels.ts).
 import axios, { isAxiosError } from 'axios';
 import type { ActionName, AlertInstance, AlertingRule, Team } from '../types.js';
 import { displayUrl } from '../prometheus-client.js';
@@ -72,7 +73,9 @@ export function createNotify(
       if (o.alertmanagerUrl) {
         const url = `${o.alertmanagerUrl.replace(/\/$/, '')}/api/v2/alerts`;
         const external = (await o.externalLabels?.get()) ?? {};
-        const labels = withExternalLabels({ team, ...alert.labels }, external);
+        // Exactly the rule's labels plus the external ones, as in Prometheus's copy: a label of
+        // the daemon's own (such as a default `team`) would keep Alertmanager from merging them.
+        const labels = withExternalLabels(alert.labels, external);
         const body = [{ ...alert, labels }];
         return post(url, displayUrl(url), body, o.timeoutMs, o.alertmanagerHeaders);
       }

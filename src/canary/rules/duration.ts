@@ -33,16 +33,22 @@ export function parseDuration(text: string): DurationParse {
   return { ok: true, ms };
 }
 
-/** The shortest Prometheus form of a duration (5400000 → "1h30m"). */
+/**
+ * A duration in Prometheus's composite form, largest unit first (5400000 → "1h30m", 0 → "0s").
+ * Days are the largest unit: weeks and years read badly once fast mode scales them ("1w3d2h").
+ * The one formatter for rules, fast mode and rollout plans.
+ */
 export function formatDuration(ms: number): string {
+  if (!Number.isSafeInteger(ms) || ms < 0) throw new RangeError(`not a duration: ${ms} ms`);
   if (ms === 0) return '0s';
   let rest = ms;
   let out = '';
-  for (const [name, unit] of UNITS_MS) {
-    const n = Math.floor(rest / unit);
+  for (const [unit, size] of UNITS_MS) {
+    if (unit === 'y' || unit === 'w') continue;
+    const n = Math.floor(rest / size);
     if (n > 0) {
-      out += `${n}${name}`;
-      rest -= n * unit;
+      out += `${n}${unit}`;
+      rest -= n * size;
     }
   }
   return out;

@@ -1,9 +1,10 @@
 // One entry of a group's `rules:` list → a frozen AlertingRule or RecordingRule, with every
 // problem reported at its position. Prometheus's rulefmt checks, plus the daemon's own: the
-// `action` label must name a known action and a rollback must name its flag.
+// `action` label must name a known action, a rollback must name its flag, and its `notify` label
+// (who hears of it; notify_dev_team when absent) must name a notify action or `none`.
 import type { Pair, Scalar, YAMLMap } from 'yaml';
-import { ACTIONS } from '../types.js';
-import type { ActionName, Rule, Threshold } from '../types.js';
+import { ACTIONS, DEFAULT_ROLLBACK_NOTIFY, NOTIFY_ACTIONS } from '../types.js';
+import type { ActionName, NotifyAction, Rule, Threshold } from '../types.js';
 import { parseDuration } from './duration.js';
 import { checkPromql } from './promql.js';
 import { parseTemplate } from './template.js';
@@ -47,6 +48,7 @@ function alertingRule(ctx: YamlContext, f: Fields, namePair: Pair): Rule | undef
   const labels = stringMap(ctx, f.pairs.get('labels'), 'labels', true);
   const annotations = stringMap(ctx, f.pairs.get('annotations'), 'annotations', true);
   const { action, flag } = actionOf(ctx, f.pairs.get('labels'), labels);
+  const notify = notifyOf(ctx, f.pairs.get('labels'), labels, action);
   if (!name || !expr) return undefined;
   return Object.freeze({
     kind: 'alert',
@@ -58,6 +60,7 @@ function alertingRule(ctx: YamlContext, f: Fields, namePair: Pair): Rule | undef
     annotations,
     action,
     flag,
+    notify,
     threshold: expr.threshold,
     pos: ctx.posOf(f.map),
   });
@@ -179,6 +182,33 @@ function actionOf(
     );
   }
   return { action, flag };
+}
+
+const NOTIFY_VALUES = [...NOTIFY_ACTIONS, 'none'];
+
+/** Who hears of a rollback: declared by the `notify` label, else the documented default. */
+function notifyOf(
+  ctx: YamlContext,
+  labelsPair: Pair | undefined,
+  labels: Readonly<Record<string, string>>,
+  action: ActionName | undefined,
+): NotifyAction | undefined {
+  const raw = labels['notify'];
+  if (raw === undefined)
+    return action === 'immediate_rollback' ? DEFAULT_ROLLBACK_NOTIFY : undefined;
+  const at = labelPair(labelsPair, 'notify')?.value as Scalar;
+  if (action !== 'immediate_rollback') {
+    ctx.error(
+      at,
+      `label 'notify' says who hears of a rollback; it goes with action: immediate_rollback (${action === undefined ? 'this rule has no action' : `action ${action} notifies by itself`})`,
+    );
+    return undefined;
+  }
+  if (!NOTIFY_VALUES.includes(raw)) {
+    ctx.error(at, `unknown notify ${JSON.stringify(raw)} (known: ${NOTIFY_VALUES.join(', ')})`);
+    return undefined;
+  }
+  return raw === 'none' ? undefined : (raw as NotifyAction);
 }
 
 function labelPair(labelsPair: Pair | undefined, name: string): Pair | undefined {

@@ -2,6 +2,7 @@
 // lists what it would have done; `--against` diffs two versions of the rules. Reads only.
 import { InvalidArgumentError, Option } from 'commander';
 import { loadConfig, ConfigError } from '../../shared/config.js';
+import { UsageError } from '../../shared/usage-error.js';
 import type { RegisterCommand } from './index.js';
 import { duration, url } from './daemon.js';
 import { addPrometheusAccessOptions } from './prometheus-options.js';
@@ -107,7 +108,7 @@ async function runBacktestCommand(opts: BacktestCliOptions): Promise<number> {
     if (err instanceof ConfigError) return usage(err);
     throw err;
   }
-  if (!access.ok) return usage(new Error(access.problems.join('; ')));
+  if (!access.ok) return usage(new UsageError(access.problems.join('; ')));
   const { runBacktest } = await import('../../canary/backtest/run-backtest.js');
   const { createRangeClient } = await import('../../canary/backtest/range-query.js');
   const { loadRuleFiles } = await import('../../canary/rules/load-rules.js');

@@ -7,8 +7,8 @@ import {
   type SimProvider,
 } from '../../llm-sim/fault-names.js';
 import { parseHttpUrl } from '../../shared/env-parse.js';
+import { intOption } from '../int-option.js';
 import type { RegisterCommand } from './index.js';
-import { parseIntOption } from './llm-sim.js';
 
 function parseRate(raw: string): number {
   const n = Number(raw);
@@ -40,12 +40,8 @@ export const registerChaos: RegisterCommand = (program) => {
       'Inject LLM faults into the running LLM simulator (each call replaces the settings of its scope; `--ai-error-rate 0` ends the incident). With no setting, prints the current faults.',
     )
     .option('--ai-error-rate <r>', 'share of LLM calls that fail, 0..1', parseRate)
-    .option('--latency-ms <n>', 'extra latency on every LLM call', parseIntOption(0, 600_000))
-    .option(
-      '--status <n>',
-      'HTTP status of injected errors (500, 429, 529 …)',
-      parseIntOption(400, 599),
-    )
+    .option('--latency-ms <n>', 'extra latency on every LLM call', intOption(0, 600_000))
+    .option('--status <n>', 'HTTP status of injected errors (500, 429, 529 …)', intOption(400, 599))
     .addOption(new Option('--mode <mode>', 'what a faulty call does').choices(FAULT_MODES))
     .addOption(
       new Option('--provider <p>', 'only this provider (default: all)').choices(SIM_PROVIDERS),

@@ -7,6 +7,10 @@ import type { RegisterCommand } from './index.js';
 function withCommon(cmd: Command): Command {
   return cmd
     .option('--flags-file <path>', 'the flag file (default: FLAGS_FILE, else data/flags.json)')
+    .option(
+      '--flags-url <url>',
+      'the PostgreSQL flag store, postgres://… (default: FLAGS_URL; wins over the file)',
+    )
     .option('--env <name>', 'also read .env.<name> (e.g. staging, production)')
     .option('--json', 'machine-readable output');
 }
@@ -20,7 +24,7 @@ export const registerFlags: RegisterCommand = (program) => {
   const flags = program
     .command('flags')
     .description(
-      'show, change and validate feature flags (the flagd-format flag file and its audit log)',
+      'show, change, validate and move feature flags (the flag file or PostgreSQL, and the audit log)',
     );
 
   withCommon(
@@ -84,4 +88,23 @@ export const registerFlags: RegisterCommand = (program) => {
         'check the flag file and print the effective rollout per segment (exit 1 when invalid)',
       ),
   ).action((o: CommonOptions) => run({ name: 'validate' }, o));
+
+  withCommon(
+    flags
+      .command('migrate')
+      .description(
+        'copy every flag and the audit log to another store (empty): --to postgres://… or --to FILE',
+      )
+      .option('--to <url-or-file>', 'the target: a postgres:// URL or a flag file path')
+      .option('--schema-only', "apply the PostgreSQL store's pending schema migrations and stop"),
+  ).action((o: CommonOptions & { to?: string; schemaOnly?: boolean }) =>
+    run(
+      {
+        name: 'migrate',
+        ...(o.to !== undefined ? { to: o.to } : {}),
+        ...(o.schemaOnly ? { schemaOnly: true } : {}),
+      },
+      o,
+    ),
+  );
 };

@@ -1,16 +1,6 @@
 // `canary llm-sim`: parses options and hands them to src/llm-sim/run-simulator.ts.
-import { InvalidArgumentError } from 'commander';
+import { intOption } from '../int-option.js';
 import type { RegisterCommand } from './index.js';
-
-export function parseIntOption(min: number, max: number) {
-  return (raw: string): number => {
-    const n = Number(raw);
-    if (!/^-?\d+$/.test(raw.trim()) || n < min || n > max) {
-      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
-    }
-    return n;
-  };
-}
 
 export const registerLlmSim: RegisterCommand = (program) => {
   program
@@ -18,16 +8,12 @@ export const registerLlmSim: RegisterCommand = (program) => {
     .description(
       'Run the local LLM simulator (OpenAI, OpenRouter and Anthropic wire protocols, fault injection at /__control/faults)',
     )
-    .option(
-      '--port <n>',
-      'port to listen on (default: LLM_SIM_PORT or 3200)',
-      parseIntOption(0, 65535),
-    )
+    .option('--port <n>', 'port to listen on (default: LLM_SIM_PORT or 3200)', intOption(0, 65535))
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option(
       '--seed <n>',
       'seed for fault decisions and latency jitter',
-      parseIntOption(0, 2 ** 32 - 1),
+      intOption(0, 2 ** 32 - 1),
       42,
     )
     // Bad usage exits 2 (commander's own default is 1, which means "what was asked failed").

@@ -2,17 +2,14 @@
 // at SEARCH_URL / PROMETHEUS_URL from the environment or from .env.<name> with --env. Exit codes:
 // 0 every target met, 1 a target missed, 2 bad usage, 3 no reply (docs/operations.md).
 // Each check's code is loaded when it runs (`load`), so `canary --help` does not pay for it.
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import type { Aim, AimOptions } from '../../stack/ops/run-check.js';
 import type { CheckResult } from '../../stack/ops/verdict.js';
+import { intOption } from '../int-option.js';
 import type { RegisterCommand } from './index.js';
 import { addPrometheusAccessOptions } from './prometheus-options.js';
 
-const positiveInt = (raw: string) => {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number ≥ 1');
-  return n;
-};
+const positiveInt = intOption(1, Infinity);
 
 interface OpDef {
   readonly name: string;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { InvalidArgumentError, Option } from 'commander';
 import { parseDuration } from '../../canary/rules/duration.js';
 import type { RuleSet } from '../../simulate/simulate.js';
+import { intOption } from '../int-option.js';
 import type { RegisterCommand } from './index.js';
 
 function numberList(min: number, max: number, what: string) {
@@ -28,16 +29,6 @@ function durationMs(raw: string): number {
     );
   }
   return d.ms;
-}
-
-function intIn(min: number, max: number) {
-  return (raw: string): number => {
-    const n = Number(raw);
-    if (!/^\d+$/.test(raw.trim()) || n < min || n > max) {
-      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
-    }
-    return n;
-  };
 }
 
 interface SimulateCliOptions {
@@ -86,7 +77,7 @@ export const registerSimulate: RegisterCommand = (program) => {
       numberList(0, 1, 'shares'),
       [0.05, 0.07],
     )
-    .option('--days <n>', 'simulated days per steady run', intIn(1, 365), 30)
+    .option('--days <n>', 'simulated days per steady run', intOption(1, 365), 30)
     .option(
       '--steps <list>',
       'failure rates stepped to from the baseline (the OC curve)',
@@ -102,7 +93,7 @@ export const registerSimulate: RegisterCommand = (program) => {
     .option(
       '--episodes <n>',
       'step episodes per traffic level and failure rate',
-      intIn(1, 10_000),
+      intOption(1, 10_000),
       100,
     )
     .addOption(
@@ -110,7 +101,7 @@ export const registerSimulate: RegisterCommand = (program) => {
         .argParser(durationMs)
         .default(20 * 60_000, '20m'),
     )
-    .option('--seed <n>', 'random seed', intIn(0, 2 ** 31), 1)
+    .option('--seed <n>', 'random seed', intOption(0, 2 ** 31), 1)
     .addOption(
       new Option('--interval <duration>', "the rule group's evaluation interval")
         .argParser(durationMs)
@@ -125,7 +116,7 @@ export const registerSimulate: RegisterCommand = (program) => {
     .option(
       '--parallel <n>',
       'promtool processes and queries at once',
-      intIn(1, 64),
+      intOption(1, 64),
       Math.max(1, Math.min(2, os.availableParallelism())),
     )
     .action(async (o: SimulateCliOptions) => {

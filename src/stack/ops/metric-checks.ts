@@ -1,5 +1,5 @@
 // validate:response-times and monitor:errors: the key metrics from Prometheus against targets.
-import { instantQuery, type InstantResult } from './prometheus-client.js';
+import { openPrometheus, type InstantResult } from './prometheus-client.js';
 import type { MetricTarget } from './targets.js';
 import { fail, judge, pass, unreachable, type CheckResult } from './verdict.js';
 
@@ -31,11 +31,14 @@ export async function checkTargets(
   targets: readonly MetricTarget[],
   headers: Readonly<Record<string, string>> = {},
 ): Promise<CheckResult[]> {
-  return Promise.all(
-    targets.map(async (t) =>
-      judgeTarget(t, await instantQuery(prometheusUrl, t.expr, undefined, headers)),
-    ),
-  );
+  const prometheus = openPrometheus(prometheusUrl, { concurrency: targets.length, headers });
+  try {
+    return await Promise.all(
+      targets.map(async (t) => judgeTarget(t, await prometheus.query(t.expr))),
+    );
+  } finally {
+    prometheus.close();
+  }
 }
 
 export function judgeFiringAlerts(result: InstantResult): CheckResult {
@@ -49,6 +52,10 @@ export async function checkFiringAlerts(
   prometheusUrl: string,
   headers: Readonly<Record<string, string>> = {},
 ): Promise<CheckResult> {
-  const expr = 'ALERTS{alertstate="firing"}';
-  return judgeFiringAlerts(await instantQuery(prometheusUrl, expr, undefined, headers));
+  const prometheus = openPrometheus(prometheusUrl, { concurrency: 1, headers });
+  try {
+    return judgeFiringAlerts(await prometheus.query('ALERTS{alertstate="firing"}'));
+  } finally {
+    prometheus.close();
+  }
 }

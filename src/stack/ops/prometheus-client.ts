@@ -1,71 +1,52 @@
-// One instant query to Prometheus, with "no data", "no reply" and "error" kept apart and a timeout.
-import { secretScrubber } from '../../shared/prometheus-access.js';
-import { describeNetworkError } from './network-error.js';
+// The operational checks' instant queries go through the daemon's Prometheus client: one reader of
+// Prometheus's answers (values such as "+Inf" and "NaN", garbage, refusals) and one set of failure
+// causes for the whole project. Here its failures are only sorted into the checks' two kinds.
+import { createPrometheusClient, type QueryOutcome } from '../../canary/prometheus-client.js';
 
 export type InstantResult =
   | {
       readonly ok: true;
-      readonly samples: readonly { labels: Record<string, string>; value: number }[];
+      readonly samples: readonly { labels: Readonly<Record<string, string>>; value: number }[];
     }
   /**
-   * `unreachable`: no usable answer (network failure, timeout, a server error or non-JSON page);
-   * `error`: Prometheus answered and refused the query.
+   * `unreachable`: no usable answer (network failure, timeout, a server error or a page that is
+   * not Prometheus's); `error`: Prometheus answered and refused the query.
    */
   | { readonly ok: false; readonly kind: 'unreachable' | 'error'; readonly error: string };
 
-/** Prometheus writes sample values as strings, infinities included: "+Inf", "-Inf", "NaN". */
-export function parseSampleValue(raw: string): number {
-  if (raw === '+Inf' || raw === 'Inf') return Infinity;
-  if (raw === '-Inf') return -Infinity;
-  return raw.trim() === '' ? NaN : Number(raw);
+export interface InstantQuerier {
+  /** The expression evaluated now. Never throws. */
+  query(expr: string): Promise<InstantResult>;
+  close(): void;
 }
 
-export async function instantQuery(
+/** A client for one run of checks: `concurrency` queries in flight at once. */
+export function openPrometheus(
   baseUrl: string,
-  expr: string,
-  timeoutMs = 10_000,
-  headers: Readonly<Record<string, string>> = {},
-): Promise<InstantResult> {
-  const r = await queryOnce(baseUrl, expr, timeoutMs, headers);
-  return r.ok ? r : { ...r, error: secretScrubber(headers)(r.error) };
+  o: {
+    timeoutMs?: number;
+    concurrency?: number;
+    now?: () => number;
+    /** Tenant headers and auth (src/shared/prometheus-access.ts); the client scrubs its errors. */
+    headers?: Readonly<Record<string, string>>;
+  } = {},
+): InstantQuerier {
+  const client = createPrometheusClient({
+    url: baseUrl,
+    timeoutMs: o.timeoutMs ?? 10_000,
+    concurrency: o.concurrency ?? 4,
+    batchSize: 1,
+    headers: o.headers,
+  });
+  const now = o.now ?? Date.now;
+  return {
+    query: async (expr) => toInstantResult(await client.query(expr, now())),
+    close: () => client.close(),
+  };
 }
 
-async function queryOnce(
-  baseUrl: string,
-  expr: string,
-  timeoutMs: number,
-  headers: Readonly<Record<string, string>>,
-): Promise<InstantResult> {
-  const url = `${baseUrl.replace(/\/$/, '')}/api/v1/query?${new URLSearchParams({ query: expr })}`;
-  try {
-    const res = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
-    const text = await res.text();
-    let body: { status?: string; error?: string; data?: { resultType?: string; result?: unknown } };
-    try {
-      body = JSON.parse(text) as typeof body;
-    } catch {
-      return {
-        ok: false,
-        kind: 'unreachable',
-        error: `Prometheus at ${baseUrl} answered HTTP ${res.status} with a page that is not JSON (is this Prometheus?)`,
-      };
-    }
-    if (body.status !== 'success') {
-      const error = `Prometheus: ${body.error ?? `HTTP ${res.status}`}`;
-      return { ok: false, kind: res.status >= 500 ? 'unreachable' : 'error', error };
-    }
-    if (body.data?.resultType !== 'vector' || !Array.isArray(body.data.result)) {
-      return { ok: false, kind: 'error', error: `Prometheus: expected a vector for ${expr}` };
-    }
-    const samples = (
-      body.data.result as { metric: Record<string, string>; value: [number, string] }[]
-    ).map((r) => ({
-      labels: r.metric,
-      value: parseSampleValue(r.value[1]),
-    }));
-    return { ok: true, samples };
-  } catch (e) {
-    const why = describeNetworkError(e, url, timeoutMs);
-    return { ok: false, kind: 'unreachable', error: `Prometheus did not answer: ${why}` };
-  }
+export function toInstantResult(r: QueryOutcome): InstantResult {
+  if (r.ok) return r;
+  if (r.cause === 'refused') return { ok: false, kind: 'error', error: r.error };
+  return { ok: false, kind: 'unreachable', error: `Prometheus did not answer: ${r.error}` };
 }
