@@ -20,6 +20,7 @@ import { createPrometheusClient, displayUrl, type PrometheusClient } from './pro
 import { PrometheusWatch } from './prometheus-watch.js';
 import { RuleEngine, type EvaluateFn } from './rule-engine.js';
 import { loadRuleFiles } from './rules/load-rules.js';
+import { inliningRecorded } from './rules/inline-loaded.js';
 import { watchRuleFiles, type LoadRulesFn } from './rule-source.js';
 import { StateStore } from './state-store.js';
 import { buildStatusSnapshot, StatusBoard } from './status-snapshot.js';
@@ -28,6 +29,17 @@ import type { ActionName } from './types.js';
 export interface DaemonOptions {
   readonly ruleFiles: readonly string[];
   readonly prometheusUrl: string;
+  /**
+   * Sent with every request to the metrics backend: tenant headers and auth, from
+   * `requestHeaders` (src/shared/prometheus-access.ts). The caller scrubs their secrets from logs.
+   */
+  readonly prometheusHeaders?: Readonly<Record<string, string>>;
+  /**
+   * Query alerts with the recorded series they read replaced by their recording rules
+   * (rules/inline-recorded.ts), for a backend that runs no recording rules (VictoriaMetrics
+   * single node, Thanos Query without a ruler).
+   */
+  readonly inlineRecorded?: boolean;
   readonly dataDir: string;
   readonly flagsFile: string;
   /** FLAGS_URL: roll back in this PostgreSQL flag store instead of the file. */
@@ -38,6 +50,8 @@ export interface DaemonOptions {
   readonly port?: number;
   readonly host?: string;
   readonly alertmanagerUrl?: string;
+  /** Tenant headers and auth for Alertmanager (`requestHeaders` of its access). */
+  readonly alertmanagerHeaders?: Readonly<Record<string, string>>;
   readonly webhooks?: Readonly<Partial<Record<Team, string>>>;
   readonly queryTimeoutMs?: number;
   readonly resendDelayMs?: number;
@@ -154,6 +168,7 @@ async function assemble(o: DaemonOptions, clock: Clock, logger: Logger, dryRun: 
     o.prometheus ??
     createPrometheusClient({
       url: o.prometheusUrl,
+      headers: o.prometheusHeaders,
       timeoutMs: queryTimeoutMs,
       concurrency: o.queryConcurrency,
       batchSize: o.queryBatchSize,
@@ -165,6 +180,7 @@ async function assemble(o: DaemonOptions, clock: Clock, logger: Logger, dryRun: 
   let labelError: string | undefined;
   const notify: NotifyOptions = {
     alertmanagerUrl: o.alertmanagerUrl,
+    alertmanagerHeaders: o.alertmanagerHeaders,
     webhooks: o.webhooks ?? {},
     timeoutMs: queryTimeoutMs,
     resendDelayMs,
@@ -174,6 +190,7 @@ async function assemble(o: DaemonOptions, clock: Clock, logger: Logger, dryRun: 
       ? {
           externalLabels: createExternalLabelSource({
             prometheusUrl: o.prometheusUrl,
+            headers: o.prometheusHeaders,
             timeoutMs: queryTimeoutMs,
             clock,
             onError: (error) => {
@@ -233,14 +250,33 @@ async function assemble(o: DaemonOptions, clock: Clock, logger: Logger, dryRun: 
   const daemon = new CanaryDaemon({
     ruleFiles: o.ruleFiles.map((f) => path.resolve(f)),
     defaultIntervalMs: o.intervalMs ?? 15_000,
-    loadRules: o.loadRules ?? loadRuleFiles,
+    loadRules: o.inlineRecorded
+      ? inliningRecorded(o.loadRules ?? loadRuleFiles, (alerts) =>
+          logger.warn(
+            { notInlined: alerts },
+            `--inline-recorded: ${alerts.map((a) => a.rule).join(', ')} still read recorded series (${alerts[0]!.reason}); they see no data unless the backend records them (e.g. vmalert writing recording rules to it)`,
+          ),
+        )
+      : (o.loadRules ?? loadRuleFiles),
     ...{ clock, logger, metrics, store, engine, runner, watch, prometheus },
     onSettled: () => status.publish(),
   });
   const status = new StatusBoard(() =>
     buildStatusSnapshot({ daemon, store, engine, watch, dryRun, prometheusUrl: prometheus.url }),
   );
-  return { metrics, prometheus, store, flags, closeFlags, notify, runner, watch, engine, daemon, status };
+  return {
+    metrics,
+    prometheus,
+    store,
+    flags,
+    closeFlags,
+    notify,
+    runner,
+    watch,
+    engine,
+    daemon,
+    status,
+  };
 }
 
 async function listen(

@@ -26,6 +26,8 @@ export interface PrometheusOptions {
   readonly externalLabels?: Readonly<Record<string, string>>;
   /** host:port of Alertmanagers to send alerts to. */
   readonly alertmanagers?: readonly string[];
+  /** remote_write URLs (e.g. VictoriaMetrics' /api/v1/write), sent within a second. */
+  readonly remoteWrite?: readonly string[];
   /** A complete prometheus.yml instead of the one built from the options above. */
   readonly configYaml?: string;
   readonly extraArgs?: readonly string[];
@@ -85,6 +87,12 @@ export function prometheusConfig(options: PrometheusOptions): string {
     })),
   };
   if (options.ruleFiles?.length) config.rule_files = [...options.ruleFiles];
+  if (options.remoteWrite?.length) {
+    config.remote_write = options.remoteWrite.map((url) => ({
+      url,
+      queue_config: { batch_send_deadline: '1s' },
+    }));
+  }
   if (options.alertmanagers?.length) {
     config.alerting = {
       alertmanagers: [{ static_configs: [{ targets: [...options.alertmanagers] }] }],
