@@ -9,7 +9,7 @@ import { createPgFlagStore } from '../flags/postgres/pg-flag-store.js';
 import { redactUrl } from '../flags/flags-url.js';
 import { AI_SEARCH_FLAG } from '../flags/types.js';
 import { systemClock, type Clock } from '../shared/clock.js';
-import { secretValues, type Config } from '../shared/config.js';
+import { clientCallsPerReplica, secretValues, type Config } from '../shared/config.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { openContactsStore, type ContactsStore } from './contacts/store.js';
 import { buildApp } from './http/app.js';
@@ -151,7 +151,9 @@ function perUserAiQuota(config: Config, clock: Clock): TokenBuckets | undefined 
 }
 
 function perClientShare(config: Config, clock: Clock): ClientShare | undefined {
-  const { calls, windowSeconds } = config.clientShare;
+  const { windowSeconds } = config.clientShare;
+  // This replica's part of the fleet-wide share: shares live in each process's memory.
+  const calls = clientCallsPerReplica(config);
   if (calls === 0) return undefined;
   const reserve = Math.max(1, config.providers.length);
   return new ClientShare({ calls, windowMs: windowSeconds * 1000, reserve }, clock);

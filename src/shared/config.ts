@@ -64,6 +64,12 @@ export interface Config {
    * client address separately (calls 0 = no share). The window is the AI error rule's (5 minutes).
    */
   readonly clientShare: { readonly calls: number; readonly windowSeconds: number };
+  /**
+   * How many replicas of the service run (AI_SEARCH_REPLICAS). Each keeps its client shares in its
+   * own memory, so each enforces 1/replicas of `clientShare.calls`: a client spread over every
+   * replica still gets at most `calls` in all (see clientCallsPerReplica).
+   */
+  readonly replicas: number;
   readonly maxTokensPerRequest: number;
   readonly llmSimUrl: string;
   /** The fallback chain, in order. */
@@ -219,6 +225,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
         300,
       ),
     }),
+    replicas: r.get(
+      'AI_SEARCH_REPLICAS',
+      (s) => parseInteger(s, 1, 1000, 'service replicas sharing one flag store'),
+      1,
+    ),
     maxTokensPerRequest: r.get(
       'AI_SEARCH_MAX_TOKENS_PER_REQUEST',
       (s) => parseInteger(s, 16, 200_000, 'tokens'),
@@ -259,10 +270,26 @@ function parseDurationBetween(raw: string, min: number, max: number): Parsed<num
 /** LLM calls per client per AI_SEARCH_CLIENT_SHARE_WINDOW; docs/llm.md derives the bound it gives. */
 export const DEFAULT_CLIENT_CALL_SHARE = 60;
 
+/**
+ * The share one replica enforces: the fleet's share split evenly, rounded down, so the sum over
+ * every replica never exceeds it (0 when there is no share).
+ */
+export function clientCallsPerReplica(config: Pick<Config, 'clientShare' | 'replicas'>): number {
+  return Math.floor(config.clientShare.calls / config.replicas);
+}
+
 /** A search may need one call per provider; a share below that would never admit one. */
 function checkClientShare(config: Config, problems: string[]): void {
   const { calls } = config.clientShare;
   const chain = config.providers.length;
+  const perReplica = clientCallsPerReplica(config);
+  if (calls >= chain && perReplica < chain) {
+    problems.push(
+      `AI_SEARCH_CLIENT_CALL_SHARE=${calls} split over AI_SEARCH_REPLICAS=${config.replicas} ` +
+        `replicas leaves ${perReplica} LLM calls per replica, below the ${chain} one search may ` +
+        `make: raise the share to at least ${chain * config.replicas}, or use 0 (no share)`,
+    );
+  }
   if (calls > 0 && calls < chain) {
     problems.push(
       `AI_SEARCH_CLIENT_CALL_SHARE=${calls} is below the ${chain} LLM calls one search may make ` +

@@ -1,10 +1,12 @@
 // The local Prometheus configuration, generated from the repository's prometheus.yml: the same
-// jobs, with each target rewritten to the port the local stack chose, the rule files pointed at
-// the local (or fast-mode) copies, and the intervals shortened in fast mode.
+// jobs, with each target rewritten to the port(s) the local stack chose, the rule files pointed at
+// the local (or fast-mode) copies, and the intervals shortened in fast mode. A job that discovers
+// its targets by DNS in docker-compose (the scaled search service: `dns_sd_configs`) gets a static
+// list here instead, one target per local replica, each its own `instance`.
 import { isMap, isSeq, parseDocument, type Document } from 'yaml';
 
-/** Which local port serves each scrape job of prometheus.yml (by job_name). */
-export type JobPorts = Readonly<Record<string, number>>;
+/** Which local port(s) serve each scrape job of prometheus.yml (by job_name): one per replica. */
+export type JobPorts = Readonly<Record<string, number | readonly number[]>>;
 
 export interface LocalPrometheusOptions {
   readonly jobPorts: JobPorts;
@@ -23,12 +25,15 @@ function rewriteTargets(doc: Document, jobPorts: JobPorts): void {
   for (const job of jobs.items) {
     if (!isMap(job)) continue;
     const name = String(job.get('job_name'));
-    const port = jobPorts[name];
-    if (port === undefined) {
+    const given = jobPorts[name];
+    const ports = typeof given === 'number' ? [given] : given;
+    if (ports === undefined || ports.length === 0) {
       unknown.push(name);
       continue;
     }
-    job.set('static_configs', doc.createNode([{ targets: [`127.0.0.1:${port}`] }]));
+    // Locally every replica listens on 127.0.0.1: DNS discovery has nothing to find here.
+    job.delete('dns_sd_configs');
+    job.set('static_configs', doc.createNode([{ targets: ports.map((p) => `127.0.0.1:${p}`) }]));
   }
   if (unknown.length > 0) {
     throw new Error(

@@ -1,6 +1,6 @@
-// The local stack (`canary start`): LLM simulator, search service, Alertmanager (when installed),
-// Prometheus, the canary daemon and synthetic traffic, each a child process in its own process
-// group, stopped together. Nothing here is needed in production; it is the laptop version of
+// The local stack (`canary start`): LLM simulator, search service (one process per replica),
+// Alertmanager (when installed), Prometheus, the canary daemon and synthetic traffic, each a child
+// process in its own process group, stopped together. Nothing here is needed in production; it is the laptop version of
 // docker-compose.yml, without Docker.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -8,6 +8,7 @@ import { assertNoLeftovers } from './leftovers.js';
 import { localPrometheusConfig } from './prometheus-config.js';
 import { ChildGroup, logTail, type ChildSpec, type RunningChild } from './processes.js';
 import { assertPortsFree, type StackPorts } from './ports.js';
+import { replicaName, replicaPorts } from './replicas.js';
 import { findRuleFiles, writeFastRules } from './rule-files.js';
 import type { StackTools } from './tools.js';
 import { startTraffic, type TrafficGenerator } from './traffic.js';
@@ -22,6 +23,8 @@ export interface StackOptions {
   readonly fast: boolean;
   readonly traffic: boolean;
   readonly ports: StackPorts;
+  /** Search service processes (1..MAX_REPLICAS): one database, one flag store, one scrape each. */
+  readonly replicas: number;
   readonly tools: StackTools;
   /** Extra environment for every child (the parent's environment is inherited). */
   readonly env?: Readonly<Record<string, string>>;
@@ -37,7 +40,10 @@ export interface StackUrls {
 }
 
 export interface RunningStack {
+  /** `urls.service` is the first replica. */
   readonly urls: StackUrls;
+  /** Every replica of the search service, the first one included. */
+  readonly replicaUrls: readonly string[];
   readonly pids: Readonly<Record<string, number>>;
   readonly logDir: string;
   /** Rejects when a child dies on its own; the stack is then already stopped. */
@@ -80,11 +86,17 @@ const DEMO_SERVICE_ENV: Readonly<Record<string, string>> = {
   AI_SEARCH_CLIENT_CALL_SHARE: '0',
 };
 
+/**
+ * Every child's environment: the parent's is inherited (so FLAGS_FILE, a flag store URL or any
+ * other setting reaches every replica alike), the demo defaults unless set, and the stack's URLs.
+ */
 function childEnv(opts: StackOptions, urls: StackUrls): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(DEMO_SERVICE_ENV)) env[k] = process.env[k] ?? v;
   return {
     ...env,
+    // Each replica enforces its part of a per-client share (src/shared/config.ts).
+    AI_SEARCH_REPLICAS: String(opts.replicas),
     DATA_DIR: opts.dataDir,
     LLM_SIM_URL: urls.llmSim,
     SEARCH_URL: urls.service,
@@ -100,14 +112,19 @@ function ruleFilesFor(opts: StackOptions): string[] {
   return writeFastRules(sources, path.join(opts.dataDir, 'rules-fast'), FAST);
 }
 
-function prometheusSpec(opts: StackOptions, ruleFiles: string[], withAm: boolean): ChildSpec {
+function prometheusSpec(
+  opts: StackOptions,
+  ruleFiles: string[],
+  withAm: boolean,
+  servicePorts: readonly number[],
+): ChildSpec {
   const dir = path.join(opts.dataDir, 'prometheus');
   mkdirSync(dir, { recursive: true });
   const config = localPrometheusConfig(
     readFileSync(path.join(opts.rootDir, 'prometheus.yml'), 'utf8'),
     {
       jobPorts: {
-        'ai-search-service': opts.ports.service,
+        'ai-search-service': servicePorts,
         'canary-daemon': opts.ports.daemon,
         prometheus: opts.ports.prometheus,
       },
@@ -177,14 +194,20 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
   assertNoLeftovers(opts.dataDir);
   const withAm = opts.tools.alertmanager !== undefined;
   const p = opts.ports;
+  const others = [p.daemon, p.llmSim, p.prometheus, ...(withAm ? [p.alertmanager] : [])];
+  const servicePorts = await replicaPorts(p.service, opts.replicas, others);
   await assertPortsFree({
     'search service, --service-port': p.service,
+    ...Object.fromEntries(
+      servicePorts.slice(1).map((port, i) => [`search service replica ${i + 2}`, port]),
+    ),
     'canary daemon, --daemon-port': p.daemon,
     'LLM simulator, --sim-port': p.llmSim,
     'Prometheus, --prometheus-port': p.prometheus,
     ...(withAm ? { 'Alertmanager, --alertmanager-port': p.alertmanager } : {}),
   });
   const urls = urlsOf(opts.ports, withAm);
+  const replicaUrls = servicePorts.map(url);
   const logDir = path.join(opts.dataDir, 'logs');
   mkdirSync(logDir, { recursive: true });
   const ruleFiles = ruleFilesFor(opts);
@@ -219,12 +242,21 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
       canarySpec(opts, 'llm-sim', ['llm-sim', '--port', String(opts.ports.llmSim)], env),
       `${urls.llmSim}/__control/faults`,
     );
-    const serve = ['serve', '--port', String(opts.ports.service), '--data-dir', opts.dataDir];
-    await up(canarySpec(opts, 'service', serve, env), `${urls.service}/healthz`);
+    // The first replica migrates and seeds the database alone; the others then only open it
+    // (the store would also serialize concurrent starts, but a seeding race costs start-up time).
+    const serve = (i: number) =>
+      canarySpec(
+        opts,
+        replicaName(i + 1, servicePorts.length),
+        ['serve', '--port', String(servicePorts[i]), '--data-dir', opts.dataDir],
+        env,
+      );
+    await up(serve(0), `${replicaUrls[0]}/healthz`);
+    await Promise.all(replicaUrls.slice(1).map((u, i) => up(serve(i + 1), `${u}/healthz`)));
     if (withAm && opts.tools.alertmanager) {
       await up(alertmanagerSpec(opts, opts.tools.alertmanager), `${urls.alertmanager}/-/ready`);
     }
-    await up(prometheusSpec(opts, ruleFiles, withAm), `${urls.prometheus}/-/ready`);
+    await up(prometheusSpec(opts, ruleFiles, withAm, servicePorts), `${urls.prometheus}/-/ready`);
     await up(
       canarySpec(opts, 'daemon', daemonArgs(opts, ruleFiles, urls), env),
       `${urls.daemon}/healthz`,
@@ -235,7 +267,7 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
   }
   if (opts.traffic) {
     traffic = startTraffic({
-      serviceUrl: urls.service,
+      serviceUrls: replicaUrls,
       requestsPerSecond: 4,
       seed: Date.now() % 1_000_000,
       maxInFlight: 20,
@@ -246,7 +278,7 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
   const pids = group.pids;
   writeFileSync(
     path.join(opts.dataDir, 'stack.json'),
-    JSON.stringify({ pids, urls, fast: opts.fast }, null, 2),
+    JSON.stringify({ pids, urls, replicaUrls, fast: opts.fast }, null, 2),
   );
-  return { urls, pids, logDir, failed, stop };
+  return { urls, replicaUrls, pids, logDir, failed, stop };
 }

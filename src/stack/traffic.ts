@@ -1,11 +1,14 @@
 // The synthetic traffic generator of the local stack: a few searches per second against the
 // search service, from users of every segment, with feedback ratings on some of them. It never
 // throws and never keeps the process alive; failures are counted, not fatal (the service being
-// slow or failing is exactly what the dashboards should show).
+// slow or failing is exactly what the dashboards should show). With several service replicas the
+// searches go round robin over them, so each gets an even share; a search's feedback goes to the
+// replica that served it (recent searches, which feedback needs, live in that process only).
 import { planSearch, seededRng, type TrafficPlanOptions } from './traffic-plan.js';
 
 export interface TrafficOptions extends TrafficPlanOptions {
-  readonly serviceUrl: string;
+  /** Every replica of the search service; at least one. */
+  readonly serviceUrls: readonly string[];
   readonly requestsPerSecond: number;
   readonly seed: number;
   /** Searches in flight at most; beyond it a tick is skipped (a slow service is not flooded). */
@@ -32,14 +35,24 @@ function searchIdOf(body: unknown): string | undefined {
   return typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
 }
 
+/** The replica for the `n`th search: round robin, so N replicas get 1/N of the searches each. */
+export function replicaFor(n: number, serviceUrls: readonly string[]): string {
+  const url = serviceUrls[n % serviceUrls.length];
+  if (url === undefined) throw new RangeError('traffic needs at least one service URL');
+  return url;
+}
+
 export function startTraffic(opts: TrafficOptions): TrafficGenerator {
+  replicaFor(0, opts.serviceUrls); // no replica at all is a programming error: say so at once
   const rng = seededRng(opts.seed);
+  let sent = 0;
   const stats: TrafficStats = { searches: 0, failures: 0, feedback: 0, skipped: 0 };
   const inFlight = new Set<Promise<void>>();
 
   async function one(): Promise<void> {
     const plan = planSearch(rng, opts);
-    const url = `${opts.serviceUrl}/api/search?q=${encodeURIComponent(plan.query)}&limit=10`;
+    const serviceUrl = replicaFor(sent++, opts.serviceUrls);
+    const url = `${serviceUrl}/api/search?q=${encodeURIComponent(plan.query)}&limit=10`;
     try {
       const res = await fetch(url, {
         headers: { 'x-user-id': plan.userId },
@@ -53,7 +66,7 @@ export function startTraffic(opts: TrafficOptions): TrafficGenerator {
       }
       const id = searchIdOf(await res.json());
       if (plan.rating === undefined || id === undefined) return;
-      const fb = await fetch(`${opts.serviceUrl}/api/search/${encodeURIComponent(id)}/feedback`, {
+      const fb = await fetch(`${serviceUrl}/api/search/${encodeURIComponent(id)}/feedback`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-user-id': plan.userId },
         body: JSON.stringify({ rating: plan.rating }),

@@ -118,11 +118,14 @@ describe.skipIf(!compose)('docker-compose (skipped: docker-compose not installed
     const published = Object.fromEntries(
       Object.entries(composeServices()).map(([name, s]) => [
         name,
-        s.ports?.map((p) => Number(p.published)),
+        s.ports?.map((p) =>
+          /^\d+$/.test(String(p.published)) ? Number(p.published) : p.published,
+        ),
       ]),
     );
     expect(published).toMatchObject({
-      service: [3000],
+      // A range: `--scale service=N` gives each replica one of its ports (3000 the first).
+      service: ['3000-3009'],
       daemon: [3100],
       'llm-sim': [3200],
       prometheus: [9090],

@@ -10,7 +10,11 @@ type Config = {
   global: Record<string, string>;
   rule_files: string[];
   alerting?: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
-  scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+  scrape_configs: {
+    job_name: string;
+    static_configs: { targets: string[] }[];
+    dns_sd_configs?: unknown;
+  }[];
 };
 
 const generate = (over: Partial<Parameters<typeof localPrometheusConfig>[1]> = {}): Config =>
@@ -34,6 +38,22 @@ describe('localPrometheusConfig', () => {
       'canary-daemon': ['127.0.0.1:4100'],
       prometheus: ['127.0.0.1:4090'],
     });
+  });
+
+  it('scrapes each replica of the search service as its own target (one instance each), with no DNS discovery', () => {
+    const job = generate({
+      jobPorts: { ...PORTS, 'ai-search-service': [4000, 4001, 4002] },
+    }).scrape_configs.find((j) => j.job_name === 'ai-search-service');
+    expect(job?.static_configs).toEqual([
+      { targets: ['127.0.0.1:4000', '127.0.0.1:4001', '127.0.0.1:4002'] },
+    ]);
+    expect(job?.dns_sd_configs).toBeUndefined();
+  });
+
+  it('refuses a job given no port at all', () => {
+    expect(() => generate({ jobPorts: { ...PORTS, 'ai-search-service': [] } })).toThrow(
+      /no local port for job\(s\) ai-search-service/,
+    );
   });
 
   it('loads the given rule files and sends alerts to the local Alertmanager', () => {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, type Command } from 'commander';
 import { DEFAULT_PORTS, type StackPorts } from '../../stack/ports.js';
+import { parseReplicas } from '../../stack/replicas.js';
 import type { RegisterCommand } from './index.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -15,6 +16,12 @@ function port(raw: string): number {
   return n;
 }
 
+function replicas(raw: string): number {
+  const r = parseReplicas(raw);
+  if (!r.ok) throw new InvalidArgumentError(r.error);
+  return r.value;
+}
+
 interface StartFlags {
   fast: boolean;
   traffic: boolean;
@@ -25,13 +32,28 @@ interface StartFlags {
   simPort: number;
   prometheusPort: number;
   alertmanagerPort: number;
+  replicas: number;
 }
 
-function printUrls(urls: Record<string, string | undefined>, fast: boolean, logDir: string): void {
+/** One status line per search service replica (the first is the one the README's URLs use). */
+function serviceLines(replicaUrls: readonly string[]): string[] {
+  const [first] = replicaUrls;
+  const lines = [`  search service   ${first}   (try ${first}/api/search?q=climate%20reporters)`];
+  if (replicaUrls.length === 1) return lines;
+  lines[0] = `  search service   ${replicaUrls.length} replicas, traffic round robin over them:`;
+  return lines.concat(replicaUrls.map((u, i) => `    replica ${i + 1}      ${u}`));
+}
+
+function printUrls(
+  urls: Record<string, string | undefined>,
+  replicaUrls: readonly string[],
+  fast: boolean,
+  logDir: string,
+): void {
   const lines = [
     '',
     `The AI search stack is up${fast ? ' (fast mode: rule windows in seconds)' : ''}:`,
-    `  search service   ${urls.service}   (try ${urls.service}/api/search?q=climate%20reporters)`,
+    ...serviceLines(replicaUrls),
     `  canary daemon    ${urls.daemon}   (status page)`,
     `  Prometheus       ${urls.prometheus}`,
     `  Alertmanager     ${urls.alertmanager ?? 'not installed: notifications are only logged'}`,
@@ -64,10 +86,11 @@ async function run(flags: StartFlags): Promise<void> {
     fast: flags.fast,
     traffic: flags.traffic,
     ports,
+    replicas: flags.replicas,
     tools: flags.alertmanager ? tools : { ...tools, alertmanager: undefined },
     say: (line) => console.log(line),
   });
-  printUrls({ ...stack.urls }, flags.fast, shortPath(stack.logDir));
+  printUrls({ ...stack.urls }, stack.replicaUrls, flags.fast, shortPath(stack.logDir));
   const note = await flagOffNote(stack.urls.service);
   if (note) console.log(`\n${note}`);
   let stopping = false;
@@ -101,7 +124,18 @@ export const registerStart: RegisterCommand = (program: Command) => {
     .option('--no-traffic', 'do not generate synthetic searches')
     .option('--no-alertmanager', 'do not start Alertmanager even when installed')
     .option('--data-dir <dir>', 'state directory', process.env.DATA_DIR ?? 'data')
-    .option('--service-port <port>', 'search service port', port, DEFAULT_PORTS.service)
+    .option(
+      '--replicas <n>',
+      'search service processes (1–16), sharing the database and flag store; Prometheus scrapes each',
+      replicas,
+      1,
+    )
+    .option(
+      '--service-port <port>',
+      'search service port (of the first replica)',
+      port,
+      DEFAULT_PORTS.service,
+    )
     .option('--daemon-port <port>', 'canary daemon port', port, DEFAULT_PORTS.daemon)
     .option('--sim-port <port>', 'LLM simulator port', port, DEFAULT_PORTS.llmSim)
     .option('--prometheus-port <port>', 'Prometheus port', port, DEFAULT_PORTS.prometheus)

@@ -100,21 +100,41 @@ function seedIfEmpty(db: Database, options: OpenStoreOptions): OpenedStore['seed
     db.exec(`INSERT INTO contacts_fts (contacts_fts) VALUES ('rebuild')`);
     db.exec(`INSERT INTO contacts_fts (contacts_fts) VALUES ('optimize')`);
   })();
-  // Into the database file now, so readers start without a WAL the size of the data set.
-  db.pragma('wal_checkpoint(TRUNCATE)');
   return { contacts: options.contacts, users: options.users, ms: performance.now() - started };
 }
 
-export function openContactsStore(options: OpenStoreOptions): OpenedStore {
-  const writer = openDatabase(options.file);
-  let migrations: MigrationReport;
-  let seeded: OpenedStore['seeded'];
+/**
+ * How long a replica waits for another one that is migrating or seeding the same file (they
+ * start together under `docker-compose up --scale`): seeding 50,000 contacts takes seconds, on a
+ * busy machine tens of them; the default 5 s would fail the late starters with SQLITE_BUSY.
+ */
+const PREPARE_BUSY_TIMEOUT_MS = 180_000;
+
+/**
+ * Migrations and seeding in one IMMEDIATE transaction: of several processes opening the same new
+ * file at once, one migrates and seeds, and the others wait for its write lock, then find the
+ * schema current and the tables full (no "table already exists", no second seed).
+ */
+function prepareDatabase(file: string, options: OpenStoreOptions) {
+  const writer = openDatabase(file);
   try {
-    migrations = applyMigrations(writer);
-    seeded = seedIfEmpty(writer, options);
+    writer.pragma(`busy_timeout = ${PREPARE_BUSY_TIMEOUT_MS}`);
+    const prepared = writer
+      .transaction(() => ({
+        migrations: applyMigrations(writer),
+        seeded: seedIfEmpty(writer, options),
+      }))
+      .immediate();
+    // Into the database file now, so readers start without a WAL the size of the data set.
+    if (prepared.seeded.contacts > 0) writer.pragma('wal_checkpoint(TRUNCATE)');
+    return prepared;
   } finally {
     writer.close();
   }
+}
+
+export function openContactsStore(options: OpenStoreOptions): OpenedStore {
+  const { migrations, seeded } = prepareDatabase(options.file, options);
   const db = openReadOnlyDatabase(options.file);
   const observe: DbObserver = options.observe ?? (() => {});
   const user = db.prepare('SELECT id, segment FROM users WHERE id = ?');

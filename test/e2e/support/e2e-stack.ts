@@ -49,9 +49,16 @@ export interface E2eStack {
   readonly dir: string;
   readonly flagsFile: string;
   readonly ruleFiles: readonly string[];
+  /** The first replica's LLM simulator (every replica's, unless `separateSims`). */
   readonly sim: LlmSimulator;
+  /** One per replica with `separateSims`, else the one shared simulator. */
+  readonly sims: readonly LlmSimulator[];
+  /** The first replica. */
   readonly serviceUrl: string;
   readonly service: ManagedProcess;
+  /** Every replica of the search service (one database, one flag file, one scrape each). */
+  readonly serviceUrls: readonly string[];
+  readonly services: readonly ManagedProcess[];
   readonly prom: PrometheusHandle;
   readonly webhook: RecordingWebhook;
   /** The flag file as the CLI sees it: read history, turn the flag back on as a person would. */
@@ -84,6 +91,10 @@ export interface E2eStackOptions {
   readonly prometheusArgs?: readonly string[];
   /** More flags for the daemon (e.g. `--query-timeout 500ms`). */
   readonly daemonArgs?: readonly string[];
+  /** Search service processes (default 1; keep ≤ 3 on a 2-core machine). */
+  readonly replicas?: number;
+  /** Each replica calls its own LLM simulator, so a test can fail one replica's calls only. */
+  readonly separateSims?: boolean;
 }
 
 const SCRUBBED = ['ALERTMANAGER_URL', 'FLAGS_FILE'].concat(
@@ -132,20 +143,30 @@ export async function startE2eStack(o: E2eStackOptions = {}): Promise<E2eStack> 
       path.join(dir, 'rules'),
       FAST,
     );
-    const sim = await startLlmSimulator({
-      port: 0,
-      seed: o.seed ?? 7,
-      latency: { baseMs: 5, perOutputTokenMs: 0, jitterMs: 5 },
-    });
-    cleanups.push(() => sim.close());
+    const replicas = o.replicas ?? 1;
+    const sims: LlmSimulator[] = [];
+    for (let i = 0; i < (o.separateSims ? replicas : 1); i++) {
+      const s = await startLlmSimulator({
+        port: 0,
+        seed: (o.seed ?? 7) + i,
+        latency: { baseMs: 5, perOutputTokenMs: 0, jitterMs: 5 },
+      });
+      cleanups.push(() => s.close());
+      sims.push(s);
+    }
+    const sim = sims[0]!;
     const webhook = await startRecordingWebhook();
     cleanups.push(() => webhook.close());
 
-    const servicePort = await freePort();
-    const serviceUrl = `http://127.0.0.1:${servicePort}`;
+    const servicePorts: number[] = [];
+    while (servicePorts.length < replicas) {
+      const p = await freePort();
+      if (!servicePorts.includes(p)) servicePorts.push(p);
+    }
+    const serviceUrls = servicePorts.map((p) => `http://127.0.0.1:${p}`);
+    const serviceUrl = serviceUrls[0]!;
     const serviceEnv = {
       ...FLAG_ENV,
-      LLM_SIM_URL: sim.url,
       FLAGS_FILE: flagsFile,
       AI_SEARCH_CACHE_TTL: '0', // every AI search calls the LLM
       AI_SEARCH_RATE_LIMIT: '0',
@@ -153,17 +174,28 @@ export async function startE2eStack(o: E2eStackOptions = {}): Promise<E2eStack> 
       AI_SEARCH_CLIENT_SHARE_WINDOW: String(o.clientShare?.windowSeconds ?? 300),
       AI_SEARCH_LOG_LEVEL: 'error',
     };
-    const serveArgs = ['serve', '--port', String(servicePort), '--data-dir', dir];
-    serveArgs.push('--contacts', String(o.contacts ?? 2000));
-    serveArgs.push('--client-rate-limit', String(o.clientRateLimit ?? 0));
-    const service = launchCanary(serveArgs, serviceEnv, 'search-service');
-    cleanups.push(() => service.stop());
-    await waitHttp(`${serviceUrl}/readyz`, service, 'the search service');
+    const startReplica = async (i: number): Promise<ManagedProcess> => {
+      const serveArgs = ['serve', '--port', String(servicePorts[i]), '--data-dir', dir];
+      serveArgs.push('--contacts', String(o.contacts ?? 2000));
+      serveArgs.push('--client-rate-limit', String(o.clientRateLimit ?? 0));
+      const env = { ...serviceEnv, LLM_SIM_URL: (sims[i] ?? sim).url };
+      const name = replicas === 1 ? 'search-service' : `search-service-${i + 1}`;
+      const proc = launchCanary(serveArgs, env, name);
+      cleanups.push(() => proc.stop());
+      await waitHttp(`${serviceUrls[i]}/readyz`, proc, `the search service (${name})`);
+      return proc;
+    };
+    // The first replica seeds the database; the others open it after, together.
+    const service = await startReplica(0);
+    const services = [
+      service,
+      ...(await Promise.all(serviceUrls.slice(1).map((_, i) => startReplica(i + 1)))),
+    ];
 
     const daemonPort = await freePort();
     const prom = await startPrometheus({
       scrapeTargets: [
-        { job: 'ai-search-service', targets: [`127.0.0.1:${servicePort}`] },
+        { job: 'ai-search-service', targets: servicePorts.map((p) => `127.0.0.1:${p}`) },
         { job: 'canary-daemon', targets: [`127.0.0.1:${daemonPort}`] },
       ],
       ruleFiles,
@@ -205,13 +237,18 @@ export async function startE2eStack(o: E2eStackOptions = {}): Promise<E2eStack> 
       flagsFile,
       ruleFiles,
       sim,
+      sims,
       serviceUrl,
       service,
+      serviceUrls,
+      services,
       prom,
       webhook,
       flags,
       daemon: await startDaemon(),
-      setAiErrorRate: (rate) => sim.setFaults({ errorRate: rate, mode: 'error', status: 500 }),
+      setAiErrorRate: (rate) => {
+        for (const s of sims) s.setFaults({ errorRate: rate, mode: 'error', status: 500 });
+      },
       async restartDaemon() {
         if (!stack.daemon.proc.exited()) await stack.daemon.proc.kill('SIGKILL');
         stack.daemon = await startDaemon();

@@ -5,6 +5,8 @@
 import type { SegmentUser } from './segment-users.js';
 
 export interface SearchRecord {
+  /** The service (replica) that was asked. */
+  readonly serviceUrl: string;
   readonly userId: string;
   readonly segment: string;
   readonly sentAt: number;
@@ -24,6 +26,8 @@ export interface SteadyTraffic {
 
 export interface SteadyTrafficOptions {
   readonly serviceUrl: string;
+  /** Which replica the `n`th search goes to (default: always `serviceUrl`). */
+  readonly route?: (n: number) => string;
   readonly users: readonly SegmentUser[];
   readonly perSecond: number;
   readonly maxInFlight?: number;
@@ -54,11 +58,12 @@ export function startSteadyTraffic(o: SteadyTrafficOptions): SteadyTraffic {
     const i = n++;
     const user = o.users[i % o.users.length]!;
     const q = `${TOPICS[i % TOPICS.length]} ${i}`;
+    const serviceUrl = o.route?.(i) ?? o.serviceUrl;
     const sentAt = Date.now();
     let status = 0;
     let body: SearchBody = {};
     try {
-      const res = await fetch(`${o.serviceUrl}/api/search?q=${encodeURIComponent(q)}&limit=5`, {
+      const res = await fetch(`${serviceUrl}/api/search?q=${encodeURIComponent(q)}&limit=5`, {
         headers: { 'x-user-id': user.id },
         signal: AbortSignal.timeout(10_000),
       });
@@ -68,6 +73,7 @@ export function startSteadyTraffic(o: SteadyTrafficOptions): SteadyTraffic {
       // status 0: refused or timed out, recorded as such
     }
     records.push({
+      serviceUrl,
       userId: user.id,
       segment: user.segment,
       sentAt,
