@@ -6,7 +6,7 @@ import { loadConfig, type Config } from '../shared/config.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { createFileFlagStore } from '../flags/file-flag-store.js';
 import { createPgFlagStore } from '../flags/postgres/pg-flag-store.js';
-import type { FlagStore } from '../flags/types.js';
+import type { ConditionalFlagStore } from '../flags/types.js';
 import { ActionRunner } from './action-runner.js';
 import type { Action } from './actions/action.js';
 import { createImmediateRollback } from './actions/immediate-rollback.js';
@@ -55,7 +55,7 @@ export interface DaemonOptions {
   // Collaborators tests may replace.
   readonly clock?: Clock;
   readonly logger?: Logger;
-  readonly flagStore?: FlagStore;
+  readonly flagStore?: ConditionalFlagStore;
   readonly prometheus?: PrometheusClient;
   readonly loadRules?: LoadRulesFn;
   readonly evaluate?: EvaluateFn;
@@ -133,7 +133,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
 async function openFlagStore(
   o: DaemonOptions,
   logger: Logger,
-): Promise<{ store: FlagStore; close(): Promise<void> }> {
+): Promise<{ store: ConditionalFlagStore; close(): Promise<void> }> {
   const bootstrap = o.bootstrap ?? loadConfig({}).bootstrap;
   if (!o.flagsUrl) {
     const store = createFileFlagStore({ path: o.flagsFile, bootstrap, logger });

@@ -39,8 +39,9 @@ import {
 import type {
   AuditEntry,
   ChangeMeta,
+  ConditionalFlagStore,
   FlagChange,
-  FlagStore,
+  FlagCondition,
   Recovery,
   RolloutSpec,
   UpdateResult,
@@ -61,7 +62,7 @@ export interface FileFlagStoreOptions {
 
 export type EnsureResult = { ok: true; created: boolean } | { ok: false; error: string };
 
-export interface FileFlagStore extends FlagStore {
+export interface FileFlagStore extends ConditionalFlagStore {
   /** Creates the file from the bootstrap variables when it does not exist. */
   ensureFlagFile(): Promise<EnsureResult>;
 }
@@ -214,8 +215,22 @@ export function createFileFlagStore(opts: FileFlagStoreOptions): FileFlagStore {
     change: FlagChange,
     meta: ChangeMeta,
     lock: HeldLock,
+    when?: FlagCondition,
   ): Promise<UpdateResult> {
     const state = await readFileState(file, opts.bootstrap);
+    // Checked under the lock, so the check and the write are one step for every writer. A broken
+    // file has no state to compare; a kill switch then goes ahead (off is the safe guess).
+    if (when && state.kind === 'ok') {
+      const now = state.specs.get(change.flag);
+      if ((now?.enabled ?? false) !== when.enabled)
+        return {
+          ok: true,
+          changed: false,
+          before: now ?? null,
+          after: now ?? OFF_SPEC,
+          unmet: `${change.flag} is ${now ? describeSpec(now) : 'not defined'}, not ${when.enabled ? 'on' : 'off'}: nothing to do`,
+        };
+    }
     if (!isKillSwitch(change)) {
       // Every change but the kill switch needs its audit entry to land; checked before writing.
       const auditKind = await fileKind(auditPath);
@@ -259,6 +274,29 @@ export function createFileFlagStore(opts: FileFlagStoreOptions): FileFlagStore {
     return { ok: true, changed: true, before: before ?? null, after };
   }
 
+  /** Refuses a bad name or a missing actor, then applies the change under the lock. */
+  async function checked(
+    change: FlagChange,
+    meta: ChangeMeta,
+    when?: FlagCondition,
+  ): Promise<UpdateResult> {
+    if (!FLAG_KEY.test(change.flag)) {
+      return {
+        ok: false,
+        code: 'invalid-change',
+        error: `flag name "${change.flag}" is not valid: ${FLAG_KEY_RULE}`,
+      };
+    }
+    if (meta.actor.trim() === '') {
+      return {
+        ok: false,
+        code: 'invalid-change',
+        error: 'an actor is required: who makes this change?',
+      };
+    }
+    return locked((lock) => applyLocked(change, meta, lock, when));
+  }
+
   return {
     path: file,
     async getRollout(flag) {
@@ -267,23 +305,8 @@ export function createFileFlagStore(opts: FileFlagStoreOptions): FileFlagStore {
     async list() {
       return (await readUsable(file, opts.bootstrap)).specs;
     },
-    async update(change, meta) {
-      if (!FLAG_KEY.test(change.flag)) {
-        return {
-          ok: false,
-          code: 'invalid-change',
-          error: `flag name "${change.flag}" is not valid: ${FLAG_KEY_RULE}`,
-        };
-      }
-      if (meta.actor.trim() === '') {
-        return {
-          ok: false,
-          code: 'invalid-change',
-          error: 'an actor is required: who makes this change?',
-        };
-      }
-      return locked((lock) => applyLocked(change, meta, lock));
-    },
+    update: (change, meta) => checked(change, meta),
+    updateIf: (change, meta, when) => checked(change, meta, when),
     async history(options) {
       const read = await readAudit(auditPath, options);
       if (read.skipped > 0)
