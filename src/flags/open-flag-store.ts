@@ -28,4 +28,3 @@ export async function openStore(
   }
   return { store, close: () => store.close() };
 }
-

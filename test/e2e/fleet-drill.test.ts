@@ -329,7 +329,7 @@ describe(`fleet drill (${where}): PostgreSQL, Prometheus, 3 replicas, 2 daemons`
     );
     expect(d2.map((a) => a.outcome)).toEqual(['success']);
     console.log(
-      `[fleet drill, ${where}] rollback 2: d1 killed mid-write; flag off ${offAt - released!} ms after the row lock was released (${offAt - killedAt!} ms after the kill), 1 audit row`,
+      `[fleet drill, ${where}] rollback 2: chaos to flag off ${offAt - since} ms; d1 killed mid-write; flag off ${offAt - released!} ms after the row lock was released (${offAt - killedAt!} ms after the kill), 1 audit row`,
     );
     expect(committedAt - released!).toBeLessThan(5000);
 

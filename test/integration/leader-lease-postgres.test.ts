@@ -73,6 +73,24 @@ describe('PostgreSQL leader lease', () => {
     expect(took).toBeLessThan(2000);
   });
 
+  it('a holder cut off from the store stops leading by its own clock, before its lease expires on the server', async () => {
+    const url = await migratedDb();
+    const ttlMs = 2000;
+    const holder = lease(url, 'cut-off', ttlMs);
+    expect(await holder.isLeader()).toBe(true);
+    const lastRenewal = Date.now();
+    await pgh.stop();
+    try {
+      const stoppedAfter = await until(async () => !(await holder.isLeader()), ttlMs * 3);
+      // It never leads past the lease it was granted (the server's expiry is ttl after the renewal).
+      expect(Date.now() - lastRenewal).toBeLessThanOrEqual(ttlMs + 500);
+      expect(stoppedAfter).toBeGreaterThan(0);
+      expect(holder.describe()).toMatch(/store unreachable .*not the leader/);
+    } finally {
+      await pgh.start();
+    }
+  });
+
   it('a holder killed with SIGKILL is replaced within ttl + renew interval, and not before its lease ran out', async () => {
     const url = await migratedDb();
     const ttlMs = 3000;
