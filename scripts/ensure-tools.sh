@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Finds the external programs the stack and the tests need, installs the Debian packages when it
 # can (apt-get present and running as root), or stops with the exact command to run.
-#   scripts/ensure-tools.sh            prometheus, promtool, alertmanager, postgresql (15+)
+#   scripts/ensure-tools.sh            prometheus, promtool, alertmanager, postgresql (15+),
+#                                      iproute2 when root (the fleet drill's namespaces)
 #   scripts/ensure-tools.sh --browser  the same, plus chromium for the browser test
 set -euo pipefail
 
@@ -20,6 +21,8 @@ have prometheus && have promtool || missing+=(prometheus)
 have prometheus-alertmanager || have alertmanager || missing+=(prometheus-alertmanager)
 # The PostgreSQL flag store's tests start their own cluster with initdb + postgres (PG_BIN).
 [ -x "${PG_BIN:-/usr/lib/postgresql/15/bin}/postgres" ] || ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
+# The fleet drill puts hosts in network namespaces (ip netns) when root; elsewhere it falls back.
+if [ "$(id -u)" = 0 ] && ! have ip; then missing+=(iproute2); fi
 if [ "$want_browser" = 1 ]; then
   have chromium || missing+=(chromium)
 fi

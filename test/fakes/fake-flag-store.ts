@@ -60,7 +60,7 @@ export class FakeFlagStore implements ConditionalFlagStore {
   /** As the real stores: the condition is checked first, and an unmet one writes nothing. */
   async updateIf(change: FlagChange, meta: ChangeMeta, when: FlagCondition): Promise<UpdateResult> {
     const now = this.flags.get(change.flag);
-    if (now && now.enabled !== when.enabled && this.failWrites === 0) {
+    if (now && now.enabled !== when.enabled) {
       this.updates.push({ change, meta });
       return { ok: true, changed: false, before: now, after: now, unmet: 'condition not met' };
     }
