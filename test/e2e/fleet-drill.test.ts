@@ -11,6 +11,8 @@
 //    between "decided" and "committed"): the other daemon finishes, once; the cut-off replica
 //    follows the staleness policy (keeps its last flags, then fails safe to off after
 //    FLAGS_STALE_AFTER) and says so on /readyz and in feature_flag_store_connected.
+// 3. The killed daemon restarted, chaos once more, and the other daemon killed with SIGKILL as
+//    soon as its alert goes pending: the restarted one rolls back alone, on time, once.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -64,6 +66,8 @@ let traffic: SteadyTraffic;
 const replicaUrls: string[] = [];
 const procs = new Map<string, ManagedProcess>();
 const daemonUrls = new Map<string, string>();
+/** Starts (or, after a kill, restarts on the same address and data folder) one daemon. */
+let startDaemon: (host: string) => Promise<void>;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function output(): string {
@@ -131,22 +135,20 @@ beforeAll(async () => {
   replicaUrls.push(await startReplica(REPLICAS[0]));
   replicaUrls.push(...(await Promise.all(REPLICAS.slice(1).map(startReplica))));
 
-  await Promise.all(
-    DAEMONS.map(async (h) => {
-      const data = path.join(dir, h);
-      mkdirSync(data, { recursive: true });
-      const args = ['daemon', '--prometheus-url', prom.url, '--interval', '1s'];
-      for (const f of rules) args.push('--rules', f);
-      args.push('--port', String(ports.get(h)), '--host', hosts.address(h), '--data-dir', data);
-      const proc = launchCanary(args, { FLAGS_URL: flagsUrl, AI_SEARCH_LOG_LEVEL: 'info' }, h, [
-        ...hosts.prefix(h),
-      ]);
-      procs.set(h, proc);
-      const url = `http://${target(h)}`;
-      await waitHttp(`${url}/healthz`, proc, `daemon ${h}`);
-      daemonUrls.set(h, url);
-    }),
-  );
+  startDaemon = async (h: string) => {
+    const data = path.join(dir, h);
+    mkdirSync(data, { recursive: true });
+    const args = ['daemon', '--prometheus-url', prom.url, '--interval', '1s'];
+    for (const f of rules) args.push('--rules', f);
+    args.push('--port', String(ports.get(h)), '--host', hosts.address(h), '--data-dir', data);
+    const env = { FLAGS_URL: flagsUrl, AI_SEARCH_LOG_LEVEL: 'info' };
+    const proc = launchCanary(args, env, h, hosts.prefix(h));
+    procs.set(h, proc);
+    const url = `http://${target(h)}`;
+    await waitHttp(`${url}/healthz`, proc, `daemon ${h}`);
+    daemonUrls.set(h, url);
+  };
+  await Promise.all(DAEMONS.map((h) => startDaemon(h)));
 
   traffic = startSteadyTraffic({
     serviceUrl: replicaUrls[0]!,
@@ -225,6 +227,26 @@ async function rollbacksOf(daemon: string, since: number) {
   );
 }
 
+/** Errors stop, the live daemons' alerts resolve, a person resumes the rollout: AI mode again. */
+async function recoverAndResume(): Promise<void> {
+  setErrors(0);
+  await eventually(
+    async () => {
+      const live = DAEMONS.filter((d) => !procs.get(d)!.exited());
+      const states = await Promise.all(live.map((d) => daemonRule(daemonUrls.get(d)!, RULE)));
+      return states.every((r) => r.state === 'inactive') ? true : undefined;
+    },
+    { what: 'the alert inactive on both daemons', timeoutMs: 90_000, intervalMs: 250 },
+  );
+  await store.update({ flag: AI_FLAG, value: true }, { actor: 'drill', reason: 'resume' });
+  await eventually(
+    async () =>
+      (await Promise.all(replicaUrls.map(modeOf))).every((m) => m === 'ai') ? true : undefined,
+    { what: 'AI mode on every replica', timeoutMs: 20_000, intervalMs: 50 },
+  );
+  await waitForAiTraffic();
+}
+
 async function gauge(url: string): Promise<number | undefined> {
   const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(3000) })).text();
   const line = text.split('\n').find((l) => l.startsWith('feature_flag_store_connected'));
@@ -235,14 +257,14 @@ describe(`fleet drill (${where}): PostgreSQL, Prometheus, 3 replicas, 2 daemons`
   it('chaos with both daemons up: one rollback, one audit row, the other daemon records "already off", every replica in keyword mode within 1 s', async () => {
     const since = Date.now();
     setErrors(0.3);
-    await flagOffAt();
+    const offAt = await flagOffAt();
     const [row, ...more] = await daemonOffs(since);
     expect(more, output()).toEqual([]);
     const committedAt = Date.parse(row!.time);
     const seen = await keywordTimes(replicaUrls, 10_000);
     const lags = seen.map((t) => t - committedAt);
     console.log(
-      `[fleet drill, ${where}] rollback 1: replicas in keyword mode ${lags.join(', ')} ms after the commit`,
+      `[fleet drill, ${where}] rollback 1: chaos to flag off ${offAt - since} ms; replicas in keyword mode ${lags.join(', ')} ms after the commit`,
     );
     for (const lag of lags) expect(lag).toBeLessThan(1000);
 
@@ -269,22 +291,7 @@ describe(`fleet drill (${where}): PostgreSQL, Prometheus, 3 replicas, 2 daemons`
   });
 
   it(`kill -9 of the acting daemon mid-rollback: the other finishes it, once${hosts.kind === 'netns' ? '; a replica cut off from PostgreSQL keeps its flags, then fails safe to off after FLAGS_STALE_AFTER' : ' (the cut-off replica part needs namespaces: not run in this fallback)'}`, async () => {
-    // Recover: errors stop, both alerts resolve, a person resumes the rollout.
-    setErrors(0);
-    await eventually(
-      async () => {
-        const states = await Promise.all(DAEMONS.map((d) => daemonRule(daemonUrls.get(d)!, RULE)));
-        return states.every((r) => r.state === 'inactive') ? true : undefined;
-      },
-      { what: 'the alert inactive on both daemons', timeoutMs: 90_000, intervalMs: 250 },
-    );
-    await store.update({ flag: AI_FLAG, value: true }, { actor: 'drill', reason: 'resume' });
-    await eventually(
-      async () =>
-        (await Promise.all(replicaUrls.map(modeOf))).every((m) => m === 'ai') ? true : undefined,
-      { what: 'AI mode on every replica', timeoutMs: 20_000, intervalMs: 50 },
-    );
-    await waitForAiTraffic();
+    await recoverAndResume();
 
     const cutOff = hosts.kind === 'netns';
     let cutAt = 0;
@@ -361,5 +368,38 @@ describe(`fleet drill (${where}): PostgreSQL, Prometheus, 3 replicas, 2 daemons`
       expect(await modeOf(svc3)).toBe('keyword'); // resynced: the store says off
     }
     expect(await daemonOffs(since)).toHaveLength(1);
+  });
+
+  it('kill -9 of a daemon as soon as its alert goes pending (the other restarted meanwhile): the survivor rolls back on time, once', async () => {
+    await startDaemon('d1'); // killed in the previous step: back on its own address and state
+    await recoverAndResume();
+    const since = Date.now();
+    setErrors(0.3);
+    await eventually(
+      async () =>
+        (await daemonRule(daemonUrls.get('d2')!, RULE)).state === 'pending' ? true : undefined,
+      { what: 'the alert pending on d2', timeoutMs: 90_000, intervalMs: 50 },
+    );
+    await procs.get('d2')!.kill('SIGKILL');
+    const offAt = await flagOffAt();
+    const rows = await daemonOffs(since);
+    expect(rows, output()).toHaveLength(1);
+    const d1 = await eventually(
+      async () => {
+        const r = await rollbacksOf('d1', since);
+        return r.length > 0 ? r : undefined;
+      },
+      { what: "d1's rollback record", timeoutMs: 10_000 },
+    );
+    expect(d1.map((a) => a.outcome)).toEqual(['success']);
+    const lags = (await keywordTimes(replicaUrls, 10_000)).map(
+      (t) => t - Date.parse(rows[0]!.time),
+    );
+    console.log(
+      `[fleet drill, ${where}] rollback 3: d2 killed when pending; chaos to flag off ${offAt - since} ms by d1 alone, 1 audit row; replicas in keyword mode ${lags.join(', ')} ms after the commit`,
+    );
+    for (const lag of lags) expect(lag).toBeLessThan(1000);
+    // On time: the rule's `for` (5 s in fast mode) plus the rate window filling, as with two daemons.
+    expect(offAt - since).toBeLessThan(30_000);
   });
 });
