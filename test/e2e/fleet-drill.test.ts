@@ -247,6 +247,18 @@ async function recoverAndResume(): Promise<void> {
   await waitForAiTraffic();
 }
 
+/** The outcomes of `daemon`'s rollbacks since `since`, once it has recorded one. */
+async function outcomesOnceRecorded(daemon: string, since: number): Promise<string[]> {
+  const records = await eventually(
+    async () => {
+      const r = await rollbacksOf(daemon, since);
+      return r.length > 0 ? r : undefined;
+    },
+    { what: `${daemon}'s rollback record`, timeoutMs: 10_000 },
+  );
+  return records.map((a) => a.outcome);
+}
+
 async function gauge(url: string): Promise<number | undefined> {
   const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(3000) })).text();
   const line = text.split('\n').find((l) => l.startsWith('feature_flag_store_connected'));
@@ -327,14 +339,7 @@ describe(`fleet drill (${where}): PostgreSQL, Prometheus, 3 replicas, 2 daemons`
     const rows = await daemonOffs(since);
     expect(rows, output()).toHaveLength(1);
     const committedAt = Date.parse(rows[0]!.time);
-    const d2 = await eventually(
-      async () => {
-        const r = await rollbacksOf('d2', since);
-        return r.length > 0 ? r : undefined;
-      },
-      { what: "d2's rollback record", timeoutMs: 10_000 },
-    );
-    expect(d2.map((a) => a.outcome)).toEqual(['success']);
+    expect(await outcomesOnceRecorded('d2', since)).toEqual(['success']);
     console.log(
       `[fleet drill, ${where}] rollback 2: chaos to flag off ${offAt - since} ms; d1 killed mid-write; flag off ${offAt - released!} ms after the row lock was released (${offAt - killedAt!} ms after the kill), 1 audit row`,
     );
@@ -384,14 +389,7 @@ describe(`fleet drill (${where}): PostgreSQL, Prometheus, 3 replicas, 2 daemons`
     const offAt = await flagOffAt();
     const rows = await daemonOffs(since);
     expect(rows, output()).toHaveLength(1);
-    const d1 = await eventually(
-      async () => {
-        const r = await rollbacksOf('d1', since);
-        return r.length > 0 ? r : undefined;
-      },
-      { what: "d1's rollback record", timeoutMs: 10_000 },
-    );
-    expect(d1.map((a) => a.outcome)).toEqual(['success']);
+    expect(await outcomesOnceRecorded('d1', since)).toEqual(['success']);
     const lags = (await keywordTimes(replicaUrls, 10_000)).map(
       (t) => t - Date.parse(rows[0]!.time),
     );
