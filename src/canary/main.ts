@@ -1,5 +1,6 @@
 // Composition root of the canary daemon: real collaborators are created here and nowhere else.
 // `startDaemon` is used by the CLI, the local-stack orchestrator and the tests (in-process).
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { loadConfig, type Config } from '../shared/config.js';
@@ -201,6 +202,7 @@ async function assemble(o: DaemonOptions, clock: Clock, logger: Logger, dryRun: 
     initialBackoffMs: o.rollbackBackoffMs?.initial,
     maxBackoffMs: o.rollbackBackoffMs?.max,
     metrics,
+    daemonId: `${hostname()}:${process.pid}`,
   });
   const actions = new Map<ActionName, Action>([
     ['immediate_rollback', rollback],

@@ -21,6 +21,8 @@ export interface RollbackOptions {
   readonly logger: Logger;
   readonly initialBackoffMs?: number;
   readonly maxBackoffMs?: number;
+  /** Which daemon wrote a rollback, in its audit context (`host:pid`): with two, which one won. */
+  readonly daemonId?: string;
   /** Where a stuck rollback shows beside the logs (a gauge an alert can watch). */
   readonly metrics?: Pick<DaemonMetrics, 'rollbackRetries' | 'rollbacksInProgress'>;
 }
@@ -64,7 +66,7 @@ async function retryUntilHeld(
 ): Promise<ActionResult> {
   let delay = initial;
   for (let attempt = 1; ; attempt++) {
-    const r = await attemptOnce(o.flags, flag, req);
+    const r = await attemptOnce(o, flag, req);
     if (r.ok)
       return { outcome: r.changed ? 'success' : 'skipped', detail: r.detail, attempts: attempt };
     o.metrics?.rollbackRetries.labels(flag).inc();
@@ -88,11 +90,8 @@ async function retryUntilHeld(
 
 type Attempt = { ok: true; changed: boolean; detail: string } | { ok: false; error: string };
 
-async function attemptOnce(
-  flags: ConditionalFlagStore,
-  flag: string,
-  req: ActionRequest,
-): Promise<Attempt> {
+async function attemptOnce(o: RollbackOptions, flag: string, req: ActionRequest): Promise<Attempt> {
+  const { flags } = o;
   const { rule, instance } = req;
   try {
     const update = await flags.updateIf(
@@ -108,6 +107,7 @@ async function attemptOnce(
           for: `${rule.forMs / 1000}s`,
           activeAt: new Date(instance.activeAt).toISOString(),
           labels: instance.labels,
+          ...(o.daemonId ? { daemon: o.daemonId } : {}),
         },
       },
       { enabled: true },
