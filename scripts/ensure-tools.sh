@@ -2,7 +2,8 @@
 # Finds the external programs the stack and the tests need, installs the Debian packages when it
 # can (apt-get present and running as root), or stops with the exact command to run.
 #   scripts/ensure-tools.sh            prometheus, promtool, alertmanager, postgresql (15+),
-#                                      victoria-metrics, vmalert
+#                                      victoria-metrics, vmalert,
+#                                      iproute2 when root (the fleet drill's namespaces)
 #   scripts/ensure-tools.sh --browser  the same, plus chromium for the browser test
 set -euo pipefail
 
@@ -23,6 +24,8 @@ have prometheus-alertmanager || have alertmanager || missing+=(prometheus-alertm
 [ -x "${PG_BIN:-/usr/lib/postgresql/15/bin}/postgres" ] || ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
 # VictoriaMetrics single node and vmalert (one Debian package): the metrics-backends e2e and bench.
 have victoria-metrics && have vmalert || missing+=(victoria-metrics)
+# The fleet drill puts hosts in network namespaces (ip netns) when root; elsewhere it falls back.
+if [ "$(id -u)" = 0 ] && ! have ip; then missing+=(iproute2); fi
 if [ "$want_browser" = 1 ]; then
   have chromium || missing+=(chromium)
 fi

@@ -1,12 +1,13 @@
 // Composition root of the canary daemon: real collaborators are created here and nowhere else.
 // `startDaemon` is used by the CLI, the local-stack orchestrator and the tests (in-process).
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { loadConfig, type Config } from '../shared/config.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { createFileFlagStore } from '../flags/file-flag-store.js';
 import { createPgFlagStore } from '../flags/postgres/pg-flag-store.js';
-import type { FlagStore } from '../flags/types.js';
+import type { ConditionalFlagStore } from '../flags/types.js';
 import { ActionRunner } from './action-runner.js';
 import type { Action } from './actions/action.js';
 import { createImmediateRollback } from './actions/immediate-rollback.js';
@@ -69,7 +70,7 @@ export interface DaemonOptions {
   // Collaborators tests may replace.
   readonly clock?: Clock;
   readonly logger?: Logger;
-  readonly flagStore?: FlagStore;
+  readonly flagStore?: ConditionalFlagStore;
   readonly prometheus?: PrometheusClient;
   readonly loadRules?: LoadRulesFn;
   readonly evaluate?: EvaluateFn;
@@ -141,7 +142,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
 async function openFlagStore(
   o: DaemonOptions,
   logger: Logger,
-): Promise<{ store: FlagStore; close(): Promise<void> }> {
+): Promise<{ store: ConditionalFlagStore; close(): Promise<void> }> {
   const bootstrap = o.bootstrap ?? loadConfig({}).bootstrap;
   if (!o.flagsUrl) {
     const store = createFileFlagStore({ path: o.flagsFile, bootstrap, logger });
@@ -212,6 +213,7 @@ async function assemble(o: DaemonOptions, clock: Clock, logger: Logger, dryRun: 
     initialBackoffMs: o.rollbackBackoffMs?.initial,
     maxBackoffMs: o.rollbackBackoffMs?.max,
     metrics,
+    daemonId: `${hostname()}:${process.pid}`,
   });
   const actions = new Map<ActionName, Action>([
     ['immediate_rollback', rollback],

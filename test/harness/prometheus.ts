@@ -37,6 +37,8 @@ export interface PrometheusOptions {
    * the past. Keep it within the last day (retention) and a few minutes before now.
    */
   readonly backfill?: string;
+  /** The address it listens on and its URL names; 127.0.0.1 by default (a drill's own address). */
+  readonly host?: string;
 }
 
 export interface PromSample {
@@ -107,11 +109,12 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
   const configFile = path.join(dir, 'prometheus.yml');
   writeFileSync(configFile, prometheusConfig(options));
   const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
+  const host = options.host ?? '127.0.0.1';
+  const url = `http://${host}:${port}`;
   const args = [
     `--config.file=${configFile}`,
     `--storage.tsdb.path=${path.join(dir, 'data')}`,
-    `--web.listen-address=127.0.0.1:${port}`,
+    `--web.listen-address=${host}:${port}`,
     '--web.enable-lifecycle',
     '--storage.tsdb.retention.time=1d',
     '--log.level=warn',

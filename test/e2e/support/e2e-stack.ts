@@ -121,13 +121,16 @@ export function launchCanary(
   args: string[],
   env: Record<string, string>,
   name: string,
+  /** A command that runs the rest and execs it, e.g. `ip netns exec <ns>` (a drill's host). */
+  prefix: readonly string[] = [],
 ): ManagedProcess {
   const envArgs = SCRUBBED.flatMap((k) => ['-u', k]);
   for (const [k, v] of Object.entries(env)) envArgs.push(`${k}=${v}`);
-  return launch('env', [...envArgs, process.execPath, BIN, ...args], name);
+  const argv = [...prefix, 'env', ...envArgs, process.execPath, BIN, ...args];
+  return launch(argv[0]!, argv.slice(1), name);
 }
 
-async function waitHttp(url: string, proc: ManagedProcess, what: string): Promise<number> {
+export async function waitHttp(url: string, proc: ManagedProcess, what: string): Promise<number> {
   await eventually(
     async () => {
       if (proc.exited()) throw new Error(`${what} exited:\n${tail(proc.output())}`);
