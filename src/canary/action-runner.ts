@@ -118,8 +118,9 @@ export class ActionRunner {
         signal: this.abort.signal,
       };
       const result = await this.execute(action, req);
-      if (result.outcome === 'success' || result.outcome === 'dry_run') {
-        const status = result.outcome === 'success' ? 'done' : 'dry_run';
+      // `skipped` here is "already off" (another daemon won the conditional write): done too.
+      if (result.outcome !== 'failure') {
+        const status = result.outcome === 'dry_run' ? 'dry_run' : 'done';
         store.setRollback({
           key,
           rule: rule.name,

@@ -3,20 +3,28 @@
 // to start, 2 bad input (environment or rule files).
 import { loadConfig, secretValues, ConfigError } from '../shared/config.js';
 import { createLogger } from '../shared/logger.js';
+import {
+  accessFromOptions,
+  accessSecrets,
+  alertmanagerAccessFromOptions,
+  describeAccess,
+  requestHeaders,
+  type AlertmanagerAccessCliOptions,
+  type PrometheusAccessCliOptions,
+} from '../shared/prometheus-access.js';
 import { RuleFilesInvalidError } from './canary-daemon.js';
 import { startDaemon } from './main.js';
 import type { Team } from './types.js';
 
-export interface DaemonCliOptions {
+export interface DaemonCliOptions extends PrometheusAccessCliOptions, AlertmanagerAccessCliOptions {
   rules: string[];
-  prometheusUrl?: string;
+  inlineRecorded: boolean;
   interval: number;
   dryRun: boolean;
   port?: number;
   host: string;
   dataDir?: string;
   flagsFile?: string;
-  alertmanagerUrl?: string;
   queryTimeout: number;
   resendDelay: number;
   webhook?: Partial<Record<Team, string>>;
@@ -34,17 +42,43 @@ export async function runDaemon(opts: DaemonCliOptions): Promise<number> {
     }
     throw err;
   }
+  const access = accessFromOptions(opts, config);
+  if (!access.ok) {
+    console.error(
+      `canary daemon: bad metrics backend options:\n  - ${access.problems.join('\n  - ')}`,
+    );
+    return 2;
+  }
+  const am = alertmanagerAccessFromOptions(opts, config);
+  if (am && !am.ok) {
+    console.error(`canary daemon: bad Alertmanager options:\n  - ${am.problems.join('\n  - ')}`);
+    return 2;
+  }
   const logger = createLogger({
     name: 'canary-daemon',
     level: config.logLevel,
-    secrets: secretValues(config),
+    secrets: [
+      ...secretValues(config),
+      ...accessSecrets(access.access),
+      ...(am ? accessSecrets(am.access) : []),
+    ],
   });
+  logger.info(
+    {
+      prometheus: describeAccess(access.access),
+      inlineRecorded: opts.inlineRecorded,
+      ...(am ? { alertmanager: describeAccess(am.access) } : {}),
+    },
+    'metrics backend',
+  );
   const dataDir = opts.dataDir ?? config.dataDir;
   let daemon;
   try {
     daemon = await startDaemon({
       ruleFiles: opts.rules,
-      prometheusUrl: opts.prometheusUrl ?? config.prometheusUrl,
+      prometheusUrl: access.access.url,
+      prometheusHeaders: requestHeaders(access.access),
+      inlineRecorded: opts.inlineRecorded,
       intervalMs: opts.interval,
       dryRun: opts.dryRun,
       port: opts.port ?? config.ports.daemon,
@@ -52,7 +86,8 @@ export async function runDaemon(opts: DaemonCliOptions): Promise<number> {
       dataDir,
       flagsFile: opts.flagsFile ?? (opts.dataDir ? `${dataDir}/flags.json` : config.flagsFile),
       ...(config.flagsUrl && !opts.flagsFile ? { flagsUrl: config.flagsUrl } : {}),
-      alertmanagerUrl: opts.alertmanagerUrl ?? config.alertmanagerUrl,
+      alertmanagerUrl: am?.access.url,
+      alertmanagerHeaders: am ? requestHeaders(am.access) : undefined,
       webhooks: {
         dev_team: config.canaryWebhooks.devTeam,
         product_team: config.canaryWebhooks.productTeam,

@@ -1,12 +1,13 @@
 // Composition root of the canary daemon: real collaborators are created here and nowhere else.
 // `startDaemon` is used by the CLI, the local-stack orchestrator and the tests (in-process).
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { loadConfig, type Config } from '../shared/config.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { createFileFlagStore } from '../flags/file-flag-store.js';
 import { createPgFlagStore } from '../flags/postgres/pg-flag-store.js';
-import type { FlagStore } from '../flags/types.js';
+import type { ConditionalFlagStore } from '../flags/types.js';
 import { ActionRunner } from './action-runner.js';
 import type { Action } from './actions/action.js';
 import { createImmediateRollback } from './actions/immediate-rollback.js';
@@ -20,6 +21,7 @@ import { createPrometheusClient, displayUrl, type PrometheusClient } from './pro
 import { PrometheusWatch } from './prometheus-watch.js';
 import { RuleEngine, type EvaluateFn } from './rule-engine.js';
 import { loadRuleFiles } from './rules/load-rules.js';
+import { inliningRecorded } from './rules/inline-loaded.js';
 import { watchRuleFiles, type LoadRulesFn } from './rule-source.js';
 import { StateStore } from './state-store.js';
 import { activeAlerts } from './rollout/active-alerts.js';
@@ -32,6 +34,17 @@ import type { ActionName } from './types.js';
 export interface DaemonOptions {
   readonly ruleFiles: readonly string[];
   readonly prometheusUrl: string;
+  /**
+   * Sent with every request to the metrics backend: tenant headers and auth, from
+   * `requestHeaders` (src/shared/prometheus-access.ts). The caller scrubs their secrets from logs.
+   */
+  readonly prometheusHeaders?: Readonly<Record<string, string>>;
+  /**
+   * Query alerts with the recorded series they read replaced by their recording rules
+   * (rules/inline-recorded.ts), for a backend that runs no recording rules (VictoriaMetrics
+   * single node, Thanos Query without a ruler).
+   */
+  readonly inlineRecorded?: boolean;
   readonly dataDir: string;
   readonly flagsFile: string;
   /** FLAGS_URL: roll back in this PostgreSQL flag store instead of the file. */
@@ -42,6 +55,8 @@ export interface DaemonOptions {
   readonly port?: number;
   readonly host?: string;
   readonly alertmanagerUrl?: string;
+  /** Tenant headers and auth for Alertmanager (`requestHeaders` of its access). */
+  readonly alertmanagerHeaders?: Readonly<Record<string, string>>;
   readonly webhooks?: Readonly<Partial<Record<Team, string>>>;
   readonly queryTimeoutMs?: number;
   readonly resendDelayMs?: number;
@@ -61,7 +76,7 @@ export interface DaemonOptions {
   // Collaborators tests may replace.
   readonly clock?: Clock;
   readonly logger?: Logger;
-  readonly flagStore?: FlagStore;
+  readonly flagStore?: ConditionalFlagStore;
   readonly prometheus?: PrometheusClient;
   readonly loadRules?: LoadRulesFn;
   readonly evaluate?: EvaluateFn;
@@ -139,7 +154,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
 async function openFlagStore(
   o: DaemonOptions,
   logger: Logger,
-): Promise<{ store: FlagStore; close(): Promise<void> }> {
+): Promise<{ store: ConditionalFlagStore; close(): Promise<void> }> {
   const bootstrap = o.bootstrap ?? loadConfig({}).bootstrap;
   if (!o.flagsUrl) {
     const store = createFileFlagStore({ path: o.flagsFile, bootstrap, logger });
@@ -166,6 +181,7 @@ async function assemble(o: DaemonOptions, clock: Clock, logger: Logger, dryRun: 
     o.prometheus ??
     createPrometheusClient({
       url: o.prometheusUrl,
+      headers: o.prometheusHeaders,
       timeoutMs: queryTimeoutMs,
       concurrency: o.queryConcurrency,
       batchSize: o.queryBatchSize,
@@ -177,6 +193,7 @@ async function assemble(o: DaemonOptions, clock: Clock, logger: Logger, dryRun: 
   let labelError: string | undefined;
   const notify: NotifyOptions = {
     alertmanagerUrl: o.alertmanagerUrl,
+    alertmanagerHeaders: o.alertmanagerHeaders,
     webhooks: o.webhooks ?? {},
     timeoutMs: queryTimeoutMs,
     resendDelayMs,
@@ -186,6 +203,7 @@ async function assemble(o: DaemonOptions, clock: Clock, logger: Logger, dryRun: 
       ? {
           externalLabels: createExternalLabelSource({
             prometheusUrl: o.prometheusUrl,
+            headers: o.prometheusHeaders,
             timeoutMs: queryTimeoutMs,
             clock,
             onError: (error) => {
@@ -207,6 +225,7 @@ async function assemble(o: DaemonOptions, clock: Clock, logger: Logger, dryRun: 
     initialBackoffMs: o.rollbackBackoffMs?.initial,
     maxBackoffMs: o.rollbackBackoffMs?.max,
     metrics,
+    daemonId: `${hostname()}:${process.pid}`,
   });
   const actions = new Map<ActionName, Action>([
     ['immediate_rollback', rollback],
@@ -245,7 +264,14 @@ async function assemble(o: DaemonOptions, clock: Clock, logger: Logger, dryRun: 
   const daemon = new CanaryDaemon({
     ruleFiles: o.ruleFiles.map((f) => path.resolve(f)),
     defaultIntervalMs: o.intervalMs ?? 15_000,
-    loadRules: o.loadRules ?? loadRuleFiles,
+    loadRules: o.inlineRecorded
+      ? inliningRecorded(o.loadRules ?? loadRuleFiles, (alerts) =>
+          logger.warn(
+            { notInlined: alerts },
+            `--inline-recorded: ${alerts.map((a) => a.rule).join(', ')} still read recorded series (${alerts[0]!.reason}); they see no data unless the backend records them (e.g. vmalert writing recording rules to it)`,
+          ),
+        )
+      : (o.loadRules ?? loadRuleFiles),
     ...{ clock, logger, metrics, store, engine, runner, watch, prometheus },
     onSettled: () => status.publish(),
   });

@@ -6,6 +6,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import axios, { type AxiosInstance } from 'axios';
+import { secretScrubber } from '../shared/prometheus-access.js';
 import { Limiter } from './limiter.js';
 import {
   isQueryFailure,
@@ -81,6 +82,8 @@ export interface PrometheusClientOptions {
   readonly batchSize?: number;
   /** Monotonic milliseconds, for time budgets (performance.now by default). */
   readonly now?: () => number;
+  /** Sent with every request: tenant headers and auth (src/shared/prometheus-access.ts). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** When a call must be over: an absolute time on `now()`'s scale, or never. */
@@ -108,6 +111,7 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
   const http: AxiosInstance = axios.create({
     baseURL: options.url.replace(/\/$/, ''),
     timeout: options.timeoutMs,
+    headers: { ...options.headers },
     httpAgent,
     httpsAgent,
     // Status codes and bodies are judged here, not by axios.
@@ -117,6 +121,7 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
   });
   const where = (path: string) => `${shown}${path}`;
   const now = options.now ?? (() => performance.now());
+  const scrub = secretScrubber(options.headers);
 
   /** POST (form-encoded, as Prometheus accepts) so long batched queries never hit URL limits. */
   async function call(
@@ -138,9 +143,9 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
           headers: { 'content-type': 'application/x-www-form-urlencoded' },
           timeout: timeout.ms,
         });
-        return judge(res.status, res.data, where(path));
+        return scrubbed(judge(res.status, res.data, where(path)), scrub);
       } catch (err) {
-        return transportFailure(err, where(path), timeout);
+        return scrubbed(transportFailure(err, where(path), timeout), scrub);
       }
     });
   }
@@ -242,6 +247,11 @@ export function createPrometheusClient(options: PrometheusClientOptions): Promet
       };
     },
   };
+}
+
+/** A failure's message with the credentials removed (a gateway may echo what it refused). */
+function scrubbed(r: Judged, scrub: (text: string) => string): Judged {
+  return r.ok ? r : { ...r, error: scrub(r.error) };
 }
 
 function strip(r: Extract<Judged, { ok: false }>): Extract<QueryOutcome, { ok: false }> {

@@ -25,9 +25,12 @@ export interface RuleAnswer {
 }
 
 export function planRuleQuery(rule: AlertingRule): RuleQuery {
-  const t = rule.threshold;
+  const t = rule.query ? rule.query.threshold : rule.threshold;
   if (t?.guards === undefined) {
-    return { exprs: [rule.expr], derive: ([o]) => ({ result: o!, value: undefined }) };
+    return {
+      exprs: [rule.query?.expr ?? rule.expr],
+      derive: ([o]) => ({ result: o!, value: undefined }),
+    };
   }
   const guards = t.guards;
   return {

@@ -73,7 +73,9 @@ export function recordedSeriesUsed(groups: readonly RuleGroup[]): string[] {
   for (const g of groups) {
     for (const r of g.rules) {
       if (r.kind !== 'alert') continue;
-      for (const name of selectedMetricNames(r.expr)) if (name.includes(':')) names.add(name);
+      // What is queried: with --inline-recorded, no recorded series is read at all.
+      for (const name of selectedMetricNames(r.query?.expr ?? r.expr))
+        if (name.includes(':')) names.add(name);
     }
   }
   return [...names].sort();

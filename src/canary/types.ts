@@ -62,6 +62,11 @@ export interface AlertingRule {
    */
   readonly notify: NotifyAction | undefined;
   readonly threshold: Threshold | undefined;
+  /**
+   * What the daemon queries when it differs from `expr`/`threshold` (recorded series inlined by
+   * `--inline-recorded`); `expr` stays what is shown and audited.
+   */
+  readonly query?: { readonly expr: string; readonly threshold: Threshold | undefined };
   readonly pos: SourcePos;
 }
 

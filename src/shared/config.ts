@@ -13,6 +13,7 @@ import {
   parsePort,
   type Parsed,
 } from './env-parse.js';
+import type { AccessEnv } from './prometheus-access.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -81,7 +82,11 @@ export interface Config {
   };
   readonly serviceUrl: string;
   readonly prometheusUrl: string;
+  /** PROMETHEUS_BEARER_TOKEN / _BASIC_AUTH_USER / _BASIC_AUTH_PASSWORD, checked in prometheus-access.ts. */
+  readonly prometheusAuth: AccessEnv;
   readonly alertmanagerUrl: string | undefined;
+  /** ALERTMANAGER_BEARER_TOKEN / _BASIC_AUTH_USER / _BASIC_AUTH_PASSWORD, checked like prometheusAuth. */
+  readonly alertmanagerAuth: AccessEnv;
   /** Bearer token for the canary daemon's POST /-/reload; without it, reload over HTTP is loopback-only. */
   readonly canaryAdminToken: string | undefined;
   /** Per-team webhooks for the daemon's notifications when no Alertmanager is configured. */
@@ -240,7 +245,17 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     ports,
     serviceUrl: r.get('SEARCH_URL', parseHttpUrl, `http://127.0.0.1:${ports.service}`),
     prometheusUrl: r.get('PROMETHEUS_URL', parseHttpUrl, 'http://127.0.0.1:9090'),
+    prometheusAuth: Object.freeze({
+      bearerToken: r.raw('PROMETHEUS_BEARER_TOKEN'),
+      basicAuthUser: r.raw('PROMETHEUS_BASIC_AUTH_USER'),
+      basicAuthPassword: r.raw('PROMETHEUS_BASIC_AUTH_PASSWORD'),
+    }),
     alertmanagerUrl: r.get('ALERTMANAGER_URL', parseHttpUrl, undefined),
+    alertmanagerAuth: Object.freeze({
+      bearerToken: r.raw('ALERTMANAGER_BEARER_TOKEN'),
+      basicAuthUser: r.raw('ALERTMANAGER_BASIC_AUTH_USER'),
+      basicAuthPassword: r.raw('ALERTMANAGER_BASIC_AUTH_PASSWORD'),
+    }),
     canaryAdminToken: r.raw('CANARY_ADMIN_TOKEN'),
     canaryWebhooks: Object.freeze({
       devTeam: r.get('CANARY_WEBHOOK_DEV_TEAM', parseHttpUrl, undefined),
@@ -304,6 +319,8 @@ export function secretValues(config: Config): string[] {
   const out = config.providers.map((p) => p.apiKey).filter((k): k is string => !!k);
   if (config.flagAdminToken) out.push(config.flagAdminToken);
   if (config.canaryAdminToken) out.push(config.canaryAdminToken);
+  for (const auth of [config.prometheusAuth, config.alertmanagerAuth])
+    for (const secret of [auth.bearerToken, auth.basicAuthPassword]) if (secret) out.push(secret);
   const dbPassword = config.flagsUrl ? urlPassword(config.flagsUrl) : undefined;
   if (dbPassword) out.push(dbPassword);
   // Chat webhooks (Slack and the like) carry their secret in the URL.

@@ -18,7 +18,12 @@ import {
 } from './support/e2e-stack.js';
 import { failEvenly, type EvenFailures } from './support/even-failures.js';
 import { alertStateAt } from './support/prometheus-timeline.js';
-import { daemonRollbacks, waitForRollback } from './support/rollback-watch.js';
+import {
+  daemonRollbacks,
+  rollbacksSettled,
+  searchesAfterRollback,
+  waitForRollback,
+} from './support/rollback-watch.js';
 import { usersOfEverySegment } from './support/segment-users.js';
 import { sentBetween, startSteadyTraffic, type SteadyTraffic } from './support/steady-traffic.js';
 import { eventually } from '../harness/index.js';
@@ -151,20 +156,16 @@ describe('AI errors and the rollback, end to end', () => {
     expect(rollback.offAt - promFiring).toBeLessThanOrEqual(1000);
 
     // Every new search is served in keyword mode within one second of the flag going off.
-    await sleep(3000);
-    const after = sentBetween(traffic.records, rollback.offAt + 1000);
+    const { after, notKeyword } = await searchesAfterRollback(traffic, rollback.offAt);
     expect(after.length).toBeGreaterThan(SEARCHES_PER_SECOND);
-    expect(after.filter((r) => r.status !== 200 || r.mode !== 'keyword')).toEqual([]);
+    expect(notKeyword).toEqual([]);
     expect(new Set(after.map((r) => r.segment)).size).toBe(3);
 
     // Once: a few more evaluations, and still one rollback in the audit log, the daemon's
     // action log and its metrics.
-    await sleep(3 * INTERVAL_MS);
-    expect(await daemonRollbacks(stack)).toHaveLength(1);
-    const rollbacks = (await daemonActions(stack.daemon.url)).filter(
-      (a) => a.action === 'immediate_rollback',
-    );
-    expect(rollbacks.map((a) => [a.outcome, a.rule, a.threshold])).toEqual([
+    const settled = await rollbacksSettled(stack, INTERVAL_MS);
+    expect(settled.audit).toHaveLength(1);
+    expect(settled.actions.map((a) => [a.outcome, a.rule, a.threshold])).toEqual([
       ['success', 'ai_service_failure', '> 0.1'],
     ]);
     expect(

@@ -3,8 +3,9 @@
 import type {
   AuditEntry,
   ChangeMeta,
+  ConditionalFlagStore,
   FlagChange,
-  FlagStore,
+  FlagCondition,
   RolloutSpec,
   UpdateResult,
 } from '../../src/flags/types.js';
@@ -14,7 +15,7 @@ const ON: RolloutSpec = {
   percentages: { 'internal-users': 100, 'beta-users': 0, default: 10 },
 };
 
-export class FakeFlagStore implements FlagStore {
+export class FakeFlagStore implements ConditionalFlagStore {
   readonly path = '/fake/flags.json';
   readonly flags = new Map<string, RolloutSpec>([['ai-search-enabled', ON]]);
   readonly audit: AuditEntry[] = [];
@@ -55,6 +56,15 @@ export class FakeFlagStore implements FlagStore {
       context: meta.context,
     });
     return { ok: true, changed: before.enabled !== after.enabled, before, after };
+  }
+  /** As the real stores: the condition is checked first, and an unmet one writes nothing. */
+  async updateIf(change: FlagChange, meta: ChangeMeta, when: FlagCondition): Promise<UpdateResult> {
+    const now = this.flags.get(change.flag);
+    if (now && now.enabled !== when.enabled) {
+      this.updates.push({ change, meta });
+      return { ok: true, changed: false, before: now, after: now, unmet: 'condition not met' };
+    }
+    return this.update(change, meta);
   }
   async history(): Promise<AuditEntry[]> {
     return this.audit;

@@ -7,7 +7,15 @@
 // directly (not through runuser, which would sit between us and the postmaster: a signal meant for
 // the server would reach runuser instead). As anyone else, both run as the current user.
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -90,7 +98,13 @@ async function waitForReady(proc: ManagedProcess, timeoutMs = 60_000): Promise<v
   }
 }
 
-export async function startPostgres(): Promise<PostgresHandle> {
+export interface PostgresOptions {
+  /** The address it listens on and its URLs name; 127.0.0.1 by default (a drill's own address). */
+  readonly host?: string;
+}
+
+export async function startPostgres(o: PostgresOptions = {}): Promise<PostgresHandle> {
+  const host = o.host ?? '127.0.0.1';
   if (!existsSync(path.join(PG_BIN, 'postgres')))
     throw new MissingPostgresError(
       `no PostgreSQL at ${PG_BIN}: install it with scripts/ensure-tools.sh (apt-get install postgresql) or set PG_BIN`,
@@ -98,6 +112,9 @@ export async function startPostgres(): Promise<PostgresHandle> {
   const as = owner();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'canary-pg-'));
   initCluster(dir, as);
+  // initdb lets in loopback only; clients of a drill connect from their own addresses.
+  if (host !== '127.0.0.1')
+    appendFileSync(path.join(dir, 'data', 'pg_hba.conf'), 'host all all 0.0.0.0/0 scram-sha-256\n');
   const port = await freePort();
   const data = path.join(dir, 'data');
   let proc: ManagedProcess | undefined;
@@ -105,7 +122,7 @@ export async function startPostgres(): Promise<PostgresHandle> {
   const start = async () => {
     const args = [
       ...['-D', data, '-p', String(port), '-k', dir],
-      ...['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=200'],
+      ...['-c', `listen_addresses=${host}`, '-c', 'fsync=off', '-c', 'max_connections=200'],
     ];
     proc = launch(path.join(PG_BIN, 'postgres'), args, 'postgres', as ?? {});
     await waitForReady(proc);
@@ -121,7 +138,7 @@ export async function startPostgres(): Promise<PostgresHandle> {
     clearTimeout(timer);
   };
   const url = (database = 'postgres') =>
-    `postgres://${PG_USER}:${PG_PASSWORD}@127.0.0.1:${port}/${database}`;
+    `postgres://${PG_USER}:${PG_PASSWORD}@${host}:${port}/${database}`;
   const query = async (sql: string, params: unknown[] = [], database?: string) => {
     const client = new pg.Client({ connectionString: url(database) });
     await client.connect();

@@ -26,6 +26,8 @@ export interface PrometheusOptions {
   readonly externalLabels?: Readonly<Record<string, string>>;
   /** host:port of Alertmanagers to send alerts to. */
   readonly alertmanagers?: readonly string[];
+  /** remote_write URLs (e.g. VictoriaMetrics' /api/v1/write), sent within a second. */
+  readonly remoteWrite?: readonly string[];
   /** A complete prometheus.yml instead of the one built from the options above. */
   readonly configYaml?: string;
   readonly extraArgs?: readonly string[];
@@ -35,6 +37,8 @@ export interface PrometheusOptions {
    * the past. Keep it within the last day (retention) and a few minutes before now.
    */
   readonly backfill?: string;
+  /** The address it listens on and its URL names; 127.0.0.1 by default (a drill's own address). */
+  readonly host?: string;
 }
 
 export interface PromSample {
@@ -85,6 +89,12 @@ export function prometheusConfig(options: PrometheusOptions): string {
     })),
   };
   if (options.ruleFiles?.length) config.rule_files = [...options.ruleFiles];
+  if (options.remoteWrite?.length) {
+    config.remote_write = options.remoteWrite.map((url) => ({
+      url,
+      queue_config: { batch_send_deadline: '1s' },
+    }));
+  }
   if (options.alertmanagers?.length) {
     config.alerting = {
       alertmanagers: [{ static_configs: [{ targets: [...options.alertmanagers] }] }],
@@ -99,11 +109,12 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
   const configFile = path.join(dir, 'prometheus.yml');
   writeFileSync(configFile, prometheusConfig(options));
   const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
+  const host = options.host ?? '127.0.0.1';
+  const url = `http://${host}:${port}`;
   const args = [
     `--config.file=${configFile}`,
     `--storage.tsdb.path=${path.join(dir, 'data')}`,
-    `--web.listen-address=127.0.0.1:${port}`,
+    `--web.listen-address=${host}:${port}`,
     '--web.enable-lifecycle',
     '--storage.tsdb.retention.time=1d',
     '--log.level=warn',

@@ -1,7 +1,7 @@
-// One alert per incident: a real Prometheus (with external labels, as prometheus.yml has) and the
-// daemon load the same rules and both send the firing alerts to a real Alertmanager. The daemon
-// reads Prometheus's external labels, so both copies carry one label set and Alertmanager holds
-// exactly one alert per firing rule.
+// One alert per incident: a real Prometheus (with external labels, as prometheus.yml has) and two
+// daemons (a fleet runs two, docs/scale-out.md) load the same rules and all send the firing alerts
+// to a real Alertmanager. Each daemon reads Prometheus's external labels and adds nothing of its
+// own, so every copy carries one label set and Alertmanager holds exactly one alert per rule.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,7 +25,7 @@ const logger = createLogger({
 
 let am: AlertmanagerHandle;
 let prom: PrometheusHandle;
-let daemon: RunningDaemon;
+const daemons: RunningDaemon[] = [];
 let dir: string;
 
 beforeAll(async () => {
@@ -40,22 +40,25 @@ beforeAll(async () => {
     extraArgs: ['--rules.alert.resend-delay=2s'],
   });
   dir = await mkdtemp(path.join(os.tmpdir(), 'canary-dedupe-it-'));
-  daemon = await startDaemon({
-    ruleFiles: [RULES],
-    prometheusUrl: prom.url,
-    alertmanagerUrl: am.url,
-    dataDir: dir,
-    flagsFile: path.join(dir, 'flags.json'),
-    port: 0,
-    host: '127.0.0.1',
-    intervalMs: 1000,
-    watchRuleFiles: false,
-    logger,
-  });
+  for (const name of ['daemon-a', 'daemon-b'])
+    daemons.push(
+      await startDaemon({
+        ruleFiles: [RULES],
+        prometheusUrl: prom.url,
+        alertmanagerUrl: am.url,
+        dataDir: path.join(dir, name),
+        flagsFile: path.join(dir, 'flags.json'),
+        port: 0,
+        host: '127.0.0.1',
+        intervalMs: 1000,
+        watchRuleFiles: false,
+        logger,
+      }),
+    );
 });
 
 afterAll(async () => {
-  await daemon?.close();
+  for (const d of daemons) await d.close();
   await prom?.stop();
   await am?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
@@ -74,21 +77,24 @@ interface ActionRecord {
   readonly outcome: string;
 }
 
-async function daemonDelivered(): Promise<Set<string>> {
-  const body = (await (await fetch(`${daemon.url}/api/actions`)).json()) as {
+async function daemonDelivered(url: string): Promise<Set<string>> {
+  const body = (await (await fetch(`${url}/api/actions`)).json()) as {
     actions: ActionRecord[];
   };
   return new Set(body.actions.filter((a) => a.outcome === 'success').map((a) => a.rule));
 }
 
-it('Alertmanager holds exactly one alert per firing rule, sent by both Prometheus and the daemon', async () => {
+it('Alertmanager holds exactly one alert per firing rule, sent by Prometheus and by each of two daemons', async () => {
   const rules = ['dedupe_dev_alert', 'dedupe_product_alert'];
   await eventually(
     async () => {
-      const [sent, delivered] = [await prometheusSent(), await daemonDelivered()];
-      return sent >= rules.length && rules.every((r) => delivered.has(r)) ? true : undefined;
+      const sent = await prometheusSent();
+      const delivered = await Promise.all(daemons.map((d) => daemonDelivered(d.url)));
+      return sent >= rules.length && delivered.every((set) => rules.every((r) => set.has(r)))
+        ? true
+        : undefined;
     },
-    { what: 'both Prometheus and the daemon to deliver both alerts', timeoutMs: 60_000 },
+    { what: 'Prometheus and both daemons to deliver both alerts', timeoutMs: 60_000 },
   );
   const alerts = await am.alerts();
   const byRule = rules.map((r) => alerts.filter((a) => a.labels.alertname === r));

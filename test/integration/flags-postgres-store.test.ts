@@ -48,7 +48,7 @@ describe('migrations', () => {
     const b = storeAt(url);
     // Two replicas starting at once: the advisory lock lets each file run exactly once.
     const [ra, rb] = await Promise.all([a.migrate(), b.migrate()]);
-    expect([ra.applied.length, rb.applied.length].sort()).toEqual([0, 2]);
+    expect([ra.applied.length, rb.applied.length].sort()).toEqual([0, 3]);
     expect((await a.migrate()).applied).toEqual([]);
     const rows = await pgh.query(
       'SELECT version, name FROM flag_schema_migrations ORDER BY version',
@@ -58,6 +58,7 @@ describe('migrations', () => {
     expect(rows.rows).toEqual([
       { version: 1, name: 'flags and audit' },
       { version: 2, name: 'notify flag changes' },
+      { version: 3, name: 'leader lease' },
     ]);
   });
 });

@@ -117,6 +117,28 @@ describe('immediate_rollback', () => {
     ).toBe(true);
   });
 
+  it('finding the flag already off (another daemon won) records skipped "already off", marks it done, writes no audit row', async () => {
+    const flags = new FakeFlagStore();
+    flags.flags.set('ai-search-enabled', {
+      ...flags.flags.get('ai-search-enabled')!,
+      enabled: false,
+    });
+    const s = await setup({ flags });
+    for (let i = 0; i < 3; i++) {
+      await s.evaluate(rollbackRule, 0.3);
+      await s.clock.advance(1000);
+    }
+    expect(flags.audit).toHaveLength(0);
+    expect(flags.updates).toHaveLength(1); // done after the first: not retried, not repeated
+    const rollbacks = s.store.actions.latest().filter((r) => r.action === 'immediate_rollback');
+    expect(rollbacks).toHaveLength(1);
+    expect(rollbacks[0]).toMatchObject({ outcome: 'skipped' });
+    expect(rollbacks[0]!.detail).toMatch(/^already off: .*nothing written, no audit row/);
+    expect(await s.metrics.registry.getSingleMetricAsString('canary_actions_total')).toMatch(
+      /action="immediate_rollback",outcome="skipped"\} 1/,
+    );
+  });
+
   it('a new alert instance (new activeAt) after the old one resolved rolls back again, after a person re-enabled the flag', async () => {
     const s = await setup();
     await s.evaluate(rollbackRule, 0.3);

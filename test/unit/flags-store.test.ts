@@ -84,6 +84,37 @@ describe('file flag store', () => {
     expect(await s.getRollout(AI_SEARCH_FLAG)).toEqual(history.at(-1)!.after);
   });
 
+  it('updateIf turns a flag off once however many writers race; the others get unmet and no audit entry', async () => {
+    const s = store();
+    await s.update({ flag: AI_SEARCH_FLAG, value: true }, meta);
+    const results = await Promise.all(
+      ['daemon-a', 'daemon-b', 'daemon-c'].map((actor) =>
+        storeIn(folder).updateIf(
+          { flag: AI_SEARCH_FLAG, value: false },
+          { actor, reason: 'race' },
+          { enabled: true },
+        ),
+      ),
+    );
+    expect(results.filter((r) => r.ok && r.changed)).toHaveLength(1);
+    const losers = results.filter((r) => r.ok && !r.changed);
+    expect(losers).toHaveLength(2);
+    for (const r of losers) expect(r.ok && r.unmet).toMatch(/not on: nothing to do/);
+    const offs = (await s.history()).filter((e) => e.reason === 'race');
+    expect(offs).toHaveLength(1);
+    expect(offs[0]!.before?.enabled).toBe(true);
+    expect((await s.getRollout(AI_SEARCH_FLAG))?.enabled).toBe(false);
+  });
+
+  it('updateIf still turns a flag off over a broken file (no state to compare: off is the safe guess)', async () => {
+    writeFileSync(folder.file, '{"flags": {');
+    const r = await store().updateIf({ flag: AI_SEARCH_FLAG, value: false }, meta, {
+      enabled: true,
+    });
+    expect(r).toMatchObject({ ok: true, changed: true });
+    expect(r.ok && r.recovery?.kind).toBe('not-json');
+  });
+
   it('refuses anything but the kill switch on a corrupt file, and says which file and what to do', async () => {
     writeFileSync(folder.file, '{"flags": {');
     const s = store();

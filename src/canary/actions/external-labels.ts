@@ -7,6 +7,7 @@
 import axios from 'axios';
 import { parse } from 'yaml';
 import type { Clock } from '../../shared/clock.js';
+import { secretScrubber } from '../../shared/prometheus-access.js';
 
 export type Labels = Readonly<Record<string, string>>;
 
@@ -52,6 +53,8 @@ export interface ExternalLabelSource {
 
 export interface ExternalLabelOptions {
   readonly prometheusUrl: string;
+  /** Tenant headers and auth (src/shared/prometheus-access.ts). */
+  readonly headers?: Readonly<Record<string, string>>;
   readonly timeoutMs: number;
   readonly clock: Clock;
   /** Read again this often, so a Prometheus config reload is followed (10 min). */
@@ -65,6 +68,7 @@ export function createExternalLabelSource(o: ExternalLabelOptions): ExternalLabe
   const refreshMs = o.refreshMs ?? 600_000;
   const retryMs = o.retryMs ?? 60_000;
   const url = `${o.prometheusUrl.replace(/\/$/, '')}/api/v1/status/config`;
+  const scrub = secretScrubber(o.headers);
   let labels: Labels = {};
   let known = false;
   let nextAt = 0;
@@ -73,7 +77,11 @@ export function createExternalLabelSource(o: ExternalLabelOptions): ExternalLabe
   const fetchLabels = async (): Promise<void> => {
     let parsed: ParsedLabels;
     try {
-      const res = await axios.get(url, { timeout: o.timeoutMs, validateStatus: () => true });
+      const res = await axios.get(url, {
+        timeout: o.timeoutMs,
+        headers: { ...o.headers },
+        validateStatus: () => true,
+      });
       parsed =
         res.status === 200
           ? parseExternalLabels(res.data)
@@ -87,7 +95,7 @@ export function createExternalLabelSource(o: ExternalLabelOptions): ExternalLabe
       nextAt = o.clock.now() + refreshMs;
     } else {
       nextAt = o.clock.now() + retryMs;
-      o.onError?.(parsed.error);
+      o.onError?.(scrub(parsed.error));
     }
   };
 

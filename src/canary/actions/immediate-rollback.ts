@@ -1,9 +1,14 @@
 // `action: immediate_rollback`: turns the rule's flag off through the flag store, reads it back to
 // verify, and retries with backoff until it holds. It never turns a flag back on: resuming the
 // rollout is a person's decision. Once-per-instance bookkeeping is the ActionRunner's job.
+//
+// The write is conditional ("off only if on", updateIf), so where several daemons watch one flag
+// store the flag is turned off once, with one audit row, whichever daemon wins; a daemon that
+// finds it already off records a `skipped` action ("already off"), which is neither a failure nor
+// a second change.
 import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
-import type { FlagStore } from '../../flags/types.js';
+import type { ConditionalFlagStore } from '../../flags/types.js';
 import type { DaemonMetrics } from '../metrics.js';
 import { describeWhy, type Action, type ActionRequest, type ActionResult } from './action.js';
 
@@ -11,11 +16,13 @@ export const DAEMON_ACTOR = 'canary-daemon';
 const ESCALATE_AFTER = 3;
 
 export interface RollbackOptions {
-  readonly flags: FlagStore;
+  readonly flags: ConditionalFlagStore;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly initialBackoffMs?: number;
   readonly maxBackoffMs?: number;
+  /** Which daemon wrote a rollback, in its audit context (`host:pid`): with two, which one won. */
+  readonly daemonId?: string;
   /** Where a stuck rollback shows beside the logs (a gauge an alert can watch). */
   readonly metrics?: Pick<DaemonMetrics, 'rollbackRetries' | 'rollbacksInProgress'>;
 }
@@ -59,8 +66,9 @@ async function retryUntilHeld(
 ): Promise<ActionResult> {
   let delay = initial;
   for (let attempt = 1; ; attempt++) {
-    const r = await attemptOnce(o.flags, flag, req);
-    if (r.ok) return { outcome: 'success', detail: r.detail, attempts: attempt };
+    const r = await attemptOnce(o, flag, req);
+    if (r.ok)
+      return { outcome: r.changed ? 'success' : 'skipped', detail: r.detail, attempts: attempt };
     o.metrics?.rollbackRetries.labels(flag).inc();
     if (req.signal.aborted) {
       return {
@@ -80,12 +88,13 @@ async function retryUntilHeld(
   }
 }
 
-type Attempt = { ok: true; detail: string } | { ok: false; error: string };
+type Attempt = { ok: true; changed: boolean; detail: string } | { ok: false; error: string };
 
-async function attemptOnce(flags: FlagStore, flag: string, req: ActionRequest): Promise<Attempt> {
+async function attemptOnce(o: RollbackOptions, flag: string, req: ActionRequest): Promise<Attempt> {
+  const { flags } = o;
   const { rule, instance } = req;
   try {
-    const update = await flags.update(
+    const update = await flags.updateIf(
       { flag, value: false },
       {
         actor: DAEMON_ACTOR,
@@ -98,8 +107,10 @@ async function attemptOnce(flags: FlagStore, flag: string, req: ActionRequest): 
           for: `${rule.forMs / 1000}s`,
           activeAt: new Date(instance.activeAt).toISOString(),
           labels: instance.labels,
+          ...(o.daemonId ? { daemon: o.daemonId } : {}),
         },
       },
+      { enabled: true },
     );
     if (!update.ok) return { ok: false, error: `flag store refused the write: ${update.error}` };
     const after = await flags.getRollout(flag);
@@ -107,9 +118,16 @@ async function attemptOnce(flags: FlagStore, flag: string, req: ActionRequest): 
       return { ok: false, error: `flag ${flag} is not defined in ${flags.path}` };
     if (after.enabled)
       return { ok: false, error: `read back ${flag} from ${flags.path}: still enabled` };
+    if (!update.changed)
+      return {
+        ok: true,
+        changed: false,
+        detail: `already off: flag ${flag} was off before this daemon wrote (another daemon or a person turned it off first); nothing written, no audit row; verified by reading ${flags.path} back`,
+      };
     return {
       ok: true,
-      detail: `flag ${flag} turned off${update.changed ? '' : ' (it was already off)'}, verified by reading ${flags.path} back`,
+      changed: true,
+      detail: `flag ${flag} turned off, verified by reading ${flags.path} back`,
     };
   } catch (err) {
     return { ok: false, error: err instanceof Error ? err.message : String(err) };

@@ -15,6 +15,8 @@ export { TEAMS, type Team } from '../types.js';
 
 export interface NotifyOptions {
   readonly alertmanagerUrl: string | undefined;
+  /** Tenant headers and auth sent to Alertmanager only, never to a webhook. */
+  readonly alertmanagerHeaders?: Readonly<Record<string, string>>;
   readonly webhooks: Readonly<Partial<Record<Team, string>>>;
   readonly timeoutMs: number;
   readonly resendDelayMs: number;
@@ -74,7 +76,8 @@ export function createNotify(
         // Exactly the rule's labels plus the external ones, as in Prometheus's copy: a label of
         // the daemon's own (such as a default `team`) would keep Alertmanager from merging them.
         const labels = withExternalLabels(alert.labels, external);
-        return post(url, displayUrl(url), [{ ...alert, labels }], o.timeoutMs);
+        const body = [{ ...alert, labels }];
+        return post(url, displayUrl(url), body, o.timeoutMs, o.alertmanagerHeaders);
       }
       const hook = o.webhooks[team];
       if (!hook) {
@@ -111,9 +114,14 @@ async function post(
   shown: string,
   body: unknown,
   timeoutMs: number,
+  headers: Readonly<Record<string, string>> = {},
 ): Promise<ActionResult> {
   try {
-    const res = await axios.post(url, body, { timeout: timeoutMs, validateStatus: () => true });
+    const res = await axios.post(url, body, {
+      timeout: timeoutMs,
+      headers: { ...headers },
+      validateStatus: () => true,
+    });
     if (res.status >= 200 && res.status < 300)
       return {
         outcome: 'success',

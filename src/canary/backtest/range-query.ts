@@ -4,6 +4,7 @@
 // the expression at start, start + step, … with the same lookback as an instant query at each of
 // those times, so slot t of the answer is what the daemon's instant query at t would have read.
 import axios, { type AxiosInstance } from 'axios';
+import { secretScrubber } from '../../shared/prometheus-access.js';
 import { displayUrl } from '../prometheus-client.js';
 import { judge, sampleValue, transportError } from '../prometheus-response.js';
 import type { Sample } from '../types.js';
@@ -41,12 +42,19 @@ export function chunkRange(range: SlotRange, maxPoints = MAX_POINTS): SlotRange[
   return out;
 }
 
-export function createRangeClient(o: { url: string; timeoutMs: number }): RangeClient {
+export function createRangeClient(o: {
+  url: string;
+  timeoutMs: number;
+  /** Tenant headers and auth (src/shared/prometheus-access.ts). */
+  headers?: Readonly<Record<string, string>>;
+}): RangeClient {
   const shown = displayUrl(o.url);
   const where = `${shown}/api/v1/query_range`;
+  const scrub = secretScrubber(o.headers);
   const http: AxiosInstance = axios.create({
     baseURL: o.url.replace(/\/$/, ''),
     timeout: o.timeoutMs,
+    headers: { ...o.headers },
     validateStatus: () => true,
     responseType: 'text',
     transformResponse: (d: unknown) => d,
@@ -80,7 +88,7 @@ export function createRangeClient(o: { url: string; timeoutMs: number }): RangeC
       for (const part of chunkRange(range)) {
         const r = await one(expr, part);
         requests++;
-        if (!r.ok) return { ok: false, error: `${r.error} (query: ${expr})` };
+        if (!r.ok) return { ok: false, error: `${scrub(r.error)} (query: ${expr})` };
         for (const [t, samples] of r.slots) slots.set(t, [...(slots.get(t) ?? []), ...samples]);
       }
       return { ok: true, slots, requests };

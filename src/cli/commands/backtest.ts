@@ -2,16 +2,18 @@
 // lists what it would have done; `--against` diffs two versions of the rules. Reads only.
 import { InvalidArgumentError, Option } from 'commander';
 import { loadConfig, ConfigError } from '../../shared/config.js';
+import { UsageError } from '../../shared/usage-error.js';
 import type { RegisterCommand } from './index.js';
 import { duration, url } from './daemon.js';
+import { addPrometheusAccessOptions } from './prometheus-options.js';
+import type { PrometheusAccessCliOptions } from '../../shared/prometheus-access.js';
 
-interface BacktestCliOptions {
+interface BacktestCliOptions extends PrometheusAccessCliOptions {
   rules: string;
   against?: string;
   deployedPath?: string;
   from: string;
   to: string;
-  prometheusUrl?: string;
   interval: number;
   inlineRecorded: boolean;
   alert?: string[];
@@ -22,7 +24,7 @@ interface BacktestCliOptions {
 }
 
 export const registerBacktest: RegisterCommand = (program) => {
-  program
+  const cmd = program
     .command('backtest')
     .description(
       "Replay the daemon's evaluation of a rule file over Prometheus history: every pending, firing and resolved transition and every action it would have taken; --against diffs two rule versions. Writes nothing to Prometheus.",
@@ -43,9 +45,10 @@ export const registerBacktest: RegisterCommand = (program) => {
     .option('--to <time>', 'end: RFC 3339 or relative', 'now')
     .option(
       '--prometheus-url <url>',
-      'Prometheus base URL (default: PROMETHEUS_URL or http://127.0.0.1:9090)',
+      'Prometheus-compatible base URL, path prefix included (default: PROMETHEUS_URL or http://127.0.0.1:9090)',
       url,
-    )
+    );
+  addPrometheusAccessOptions(cmd)
     .addOption(
       new Option(
         '--interval <duration>',
@@ -97,13 +100,15 @@ async function runBacktestCommand(opts: BacktestCliOptions): Promise<number> {
     return usage(new Error(`--to (${iso(toMs)}) is in the future: there is no history there yet`));
   if (fromMs >= toMs)
     return usage(new Error(`--from (${iso(fromMs)}) must be before --to (${iso(toMs)})`));
-  let prometheusUrl = opts.prometheusUrl;
+  const { accessFromOptions, requestHeaders } = await import('../../shared/prometheus-access.js');
+  let access;
   try {
-    prometheusUrl ??= loadConfig(process.env, process.cwd()).prometheusUrl;
+    access = accessFromOptions(opts, loadConfig(process.env, process.cwd()));
   } catch (err) {
     if (err instanceof ConfigError) return usage(err);
     throw err;
   }
+  if (!access.ok) return usage(new UsageError(access.problems.join('; ')));
   const { runBacktest } = await import('../../canary/backtest/run-backtest.js');
   const { createRangeClient } = await import('../../canary/backtest/range-query.js');
   const { loadRuleFiles } = await import('../../canary/rules/load-rules.js');
@@ -121,7 +126,11 @@ async function runBacktestCommand(opts: BacktestCliOptions): Promise<number> {
       outDir: opts.charts ? opts.out : undefined,
     },
     {
-      client: createRangeClient({ url: prometheusUrl, timeoutMs: opts.queryTimeout }),
+      client: createRangeClient({
+        url: access.access.url,
+        headers: requestHeaders(access.access),
+        timeoutMs: opts.queryTimeout,
+      }),
       loadRules: loadRuleFiles,
     },
   );

@@ -5,6 +5,7 @@ import type { DaemonCliOptions } from '../../canary/daemon-command.js';
 import { TEAMS, type Team } from '../../canary/types.js';
 import { parseDurationMs, parseHttpUrl, parsePort } from '../../shared/env-parse.js';
 import type { RegisterCommand } from './index.js';
+import { addAlertmanagerAccessOptions, addPrometheusAccessOptions } from './prometheus-options.js';
 
 export const duration = (raw: string) => {
   const r = parseDurationMs(raw);
@@ -30,7 +31,7 @@ const webhook = (raw: string, prev: Partial<Record<Team, string>> = {}) => {
 };
 
 export const registerDaemon: RegisterCommand = (program: Command) => {
-  program
+  const cmd = program
     .command('daemon')
     .description(
       'Evaluate the alert rules against Prometheus every interval and run their actions (rollback, notify).',
@@ -41,8 +42,14 @@ export const registerDaemon: RegisterCommand = (program: Command) => {
     )
     .option(
       '--prometheus-url <url>',
-      'Prometheus base URL (default: PROMETHEUS_URL or http://127.0.0.1:9090)',
+      'Prometheus-compatible base URL, path prefix included, e.g. http://mimir/prometheus (default: PROMETHEUS_URL or http://127.0.0.1:9090)',
       url,
+    );
+  addPrometheusAccessOptions(cmd)
+    .option(
+      '--inline-recorded',
+      'query alerts with the recorded series they read replaced by their recording rules, for a backend that runs no recording rules (VictoriaMetrics single node, Thanos Query)',
+      false,
     )
     .addOption(
       new Option('--interval <duration>', 'evaluation interval of groups that set none')
@@ -63,9 +70,10 @@ export const registerDaemon: RegisterCommand = (program: Command) => {
     )
     .option(
       '--alertmanager-url <url>',
-      'send notifications to this Alertmanager (default: ALERTMANAGER_URL)',
+      'send notifications to this Alertmanager, path prefix included (default: ALERTMANAGER_URL)',
       url,
-    )
+    );
+  addAlertmanagerAccessOptions(cmd)
     .option(
       '--webhook <team=url>',
       `a team's webhook when no Alertmanager is set (teams: ${TEAMS.join(', ')}); repeatable`,

@@ -7,6 +7,7 @@ import type { Aim, AimOptions } from '../../stack/ops/run-check.js';
 import type { CheckResult } from '../../stack/ops/verdict.js';
 import { intOption } from '../int-option.js';
 import type { RegisterCommand } from './index.js';
+import { addPrometheusAccessOptions } from './prometheus-options.js';
 
 const positiveInt = intOption(1, Infinity);
 
@@ -64,7 +65,11 @@ const OPS: readonly OpDef[] = [
     usesPrometheus: true,
     title: (a) => `response times from ${a.prometheusUrl}`,
     run: async (a) =>
-      (await metricChecks()).checkTargets(a.prometheusUrl, (await targets()).RESPONSE_TIME_TARGETS),
+      (await metricChecks()).checkTargets(
+        a.prometheusUrl,
+        (await targets()).RESPONSE_TIME_TARGETS,
+        a.prometheusHeaders,
+      ),
   },
   {
     name: 'monitor-errors',
@@ -75,8 +80,12 @@ const OPS: readonly OpDef[] = [
     run: async (a) => {
       const { checkFiringAlerts, checkTargets } = await metricChecks();
       return [
-        ...(await checkTargets(a.prometheusUrl, (await targets()).ERROR_TARGETS)),
-        await checkFiringAlerts(a.prometheusUrl),
+        ...(await checkTargets(
+          a.prometheusUrl,
+          (await targets()).ERROR_TARGETS,
+          a.prometheusHeaders,
+        )),
+        await checkFiringAlerts(a.prometheusUrl, a.prometheusHeaders),
       ];
     },
   },
@@ -119,8 +128,11 @@ function register(program: Command, op: OpDef): void {
     .option('--url <url>', 'the search service (default: SEARCH_URL)')
     .option('--json', 'print the verdict as one JSON object (same exit codes)');
   if (op.usesPrometheus) {
-    cmd
-      .option('--prometheus-url <url>', 'Prometheus (default: PROMETHEUS_URL)')
+    addPrometheusAccessOptions(cmd)
+      .option(
+        '--prometheus-url <url>',
+        'Prometheus-compatible base URL, path prefix included (default: PROMETHEUS_URL)',
+      )
       .option(
         '--allow-no-data',
         'do not fail a check that has no data to judge (no traffic yet)',
@@ -145,7 +157,8 @@ function register(program: Command, op: OpDef): void {
   );
   cmd.action(async (opts: AimOptions & Record<string, unknown>) => {
     const { runChecks } = await import('../../stack/ops/run-check.js');
-    process.exitCode = await runChecks(op.name, op.title, opts, (aim) => op.run(aim, opts));
+    const aim = { ...opts, usesPrometheus: op.usesPrometheus };
+    process.exitCode = await runChecks(op.name, op.title, aim, (a) => op.run(a, opts));
   });
 }
 

@@ -29,8 +29,9 @@ export function judgeTarget(target: MetricTarget, result: InstantResult): CheckR
 export async function checkTargets(
   prometheusUrl: string,
   targets: readonly MetricTarget[],
+  headers: Readonly<Record<string, string>> = {},
 ): Promise<CheckResult[]> {
-  const prometheus = openPrometheus(prometheusUrl, { concurrency: targets.length });
+  const prometheus = openPrometheus(prometheusUrl, { concurrency: targets.length, headers });
   try {
     return await Promise.all(
       targets.map(async (t) => judgeTarget(t, await prometheus.query(t.expr))),
@@ -47,8 +48,11 @@ export function judgeFiringAlerts(result: InstantResult): CheckResult {
   return names.length === 0 ? pass(name, 'none', 'none') : fail(name, names.join(', '), 'none');
 }
 
-export async function checkFiringAlerts(prometheusUrl: string): Promise<CheckResult> {
-  const prometheus = openPrometheus(prometheusUrl, { concurrency: 1 });
+export async function checkFiringAlerts(
+  prometheusUrl: string,
+  headers: Readonly<Record<string, string>> = {},
+): Promise<CheckResult> {
+  const prometheus = openPrometheus(prometheusUrl, { concurrency: 1, headers });
   try {
     return judgeFiringAlerts(await prometheus.query('ALERTS{alertstate="firing"}'));
   } finally {

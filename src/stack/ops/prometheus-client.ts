@@ -23,13 +23,20 @@ export interface InstantQuerier {
 /** A client for one run of checks: `concurrency` queries in flight at once. */
 export function openPrometheus(
   baseUrl: string,
-  o: { timeoutMs?: number; concurrency?: number; now?: () => number } = {},
+  o: {
+    timeoutMs?: number;
+    concurrency?: number;
+    now?: () => number;
+    /** Tenant headers and auth (src/shared/prometheus-access.ts); the client scrubs its errors. */
+    headers?: Readonly<Record<string, string>>;
+  } = {},
 ): InstantQuerier {
   const client = createPrometheusClient({
     url: baseUrl,
     timeoutMs: o.timeoutMs ?? 10_000,
     concurrency: o.concurrency ?? 4,
     batchSize: 1,
+    headers: o.headers,
   });
   const now = o.now ?? Date.now;
   return {

@@ -3,6 +3,11 @@
 // return the exit code: 0 met, 1 target missed, 2 bad usage, 3 no reply (see verdict.ts EXIT).
 import { ConfigError, loadConfig, type Config } from '../../shared/config.js';
 import { envWithFiles } from '../../shared/env-files.js';
+import {
+  accessFromOptions,
+  requestHeaders,
+  type PrometheusAccessCliOptions,
+} from '../../shared/prometheus-access.js';
 import { LoadToolMissingError } from './performance.js';
 import {
   EXIT,
@@ -13,10 +18,11 @@ import {
   type CheckResult,
 } from './verdict.js';
 
-export interface AimOptions {
+export interface AimOptions extends PrometheusAccessCliOptions {
   readonly env?: string;
   readonly url?: string;
-  readonly prometheusUrl?: string;
+  /** Check the metrics backend options (headers, auth) too: the command queries it. */
+  readonly usesPrometheus?: boolean;
   readonly allowNoData?: boolean;
   readonly json?: boolean;
 }
@@ -25,14 +31,22 @@ export interface Aim {
   readonly config: Config;
   readonly serviceUrl: string;
   readonly prometheusUrl: string;
+  /** Tenant headers and auth for every query (src/shared/prometheus-access.ts). */
+  readonly prometheusHeaders: Readonly<Record<string, string>>;
 }
 
 export function resolveAim(opts: AimOptions, cwd = process.cwd()): Aim {
   const config = loadConfig(envWithFiles(opts.env, cwd), cwd);
+  const serviceUrl = (opts.url ?? config.serviceUrl).replace(/\/$/, '');
+  const prometheusUrl = (opts.prometheusUrl ?? config.prometheusUrl).replace(/\/$/, '');
+  if (!opts.usesPrometheus) return { config, serviceUrl, prometheusUrl, prometheusHeaders: {} };
+  const access = accessFromOptions(opts, config);
+  if (!access.ok) throw new ConfigError(access.problems);
   return {
     config,
-    serviceUrl: (opts.url ?? config.serviceUrl).replace(/\/$/, ''),
-    prometheusUrl: (opts.prometheusUrl ?? config.prometheusUrl).replace(/\/$/, ''),
+    serviceUrl,
+    prometheusUrl: access.access.url,
+    prometheusHeaders: requestHeaders(access.access),
   };
 }
 

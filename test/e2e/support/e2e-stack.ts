@@ -17,9 +17,11 @@ import {
   freePort,
   launch,
   startPrometheus,
+  startVictoriaMetrics,
   tail,
   type ManagedProcess,
   type PrometheusHandle,
+  type VictoriaMetricsHandle,
 } from '../../harness/index.js';
 import { startRecordingWebhook, type RecordingWebhook } from '../../fakes/recording-webhook.js';
 
@@ -60,6 +62,8 @@ export interface E2eStack {
   readonly serviceUrls: readonly string[];
   readonly services: readonly ManagedProcess[];
   readonly prom: PrometheusHandle;
+  /** With `daemonBackend: 'victoria-metrics'`: the backend the daemon queries. */
+  readonly vm: VictoriaMetricsHandle | undefined;
   readonly webhook: RecordingWebhook;
   /** The flag file as the CLI sees it: read history, turn the flag back on as a person would. */
   readonly flags: FileFlagStore;
@@ -89,12 +93,20 @@ export interface E2eStackOptions {
   readonly daemonRules?: (ruleFiles: readonly string[], dir: string) => string[];
   /** More flags for Prometheus (e.g. `--query.timeout=2s`). */
   readonly prometheusArgs?: readonly string[];
+  /** Prometheus remote-writes what it scrapes there too (the backends bench: same samples). */
+  readonly prometheusRemoteWrite?: readonly string[];
   /** More flags for the daemon (e.g. `--query-timeout 500ms`). */
   readonly daemonArgs?: readonly string[];
   /** The flag's bootstrap for the service (default FLAG_ENV: on at 100% for everyone). */
   readonly flagEnv?: Readonly<Record<string, string>>;
   /** More environment for the daemon (e.g. CANARY_ADMIN_TOKEN). */
   readonly daemonEnv?: Readonly<Record<string, string>>;
+  /**
+   * What the daemon queries: the Prometheus (default), or a VictoriaMetrics single node scraping
+   * the same targets, with `--inline-recorded` (it runs no recording rules). Prometheus runs in
+   * both cases, loading the rules, as the deployment's backstop and the reference.
+   */
+  readonly daemonBackend?: 'prometheus' | 'victoria-metrics';
   /** Search service processes (default 1; keep ≤ 3 on a 2-core machine). */
   readonly replicas?: number;
   /** Each replica calls its own LLM simulator, so a test can fail one replica's calls only. */
@@ -113,13 +125,16 @@ export function launchCanary(
   args: string[],
   env: Record<string, string>,
   name: string,
+  /** A command that runs the rest and execs it, e.g. `ip netns exec <ns>` (a drill's host). */
+  prefix: readonly string[] = [],
 ): ManagedProcess {
   const envArgs = SCRUBBED.flatMap((k) => ['-u', k]);
   for (const [k, v] of Object.entries(env)) envArgs.push(`${k}=${v}`);
-  return launch('env', [...envArgs, process.execPath, BIN, ...args], name);
+  const argv = [...prefix, 'env', ...envArgs, process.execPath, BIN, ...args];
+  return launch(argv[0]!, argv.slice(1), name);
 }
 
-async function waitHttp(url: string, proc: ManagedProcess, what: string): Promise<number> {
+export async function waitHttp(url: string, proc: ManagedProcess, what: string): Promise<number> {
   await eventually(
     async () => {
       if (proc.exited()) throw new Error(`${what} exited:\n${tail(proc.output())}`);
@@ -197,20 +212,30 @@ export async function startE2eStack(o: E2eStackOptions = {}): Promise<E2eStack> 
     ];
 
     const daemonPort = await freePort();
+    const scrapeTargets = [
+      { job: 'ai-search-service', targets: servicePorts.map((p) => `127.0.0.1:${p}`) },
+      { job: 'canary-daemon', targets: [`127.0.0.1:${daemonPort}`] },
+    ];
     const prom = await startPrometheus({
-      scrapeTargets: [
-        { job: 'ai-search-service', targets: servicePorts.map((p) => `127.0.0.1:${p}`) },
-        { job: 'canary-daemon', targets: [`127.0.0.1:${daemonPort}`] },
-      ],
+      scrapeTargets,
       ruleFiles,
       scrapeInterval: '1s',
       evaluationInterval: '1s',
       extraArgs: o.prometheusArgs,
+      remoteWrite: o.prometheusRemoteWrite,
     });
     cleanups.push(() => prom.stop());
+    const vm =
+      o.daemonBackend === 'victoria-metrics'
+        ? await startVictoriaMetrics({ scrapeTargets, scrapeInterval: '1s' })
+        : undefined;
+    if (vm) cleanups.push(() => vm.stop());
 
     const daemonEnv = { AI_SEARCH_LOG_LEVEL: logLevel, ...o.daemonEnv };
-    const daemonArgs = ['daemon', '--prometheus-url', prom.url, '--interval', '1s'];
+    const backendArgs = vm
+      ? ['--prometheus-url', vm.url, '--inline-recorded']
+      : ['--prometheus-url', prom.url];
+    const daemonArgs = ['daemon', ...backendArgs, '--interval', '1s'];
     for (const f of o.daemonRules?.(ruleFiles, dir) ?? ruleFiles) daemonArgs.push('--rules', f);
     daemonArgs.push('--port', String(daemonPort), '--host', '127.0.0.1');
     daemonArgs.push('--data-dir', dir, '--flags-file', flagsFile);
@@ -247,6 +272,7 @@ export async function startE2eStack(o: E2eStackOptions = {}): Promise<E2eStack> 
       serviceUrls,
       services,
       prom,
+      vm,
       webhook,
       flags,
       daemon: await startDaemon(),

@@ -2,7 +2,10 @@
 import type { AuditEntry } from '../../../src/flags/types.js';
 import { DAEMON_ACTOR } from '../../../src/canary/actions/immediate-rollback.js';
 import { eventually } from '../../harness/index.js';
+import type { ActionRecord } from '../../../src/canary/action-record.js';
+import { daemonActions } from './daemon-api.js';
 import { AI_FLAG, type E2eStack } from './e2e-stack.js';
+import { sentBetween, type SearchRecord, type SteadyTraffic } from './steady-traffic.js';
 
 /** Audit entries in which the daemon turned the AI flag off, oldest first. */
 export async function daemonRollbacks(stack: E2eStack, since = 0): Promise<AuditEntry[]> {
@@ -41,4 +44,29 @@ export async function resumeRollout(stack: E2eStack): Promise<void> {
     { actor: 'on-call', reason: 'e2e: incident over, resume the rollout' },
   );
   if (!r.ok) throw new Error(`could not turn ${AI_FLAG} back on: ${r.error}`);
+}
+
+/**
+ * The searches sent from one second after the flag went off, read once they have had 3 s to
+ * land; the promise is that every one of them is answered in keyword mode.
+ */
+export async function searchesAfterRollback(
+  traffic: SteadyTraffic,
+  offAt: number,
+): Promise<{ after: SearchRecord[]; notKeyword: SearchRecord[] }> {
+  await new Promise((r) => setTimeout(r, 3000));
+  const after = sentBetween(traffic.records, offAt + 1000);
+  return { after, notKeyword: after.filter((r) => r.status !== 200 || r.mode !== 'keyword') };
+}
+
+/** A few daemon intervals later: the rollbacks in the audit log and in the daemon's action log. */
+export async function rollbacksSettled(
+  stack: E2eStack,
+  intervalMs: number,
+): Promise<{ audit: AuditEntry[]; actions: ActionRecord[] }> {
+  await new Promise((r) => setTimeout(r, 3 * intervalMs));
+  const actions = (await daemonActions(stack.daemon.url)).filter(
+    (a) => a.action === 'immediate_rollback',
+  );
+  return { audit: await daemonRollbacks(stack), actions };
 }
