@@ -26,6 +26,7 @@ import { watchRuleFiles, type LoadRulesFn } from './rule-source.js';
 import { StateStore } from './state-store.js';
 import { activeAlerts } from './rollout/active-alerts.js';
 import { localLeadership, type Leadership } from './rollout/leadership.js';
+import { createPgLeaderLease } from './rollout/pg-leader-lease.js';
 import { RolloutDriver } from './rollout/rollout-driver.js';
 import { RolloutStore } from './rollout/rollout-store.js';
 import { buildStatusSnapshot, StatusBoard } from './status-snapshot.js';
@@ -275,12 +276,18 @@ async function assemble(o: DaemonOptions, clock: Clock, logger: Logger, dryRun: 
     ...{ clock, logger, metrics, store, engine, runner, watch, prometheus },
     onSettled: () => status.publish(),
   });
+  // With several daemons on one PostgreSQL store only the lease holder moves the rollout; the
+  // rollback path takes no lease (a leader's death must never delay it). One daemon: always leader.
+  const lease =
+    o.leadership === undefined && o.flagsUrl
+      ? createPgLeaderLease({ url: o.flagsUrl, logger, clock })
+      : undefined;
   const rollout = new RolloutDriver({
     store: await RolloutStore.open(o.dataDir, clock, logger),
     flags,
     prometheus,
     alerts: () => activeAlerts(store),
-    leadership: o.leadership ?? localLeadership,
+    leadership: o.leadership ?? lease ?? localLeadership,
     clock,
     logger,
     metrics,
@@ -305,7 +312,10 @@ async function assemble(o: DaemonOptions, clock: Clock, logger: Logger, dryRun: 
     prometheus,
     store,
     flags,
-    closeFlags,
+    closeFlags: async () => {
+      await lease?.close();
+      await closeFlags();
+    },
     notify,
     runner,
     watch,

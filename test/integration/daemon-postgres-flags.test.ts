@@ -1,5 +1,6 @@
 // The daemon with FLAGS_URL: a firing immediate_rollback rule turns the flag off in PostgreSQL,
 // with its audit row (who, which rule, what value), and a replica following the store hears it.
+// With two daemons on one store, the rollout is moved by the leader-lease holder only.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -71,6 +72,52 @@ describe('the daemon on the PostgreSQL flag store', () => {
       await d.daemon.close();
       await replica.close();
       await store.close();
+    }
+  });
+
+  it('with two daemons on one store, only the lease holder moves the rollout', async () => {
+    const url = await pgh.createDatabase('leader');
+    const seed = createPgFlagStore({ url, bootstrap: OFF_BOOTSTRAP, logger: silentLogger });
+    await seed.migrate();
+    await seed.ensureSeeded();
+    await seed.close();
+    const daemons = [];
+    try {
+      for (const name of ['a', 'b']) {
+        const own = path.join(dir, `leader-${name}`);
+        const rulesFile = path.join(dir, `leader-${name}.yml`);
+        await writeRules(rulesFile, ROLLBACK_RULE);
+        daemons.push(
+          await startTestDaemon({
+            dir: own,
+            ruleFiles: [rulesFile],
+            options: {
+              flagStore: undefined,
+              flagsUrl: url,
+              rolloutPlan: path.resolve('rollouts/ai-search.yml'),
+            },
+          }),
+        );
+      }
+      const start = (i: number) =>
+        fetch(`${daemons[i]!.daemon.url}/api/rollout/start`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ actor: 'alice' }),
+        });
+      const first = await start(0);
+      expect(`${first.status} ${await first.text()}`).toMatch(/^200 /);
+      const second = await start(1);
+      expect(second.status).toBe(503);
+      expect(await second.text()).toContain('not the leader');
+      const views = await Promise.all(
+        daemons.map(
+          async (d) => (await (await d.get('/api/rollout')).json()) as { leadership: string },
+        ),
+      );
+      expect(views[0]!.leadership).toContain('postgres lease');
+    } finally {
+      for (const d of daemons) await d.daemon.close();
     }
   });
 });
