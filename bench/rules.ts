@@ -6,7 +6,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startDaemon } from '../src/canary/main.js';
-import { createPrometheusClient, type PrometheusClient } from '../src/canary/prometheus-client.js';
+import {
+  createPrometheusClient,
+  type PrometheusClient,
+} from '../src/canary/prometheus/prometheus-client.js';
 import { createLogger } from '../src/shared/logger.js';
 import { eventually, startPrometheus } from '../test/harness/index.js';
 import { startMetricsSource } from '../test/fakes/metrics-source.js';

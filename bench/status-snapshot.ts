@@ -1,12 +1,12 @@
 // npm run bench:snapshot — what publishing the daemon's status snapshot costs (it is rebuilt after
-// every group evaluation, action record and reload; src/canary/status-snapshot.ts), for 100 and
+// every group evaluation, action record and reload; src/canary/http/status-snapshot.ts), for 100 and
 // 1,000 alerting rules with one firing instance each and a full action log, beside a baseline in
 // the same run: the same views deep-copied (structuredClone) before freezing, as a ratio.
 // Pure CPU, no I/O: on a shared machine the ratio means more than the milliseconds.
-import { Ring, type ActionRecord } from '../src/canary/action-record.js';
-import { evaluateRule } from '../src/canary/evaluator.js';
-import { PrometheusWatch } from '../src/canary/prometheus-watch.js';
-import { buildStatusSnapshot, type StatusSources } from '../src/canary/status-snapshot.js';
+import { Ring, type ActionRecord } from '../src/canary/actions/action-record.js';
+import { evaluateRule } from '../src/canary/engine/evaluator.js';
+import { PrometheusWatch } from '../src/canary/engine/prometheus-watch.js';
+import { buildStatusSnapshot, type StatusSources } from '../src/canary/http/status-snapshot.js';
 import type { AlertingRule } from '../src/canary/types.js';
 import { createLogger } from '../src/shared/logger.js';
 

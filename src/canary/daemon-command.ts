@@ -12,7 +12,7 @@ import {
   type AlertmanagerAccessCliOptions,
   type PrometheusAccessCliOptions,
 } from '../shared/prometheus-access.js';
-import { RuleFilesInvalidError } from './canary-daemon.js';
+import { RuleFilesInvalidError } from './engine/canary-daemon.js';
 import { startDaemon } from './main.js';
 import type { Team } from './types.js';
 

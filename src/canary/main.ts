@@ -8,28 +8,32 @@ import { createLogger, type Logger } from '../shared/logger.js';
 import { createFileFlagStore } from '../flags/file-flag-store.js';
 import { createPgFlagStore } from '../flags/postgres/pg-flag-store.js';
 import type { ConditionalFlagStore } from '../flags/types.js';
-import { ActionRunner } from './action-runner.js';
+import { ActionRunner } from './actions/action-runner.js';
 import type { Action } from './actions/action.js';
 import { createImmediateRollback } from './actions/immediate-rollback.js';
 import { createExternalLabelSource } from './actions/external-labels.js';
 import { createNotify, type NotifyOptions, type Team } from './actions/notify.js';
-import { CanaryDaemon, type ReloadResult } from './canary-daemon.js';
-import { evaluateRule } from './evaluator.js';
-import { buildHttpServer } from './http-server.js';
+import { CanaryDaemon, type ReloadResult } from './engine/canary-daemon.js';
+import { evaluateRule } from './engine/evaluator.js';
+import { buildHttpServer } from './http/http-server.js';
 import { DaemonMetrics } from './metrics.js';
-import { createPrometheusClient, displayUrl, type PrometheusClient } from './prometheus-client.js';
-import { PrometheusWatch } from './prometheus-watch.js';
-import { RuleEngine, type EvaluateFn } from './rule-engine.js';
+import {
+  createPrometheusClient,
+  displayUrl,
+  type PrometheusClient,
+} from './prometheus/prometheus-client.js';
+import { PrometheusWatch } from './engine/prometheus-watch.js';
+import { RuleEngine, type EvaluateFn } from './engine/rule-engine.js';
 import { loadRuleFiles } from './rules/load-rules.js';
 import { inliningRecorded } from './rules/inline-loaded.js';
-import { watchRuleFiles, type LoadRulesFn } from './rule-source.js';
-import { StateStore } from './state-store.js';
+import { watchRuleFiles, type LoadRulesFn } from './engine/rule-source.js';
+import { StateStore } from './engine/state-store.js';
 import { activeAlerts } from './rollout/active-alerts.js';
 import { localLeadership, type Leadership } from './rollout/leadership.js';
 import { createPgLeaderLease } from './rollout/pg-leader-lease.js';
 import { RolloutDriver } from './rollout/rollout-driver.js';
 import { RolloutStore } from './rollout/rollout-store.js';
-import { buildStatusSnapshot, StatusBoard } from './status-snapshot.js';
+import { buildStatusSnapshot, StatusBoard } from './http/status-snapshot.js';
 import type { ActionName } from './types.js';
 
 export interface DaemonOptions {

@@ -1,7 +1,7 @@
 // The daemon's own evaluator stepped over a simulated run: the alert expression's values (from
 // the real PromQL engine, at the group's interval) go through `evaluateRule` one evaluation at a
 // time, exactly as the daemon would see them live. Pure: the values are an argument.
-import { evaluateRule } from '../canary/evaluator.js';
+import { evaluateRule } from '../canary/engine/evaluator.js';
 import type { AlertingRule, RuleState, Sample } from '../canary/types.js';
 import type { Segment } from './plan.js';
 

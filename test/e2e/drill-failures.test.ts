@@ -29,7 +29,7 @@ import { makeUnwritable } from './support/unwritable-folder.js';
 import { eventually } from '../harness/index.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { STATE_FILE_NAME } from '../../src/canary/state-store.js';
+import { STATE_FILE_NAME } from '../../src/canary/engine/state-store.js';
 
 const RULE = 'ai_service_failure';
 /** The longest range ai_service_failure reads (`[15m]`, its evidence window), in fast mode. */

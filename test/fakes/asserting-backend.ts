@@ -57,7 +57,7 @@ function answer(api: string, params: URLSearchParams, o: AssertingBackendOptions
   switch (api) {
     case 'query': {
       const query = params.get('query') ?? '';
-      // A batch tags each expression with __canary_q (src/canary/query-batch.ts).
+      // A batch tags each expression with __canary_q (src/canary/prometheus/query-batch.ts).
       const tags = [...query.matchAll(/"__canary_q", "(\d+)"/g)].map((m) => m[1]!);
       const labels = tags.length > 0 ? tags.map((t) => ({ __canary_q: t })) : [{}];
       const value = String(o.value ?? 0.5);

@@ -4,7 +4,7 @@ import type {
   PrometheusClient,
   QueryManyOptions,
   QueryOutcome,
-} from '../../src/canary/prometheus-client.js';
+} from '../../src/canary/prometheus/prometheus-client.js';
 import type { Sample } from '../../src/canary/types.js';
 
 export class ScriptedPrometheus implements PrometheusClient {

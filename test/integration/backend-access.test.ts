@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createExternalLabelSource } from '../../src/canary/actions/external-labels.js';
 import { createRangeClient } from '../../src/canary/backtest/range-query.js';
-import { createPrometheusClient } from '../../src/canary/prometheus-client.js';
+import { createPrometheusClient } from '../../src/canary/prometheus/prometheus-client.js';
 import { systemClock } from '../../src/shared/clock.js';
 import { requestHeaders, resolvePrometheusAccess } from '../../src/shared/prometheus-access.js';
 import { openPrometheus } from '../../src/stack/ops/prometheus-client.js';

@@ -81,7 +81,7 @@ describe('the daemon on the PostgreSQL flag store', () => {
     await seed.migrate();
     await seed.ensureSeeded();
     await seed.close();
-    const daemons = [];
+    const daemons: Awaited<ReturnType<typeof startTestDaemon>>[] = [];
     try {
       for (const name of ['a', 'b']) {
         const own = path.join(dir, `leader-${name}`);

@@ -8,8 +8,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type RunningDaemon } from '../../src/canary/main.js';
-import { createPrometheusClient, type QueryOutcome } from '../../src/canary/prometheus-client.js';
-import { planRuleQuery } from '../../src/canary/rule-query.js';
+import {
+  createPrometheusClient,
+  type QueryOutcome,
+} from '../../src/canary/prometheus/prometheus-client.js';
+import { planRuleQuery } from '../../src/canary/prometheus/rule-query.js';
 import { checkPromql } from '../../src/canary/rules/promql.js';
 import { createFileFlagStore } from '../../src/flags/file-flag-store.js';
 import { createLogger } from '../../src/shared/logger.js';

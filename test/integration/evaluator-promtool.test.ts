@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { evaluateRule } from '../../src/canary/evaluator.js';
+import { evaluateRule } from '../../src/canary/engine/evaluator.js';
 import type { AlertingRule, RuleState } from '../../src/canary/types.js';
 
 const MIN = 60_000;

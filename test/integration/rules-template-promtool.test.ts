@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { expandTemplate } from '../../src/canary/evaluator.js';
+import { expandTemplate } from '../../src/canary/engine/evaluator.js';
 
 const TEMPLATES = [
   '{{ $value }}',

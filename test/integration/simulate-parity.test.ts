@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { evaluateRule } from '../../src/canary/evaluator.js';
+import { evaluateRule } from '../../src/canary/engine/evaluator.js';
 import type { RuleState } from '../../src/canary/types.js';
 import { scopeSelectors } from '../../src/simulate/scope-selectors.js';
 import { loadAlert } from '../../src/simulate/simulate.js';

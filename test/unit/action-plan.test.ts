@@ -1,8 +1,8 @@
 // The one decision of which actions an evaluation calls for, shared by the daemon's ActionRunner
 // and `canary backtest`.
 import { describe, expect, it } from 'vitest';
-import { actionsDue, rollbackKey, type ActionMarks } from '../../src/canary/action-plan.js';
-import { evaluateRule } from '../../src/canary/evaluator.js';
+import { actionsDue, rollbackKey, type ActionMarks } from '../../src/canary/actions/action-plan.js';
+import { evaluateRule } from '../../src/canary/engine/evaluator.js';
 import { parseRuleText } from '../../src/canary/rules/load-rules.js';
 import type { AlertingRule, EvalOutcome, RuleState } from '../../src/canary/types.js';
 

@@ -1,7 +1,7 @@
 // The edges of `canary backtest`: time arguments, range-query chunking at Prometheus's 11,000
 // points, the matrix answer read back per slot, and recorded series inlined into alert expressions.
 import { describe, expect, it } from 'vitest';
-import { slotsBetween } from '../../src/canary/aligned-timer.js';
+import { slotsBetween } from '../../src/canary/engine/aligned-timer.js';
 import { inlineRecorded, recordingRules } from '../../src/canary/rules/inline-recorded.js';
 import { chunkRange, MAX_POINTS, parseMatrix } from '../../src/canary/backtest/range-query.js';
 import { parseTimeArg } from '../../src/canary/backtest/time-arg.js';

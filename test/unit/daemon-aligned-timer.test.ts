@@ -2,7 +2,7 @@
 // group at once, overrun slots skipped and counted, stop waits for the running evaluation.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AlignedTimer, slotAt, slotOffset } from '../../src/canary/aligned-timer.js';
+import { AlignedTimer, slotAt, slotOffset } from '../../src/canary/engine/aligned-timer.js';
 import { FakeClock } from '../../src/shared/clock.js';
 
 const flush = async () => {

@@ -1,7 +1,7 @@
 // Pieces of the daemon's HTTP surface that decide safety: who may reload, and HTML escaping.
 import { describe, expect, it } from 'vitest';
-import { isLoopback, tokenMatches } from '../../src/canary/http-server.js';
-import { escapeHtml } from '../../src/canary/status-page.js';
+import { isLoopback, tokenMatches } from '../../src/canary/http/http-server.js';
+import { escapeHtml } from '../../src/canary/http/status-page.js';
 
 describe('reload authorization', () => {
   it.each([

@@ -3,8 +3,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPrometheusClient } from '../../src/canary/prometheus-client.js';
-import { BATCH_LABEL, batchExpr } from '../../src/canary/query-batch.js';
+import { createPrometheusClient } from '../../src/canary/prometheus/prometheus-client.js';
+import { BATCH_LABEL, batchExpr } from '../../src/canary/prometheus/query-batch.js';
 
 type Reply = { status: number; body: string; delayMs?: number; hangUp?: boolean };
 let reply: Reply | ((params: URLSearchParams) => Reply) = { status: 200, body: '' };

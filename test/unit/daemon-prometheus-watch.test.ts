@@ -2,10 +2,10 @@
 // makes N consecutive failures, resolves on the first answer, keeps the same label set as before
 // (what Alertmanager routes and deduplicates on), and hands each outcome to the action runner.
 import { describe, expect, it } from 'vitest';
-import type { ActionRunner } from '../../src/canary/action-runner.js';
-import { evaluateRule } from '../../src/canary/evaluator.js';
-import { PrometheusWatch, UNREACHABLE_ALERT } from '../../src/canary/prometheus-watch.js';
-import type { GroupResult } from '../../src/canary/rule-engine.js';
+import type { ActionRunner } from '../../src/canary/actions/action-runner.js';
+import { evaluateRule } from '../../src/canary/engine/evaluator.js';
+import { PrometheusWatch, UNREACHABLE_ALERT } from '../../src/canary/engine/prometheus-watch.js';
+import type { GroupResult } from '../../src/canary/engine/rule-engine.js';
 import type { EvalOutcome } from '../../src/canary/types.js';
 import { collectingLogger, LEVEL } from '../fakes/collecting-logger.js';
 

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startTestDaemon, writeRules, type TestDaemon } from '../fakes/daemon-harness.js';
-import type { QueryOutcome } from '../../src/canary/prometheus-client.js';
+import type { QueryOutcome } from '../../src/canary/prometheus/prometheus-client.js';
 
 const GUARD = 'sum(rate(calls_total[5m])) >= 20 / 300';
 const rule = (name: string, expr: string, action: string, extra = '') => `

@@ -13,7 +13,7 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { StateStore, STATE_FILE_NAME } from '../../src/canary/state-store.js';
+import { StateStore, STATE_FILE_NAME } from '../../src/canary/engine/state-store.js';
 import type { AlertInstance } from '../../src/canary/types.js';
 import { FakeClock } from '../../src/shared/clock.js';
 import { collectingLogger, LEVEL } from '../fakes/collecting-logger.js';

@@ -5,18 +5,18 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HealthView, RulesView } from '../../src/canary/api-view.js';
-import { buildHttpServer } from '../../src/canary/http-server.js';
+import type { HealthView, RulesView } from '../../src/canary/http/api-view.js';
+import { buildHttpServer } from '../../src/canary/http/http-server.js';
 import { DaemonMetrics } from '../../src/canary/metrics.js';
-import { Ring, type ActionRecord } from '../../src/canary/action-record.js';
-import { evaluateRule } from '../../src/canary/evaluator.js';
-import { PrometheusWatch } from '../../src/canary/prometheus-watch.js';
+import { Ring, type ActionRecord } from '../../src/canary/actions/action-record.js';
+import { evaluateRule } from '../../src/canary/engine/evaluator.js';
+import { PrometheusWatch } from '../../src/canary/engine/prometheus-watch.js';
 import {
   buildStatusSnapshot,
   StatusBoard,
   type StatusSnapshot,
   type StatusSources,
-} from '../../src/canary/status-snapshot.js';
+} from '../../src/canary/http/status-snapshot.js';
 import { alertRule, group } from '../fakes/rule-fixtures.js';
 import { collectingLogger } from '../fakes/collecting-logger.js';
 import {

@@ -2,7 +2,7 @@
 // queries, random gaps between evaluations, random for / keep_firing_for.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { evaluateRule } from '../../src/canary/evaluator.js';
+import { evaluateRule } from '../../src/canary/engine/evaluator.js';
 import type { AlertingRule, QueryResult, RuleState } from '../../src/canary/types.js';
 
 const MIN = 60_000;

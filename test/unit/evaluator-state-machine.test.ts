@@ -6,7 +6,7 @@ import {
   evaluateRule,
   initialRuleState,
   RESOLVED_RETENTION_MS,
-} from '../../src/canary/evaluator.js';
+} from '../../src/canary/engine/evaluator.js';
 import type { AlertingRule, QueryResult, RuleState, Sample } from '../../src/canary/types.js';
 
 const MIN = 60_000;

@@ -14,7 +14,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DaemonMetrics } from '../../src/canary/metrics.js';
-import type { PrometheusClient, QueryOutcome } from '../../src/canary/prometheus-client.js';
+import type {
+  PrometheusClient,
+  QueryOutcome,
+} from '../../src/canary/prometheus/prometheus-client.js';
 import { cohortsFromSamples } from '../../src/canary/rollout/cohort-queries.js';
 import type { Leadership } from '../../src/canary/rollout/leadership.js';
 import { localLeadership } from '../../src/canary/rollout/leadership.js';
@@ -25,11 +28,11 @@ import { createFileFlagStore, type FileFlagStore } from '../../src/flags/file-fl
 import type { ActiveAlert } from '../../src/rollout/gates.js';
 import { FakeClock } from '../../src/shared/clock.js';
 import { createLogger } from '../../src/shared/logger.js';
-import { buildHttpServer } from '../../src/canary/http-server.js';
+import { buildHttpServer } from '../../src/canary/http/http-server.js';
 import { renderRolloutSection } from '../../src/canary/rollout/rollout-status-section.js';
 import type { RolloutView } from '../../src/canary/rollout/rollout-view.js';
-import { StatusBoard } from '../../src/canary/status-snapshot.js';
-import type { HealthView, RulesView } from '../../src/canary/api-view.js';
+import { StatusBoard } from '../../src/canary/http/status-snapshot.js';
+import type { HealthView, RulesView } from '../../src/canary/http/api-view.js';
 
 const V = 'feature_flag_result_variant';
 const PLAN = path.resolve('rollouts/ai-search.yml');

@@ -1,7 +1,7 @@
 // Rule identity across reloads, as Prometheus 2.42's CopyState matches rules: group (file + name),
 // then rule name + labels, duplicates by ordinal. Whatever else an edit changes, the id stays.
 import { describe, expect, it } from 'vitest';
-import { identifyRules } from '../../src/canary/rule-identity.js';
+import { identifyRules } from '../../src/canary/engine/rule-identity.js';
 import { parseRuleText } from '../../src/canary/rules/load-rules.js';
 import type { RuleGroup } from '../../src/canary/types.js';
 

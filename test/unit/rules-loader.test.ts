@@ -7,7 +7,7 @@ import {
   parseRuleText,
 } from '../../src/canary/rules/load-rules.js';
 import { checkPromql, selectedMetricNames, setOperands } from '../../src/canary/rules/promql.js';
-import { recordedSeriesUsed } from '../../src/canary/rule-source.js';
+import { recordedSeriesUsed } from '../../src/canary/engine/rule-source.js';
 import type { AlertingRule, RuleGroup } from '../../src/canary/types.js';
 import { alertRule as fixtureRule } from '../fakes/rule-fixtures.js';
 

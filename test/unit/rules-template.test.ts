@@ -1,7 +1,7 @@
 // Annotation templates render exactly as Prometheus renders them: the expected strings below
 // come from `promtool test rules` on rules/ai-search.rules.yml (see rules/tests/*.yml).
 import { describe, expect, it } from 'vitest';
-import { expandTemplate } from '../../src/canary/evaluator.js';
+import { expandTemplate } from '../../src/canary/engine/evaluator.js';
 import {
   formatG,
   humanize,

@@ -7,7 +7,7 @@
 // external-labels.ts).
 import axios, { isAxiosError } from 'axios';
 import type { ActionName, AlertInstance, AlertingRule, Team } from '../types.js';
-import { displayUrl } from '../prometheus-client.js';
+import { displayUrl } from '../prometheus/prometheus-client.js';
 import type { Action, ActionRequest, ActionResult } from './action.js';
 import { withExternalLabels, type ExternalLabelSource } from './external-labels.js';
 

@@ -1,7 +1,7 @@
 // `--against`: what one rule version did over the window that the other did not. Transitions and
 // actions are matched on rule (group + name), labels, kind and slot; anything left over is the
 // difference ("the edit would not have rolled back at 14:03:15").
-import { alertKey } from '../alert-key.js';
+import { alertKey } from '../engine/alert-key.js';
 import type { PlannedAction, ReplayedTransition, RuleReplay } from './replay.js';
 
 export interface VersionReplay {

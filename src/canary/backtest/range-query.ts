@@ -5,8 +5,8 @@
 // those times, so slot t of the answer is what the daemon's instant query at t would have read.
 import axios, { type AxiosInstance } from 'axios';
 import { secretScrubber } from '../../shared/prometheus-access.js';
-import { displayUrl } from '../prometheus-client.js';
-import { judge, sampleValue, transportError } from '../prometheus-response.js';
+import { displayUrl } from '../prometheus/prometheus-client.js';
+import { judge, sampleValue, transportError } from '../prometheus/prometheus-response.js';
 import type { Sample } from '../types.js';
 
 /** Prometheus's limit on points per series of one range query. */

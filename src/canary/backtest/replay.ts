@@ -2,12 +2,12 @@
 // daemon's own evaluator, fed the instant vector Prometheus history holds at each slot. It returns
 // every transition and the actions the daemon would have started, with the value, threshold, `for`
 // and activeAt behind each. State starts empty at the first slot, as a daemon started then.
-import { actionsDue, type ActionMarks } from '../action-plan.js';
+import { actionsDue, type ActionMarks } from '../actions/action-plan.js';
 import type { AlertEvent } from '../actions/action.js';
-import { alertKey } from '../alert-key.js';
-import { evaluateRule } from '../evaluator.js';
-import type { EvaluateFn } from '../rule-engine.js';
-import { overallState } from '../rule-engine.js';
+import { alertKey } from '../engine/alert-key.js';
+import { evaluateRule } from '../engine/evaluator.js';
+import type { EvaluateFn } from '../engine/rule-engine.js';
+import { overallState } from '../engine/rule-engine.js';
 import type {
   ActionName,
   AlertingRule,

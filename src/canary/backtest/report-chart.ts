@@ -4,7 +4,7 @@
 // step function with state bands, and the files must open anywhere without scripts.
 import { formatValue } from '../actions/action.js';
 // Escaping for HTML is escaping for SVG text and attributes too.
-import { escapeHtml } from '../status-page.js';
+import { escapeHtml } from '../http/status-page.js';
 import type { RuleReplay } from './replay.js';
 
 const W = 960;

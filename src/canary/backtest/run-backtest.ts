@@ -3,10 +3,10 @@
 // versions, and writes one chart per alert. It only reads from Prometheus (query_range).
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { groupSlotOffset, slotsBetween } from '../aligned-timer.js';
-import { Limiter } from '../limiter.js';
-import { identifyRules } from '../rule-identity.js';
-import { formatLoadError, type LoadRulesFn } from '../rule-source.js';
+import { groupSlotOffset, slotsBetween } from '../engine/aligned-timer.js';
+import { Limiter } from '../prometheus/limiter.js';
+import { identifyRules } from '../engine/rule-identity.js';
+import { formatLoadError, type LoadRulesFn } from '../engine/rule-source.js';
 import type { RuleGroup } from '../types.js';
 import { diffReplays, type VersionReplay } from './backtest-diff.js';
 import { inlineRecorded, recordingRules } from '../rules/inline-recorded.js';

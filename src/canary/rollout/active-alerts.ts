@@ -2,7 +2,7 @@
 // firing, with its severity label. Read from the daemon's own rule state (the same rules
 // Prometheus loads), so the gate and the rollback see the same alerts at the same moment.
 import type { ActiveAlert } from '../../rollout/gates.js';
-import type { StateStore } from '../state-store.js';
+import type { StateStore } from '../engine/state-store.js';
 
 export function activeAlerts(store: StateStore): ActiveAlert[] {
   const out: ActiveAlert[] = [];

@@ -11,7 +11,7 @@
 import type { CohortPair } from '../../rollout/gates.js';
 import type { GuardedMetric } from '../../rollout/plan.js';
 import type { RolloutObservations } from '../../rollout/rollout-state.js';
-import type { PrometheusClient } from '../prometheus-client.js';
+import type { PrometheusClient } from '../prometheus/prometheus-client.js';
 import type { Sample } from '../types.js';
 
 export const VARIANT_LABEL = 'feature_flag_result_variant';

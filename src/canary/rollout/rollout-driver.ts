@@ -21,7 +21,7 @@ import type {
   RolloutObservations,
 } from '../../rollout/rollout-state.js';
 import type { DaemonMetrics } from '../metrics.js';
-import type { PrometheusClient } from '../prometheus-client.js';
+import type { PrometheusClient } from '../prometheus/prometheus-client.js';
 import type { ActiveAlert } from '../../rollout/gates.js';
 import { observeCohorts } from './cohort-queries.js';
 import type { Leadership } from './leadership.js';

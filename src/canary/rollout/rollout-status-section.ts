@@ -3,7 +3,7 @@
 // RolloutView snapshot; every value escaped (reasons carry alert names from rule files).
 import { formatDuration } from '../rules/duration.js';
 import type { GateVerdict } from '../../rollout/gates.js';
-import { escapeHtml } from '../status-page.js';
+import { escapeHtml } from '../http/status-page.js';
 import { currentStep, type RolloutView } from './rollout-view.js';
 
 const VERDICT_COLOR: Record<GateVerdict, string> = {

@@ -5,7 +5,7 @@
 // person wrote; only `query` (what rule-query.ts sends) changes. An alert that cannot be inlined
 // faithfully keeps its query and is reported (with --inline-recorded the daemon warns, and its
 // start-up series check then names the recorded series the backend lacks).
-import type { LoadRulesFn } from '../rule-source.js';
+import type { LoadRulesFn } from '../engine/rule-source.js';
 import type { AlertingRule, RuleGroup } from '../types.js';
 import { inlineRecorded, recordingRules } from './inline-recorded.js';
 

@@ -1,7 +1,10 @@
 // The operational checks' instant queries go through the daemon's Prometheus client: one reader of
 // Prometheus's answers (values such as "+Inf" and "NaN", garbage, refusals) and one set of failure
 // causes for the whole project. Here its failures are only sorted into the checks' two kinds.
-import { createPrometheusClient, type QueryOutcome } from '../../canary/prometheus-client.js';
+import {
+  createPrometheusClient,
+  type QueryOutcome,
+} from '../../canary/prometheus/prometheus-client.js';
 
 export type InstantResult =
   | {

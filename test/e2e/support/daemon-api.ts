@@ -1,7 +1,7 @@
 // Reading the canary daemon from the outside, as an operator does: /api/rules, /api/actions,
 // /healthz and /metrics. The types are the daemon's own view types.
-import type { ActionRecord } from '../../../src/canary/action-record.js';
-import type { HealthView, RuleView, RulesView } from '../../../src/canary/api-view.js';
+import type { ActionRecord } from '../../../src/canary/actions/action-record.js';
+import type { HealthView, RuleView, RulesView } from '../../../src/canary/http/api-view.js';
 
 async function getJson<T>(url: string): Promise<T> {
   const res = await fetch(url, { signal: AbortSignal.timeout(5000) });

@@ -2,7 +2,7 @@
 import type { AuditEntry } from '../../../src/flags/types.js';
 import { DAEMON_ACTOR } from '../../../src/canary/actions/immediate-rollback.js';
 import { eventually } from '../../harness/index.js';
-import type { ActionRecord } from '../../../src/canary/action-record.js';
+import type { ActionRecord } from '../../../src/canary/actions/action-record.js';
 import { daemonActions } from './daemon-api.js';
 import { AI_FLAG, type E2eStack } from './e2e-stack.js';
 import { sentBetween, type SearchRecord, type SteadyTraffic } from './steady-traffic.js';

@@ -1,17 +1,17 @@
 // The daemon's running core: the loaded rule groups, one aligned timer per group, reloads that
 // keep the last good rules when new ones are broken, and the start-up check of recorded series.
-import type { Clock } from '../shared/clock.js';
-import type { Logger } from '../shared/logger.js';
+import type { Clock } from '../../shared/clock.js';
+import type { Logger } from '../../shared/logger.js';
 import { AlignedTimer, groupSlotOffset } from './aligned-timer.js';
-import type { ActionRunner } from './action-runner.js';
-import type { DaemonMetrics } from './metrics.js';
-import type { PrometheusClient } from './prometheus-client.js';
+import type { ActionRunner } from '../actions/action-runner.js';
+import type { DaemonMetrics } from '../metrics.js';
+import type { PrometheusClient } from '../prometheus/prometheus-client.js';
 import { DAEMON_GROUP, type PrometheusWatch } from './prometheus-watch.js';
 import { identifyRules } from './rule-identity.js';
 import type { GroupResult, RuleEngine } from './rule-engine.js';
 import { formatLoadError, recordedSeriesUsed, type LoadRulesFn } from './rule-source.js';
 import type { StateStore } from './state-store.js';
-import type { AlertingRule, RuleGroup } from './types.js';
+import type { AlertingRule, RuleGroup } from '../types.js';
 
 const SERIES_RECHECK_MS = 60_000;
 

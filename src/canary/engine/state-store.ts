@@ -6,15 +6,15 @@
 // save writes a regular file in its place, so nothing is ever read or written through a link.
 import { mkdir, rename } from 'node:fs/promises';
 import path from 'node:path';
-import type { Clock } from '../shared/clock.js';
-import type { Logger } from '../shared/logger.js';
+import type { Clock } from '../../shared/clock.js';
+import type { Logger } from '../../shared/logger.js';
 import {
   NotRegularFileError,
   readFileNoFollow,
   writeFileAtomic,
-} from '../shared/no-follow-files.js';
-import { Ring, type ActionRecord } from './action-record.js';
-import type { AlertInstance, RuleState } from './types.js';
+} from '../../shared/no-follow-files.js';
+import { Ring, type ActionRecord } from '../actions/action-record.js';
+import type { AlertInstance, RuleState } from '../types.js';
 
 export const STATE_FILE_NAME = 'canary-state.json';
 const VERSION = 1;

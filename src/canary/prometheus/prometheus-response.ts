@@ -1,7 +1,7 @@
 // Reading Prometheus's HTTP API answers: status + body → data, or a failure a person can act on.
 import { isAxiosError } from 'axios';
 import type { QueryFailureKind, QueryOutcome } from './prometheus-client.js';
-import type { Sample } from './types.js';
+import type { Sample } from '../types.js';
 
 /**
  * Why a request failed, decided from error codes and Prometheus's `errorType`, never from message

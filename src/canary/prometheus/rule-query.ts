@@ -9,7 +9,7 @@
 // asked its whole expression and shows no value of its own (the page falls back to its instance's).
 // Pure: the engine does the querying.
 import type { QueryOutcome } from './prometheus-client.js';
-import type { AlertingRule, Sample, SetGuard, Threshold } from './types.js';
+import type { AlertingRule, Sample, SetGuard, Threshold } from '../types.js';
 
 export interface RuleQuery {
   /** The expressions to query, in the order `derive` wants their outcomes. */

@@ -5,7 +5,7 @@
 // One loop per group means one evaluation at a time; a slow evaluation skips the slots it
 // overran (counted), it never queues them. The loop never rejects and its timers never keep the
 // process alive (the Clock's timers are unref'd).
-import type { Clock } from '../shared/clock.js';
+import type { Clock } from '../../shared/clock.js';
 
 export interface AlignedTimerOptions {
   readonly clock: Clock;

@@ -7,7 +7,7 @@
 // expression) is re-run one query per expression within the caller's time budget, so errors land
 // on the rule they belong to (prometheus-client.ts).
 import type { QueryOutcome } from './prometheus-client.js';
-import type { Sample } from './types.js';
+import type { Sample } from '../types.js';
 
 export const BATCH_LABEL = '__canary_q';
 

@@ -7,11 +7,15 @@
 // slow expression fails alone and on time.
 // Each expression is evaluated once per round: shared guards once for all rules, and the value
 // the status page shows comes from the same answer as the verdict (rule-query.ts).
-import type { Logger } from '../shared/logger.js';
-import type { ActionRunner } from './action-runner.js';
-import type { DaemonMetrics } from './metrics.js';
-import { toQueryResult, type PrometheusClient, type QueryOutcome } from './prometheus-client.js';
-import { planRuleQuery, type RuleQuery } from './rule-query.js';
+import type { Logger } from '../../shared/logger.js';
+import type { ActionRunner } from '../actions/action-runner.js';
+import type { DaemonMetrics } from '../metrics.js';
+import {
+  toQueryResult,
+  type PrometheusClient,
+  type QueryOutcome,
+} from '../prometheus/prometheus-client.js';
+import { planRuleQuery, type RuleQuery } from '../prometheus/rule-query.js';
 import type { StateStore } from './state-store.js';
 import type {
   AlertingRule,
@@ -21,7 +25,7 @@ import type {
   RuleGroup,
   RuleState,
   Transition,
-} from './types.js';
+} from '../types.js';
 
 export type EvaluateFn = (
   rule: AlertingRule,

@@ -1,7 +1,7 @@
 // What the daemon did, why, and with what result: kept in memory (a ring), in the state file and
 // served on /api/actions and the status page.
-import type { ActionName } from './types.js';
-import type { ActionOutcome, AlertEvent } from './actions/action.js';
+import type { ActionName } from '../types.js';
+import type { ActionOutcome, AlertEvent } from './action.js';
 
 export interface ActionRecord {
   readonly id: string;

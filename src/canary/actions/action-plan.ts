@@ -6,8 +6,8 @@
 // by the loader: docs/rules.md), so people learn the feature is off. A notification goes out when
 // an instance starts firing, again every resend delay while it fires, and once when a notified
 // instance resolves.
-import type { AlertEvent } from './actions/action.js';
-import type { ActionName, AlertInstance, AlertingRule, EvalOutcome } from './types.js';
+import type { AlertEvent } from './action.js';
+import type { ActionName, AlertInstance, AlertingRule, EvalOutcome } from '../types.js';
 
 export type ActionStep =
   | {

@@ -7,7 +7,7 @@
 // Prometheus does return with a NaN value (an expression without a comparison) is active, exactly
 // as in Prometheus: presence in the result is what counts, never the value.
 import { alertKey } from './alert-key.js';
-import { expandTemplate } from './rules/template.js';
+import { expandTemplate } from '../rules/template.js';
 import type {
   AlertInstance,
   AlertState,
@@ -17,10 +17,10 @@ import type {
   RuleState,
   Sample,
   Transition,
-} from './types.js';
+} from '../types.js';
 
 export { alertKey } from './alert-key.js';
-export { expandTemplate } from './rules/template.js';
+export { expandTemplate } from '../rules/template.js';
 
 /** How long a resolved instance is kept so its resolve notification can be sent (Prometheus's 15m). */
 export const RESOLVED_RETENTION_MS = 15 * 60_000;

@@ -1,9 +1,9 @@
 // The status page at `/`: server-rendered HTML, no build step, refreshing itself. Every value is
 // escaped: labels and errors come from Prometheus and rule files.
-import type { ActionRecord } from './action-record.js';
-import { formatValue } from './actions/action.js';
+import type { ActionRecord } from '../actions/action-record.js';
+import { formatValue } from '../actions/action.js';
 import type { RuleView } from './api-view.js';
-import { renderRolloutSection } from './rollout/rollout-status-section.js';
+import { renderRolloutSection } from '../rollout/rollout-status-section.js';
 import type { StatusSnapshot } from './status-snapshot.js';
 
 /** Rows of the action log the page shows. */

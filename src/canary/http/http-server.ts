@@ -3,7 +3,7 @@
 // (compared in constant time); with no token configured it is accepted from loopback only.
 // Input is read strictly (src/shared/strict-http-input.ts): `/api/actions?limit=` is plain digits
 // in range, and the /api/* routes and reload refuse parameters and body keys they do not define.
-import { bearerToken, tokensEqual } from '../shared/bearer-token.js';
+import { bearerToken, tokensEqual } from '../../shared/bearer-token.js';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
@@ -11,12 +11,12 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
-import type { Logger } from '../shared/logger.js';
-import { installStrictInput, STRICT_SCHEMA_OPTIONS } from '../shared/strict-http-input.js';
-import type { ReloadResult } from './canary-daemon.js';
-import type { DaemonMetrics } from './metrics.js';
-import { registerRolloutRoutes } from './rollout/rollout-routes.js';
-import type { RolloutDriver } from './rollout/rollout-driver.js';
+import type { Logger } from '../../shared/logger.js';
+import { installStrictInput, STRICT_SCHEMA_OPTIONS } from '../../shared/strict-http-input.js';
+import type { ReloadResult } from '../engine/canary-daemon.js';
+import type { DaemonMetrics } from '../metrics.js';
+import { registerRolloutRoutes } from '../rollout/rollout-routes.js';
+import type { RolloutDriver } from '../rollout/rollout-driver.js';
 import { renderStatusPage } from './status-page.js';
 import type { StatusSnapshot } from './status-snapshot.js';
 

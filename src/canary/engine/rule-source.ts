@@ -3,8 +3,8 @@
 // directory is watched and events are filtered by name and debounced.
 import { watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
-import { selectedMetricNames } from './rules/promql.js';
-import type { RuleGroup } from './types.js';
+import { selectedMetricNames } from '../rules/promql.js';
+import type { RuleGroup } from '../types.js';
 
 export interface RuleLoadError {
   readonly file: string;

@@ -6,7 +6,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import axios, { type AxiosInstance } from 'axios';
-import { secretScrubber } from '../shared/prometheus-access.js';
+import { secretScrubber } from '../../shared/prometheus-access.js';
 import { Limiter } from './limiter.js';
 import {
   isQueryFailure,
@@ -17,7 +17,7 @@ import {
   type Judged,
 } from './prometheus-response.js';
 import { batchExpr, chunk, splitBatch } from './query-batch.js';
-import type { QueryResult, Sample } from './types.js';
+import type { QueryResult, Sample } from '../types.js';
 
 export type QueryFailureKind = 'error' | 'garbage';
 

@@ -7,10 +7,10 @@
 // firing, `for` and resolution follow exactly the code every rule follows: its "query" is the
 // daemon's own count of consecutive failed evaluations, which returns one sample (the count) once
 // it reaches the threshold, like `canary_consecutive_failed_evaluations >= N` with `for: 0s`.
-import type { Logger } from '../shared/logger.js';
-import type { ActionRunner } from './action-runner.js';
+import type { Logger } from '../../shared/logger.js';
+import type { ActionRunner } from '../actions/action-runner.js';
 import type { EvaluateFn, GroupResult } from './rule-engine.js';
-import type { AlertingRule, QueryResult, RuleState } from './types.js';
+import type { AlertingRule, QueryResult, RuleState } from '../types.js';
 
 export const UNREACHABLE_ALERT = 'CanaryPrometheusUnreachable';
 export const DAEMON_GROUP = 'canary-daemon';

@@ -5,13 +5,13 @@
 // half-updated state and never reaches into the daemon, the store, the engine, the watch or the
 // rollout driver.
 // One field per concern: a new section of the status page adds a field and its builder here.
-import type { ActionRecord } from './action-record.js';
+import type { ActionRecord } from '../actions/action-record.js';
 import { buildHealthView, buildRulesView, type HealthView, type RulesView } from './api-view.js';
-import type { CanaryDaemon } from './canary-daemon.js';
-import type { PrometheusWatch } from './prometheus-watch.js';
-import type { RolloutView } from './rollout/rollout-view.js';
-import type { RuleEngine } from './rule-engine.js';
-import type { StateStore } from './state-store.js';
+import type { CanaryDaemon } from '../engine/canary-daemon.js';
+import type { PrometheusWatch } from '../engine/prometheus-watch.js';
+import type { RolloutView } from '../rollout/rollout-view.js';
+import type { RuleEngine } from '../engine/rule-engine.js';
+import type { StateStore } from '../engine/state-store.js';
 
 export interface StatusSnapshot {
   /** `/api/rules` and the status page's rule table. */

@@ -1,10 +1,10 @@
 // The JSON the daemon serves about its rules (/api/rules) and itself (/healthz), built from the
 // running state by status-snapshot.ts only (the web layer reads the published snapshot).
-import type { CanaryDaemon, ReloadStatus, SeriesCheck } from './canary-daemon.js';
-import type { PrometheusWatch } from './prometheus-watch.js';
-import { overallState, type FailingRule, type RuleEngine } from './rule-engine.js';
-import type { StateStore } from './state-store.js';
-import type { AlertingRule, AlertState, RuleHealth, RuleState } from './types.js';
+import type { CanaryDaemon, ReloadStatus, SeriesCheck } from '../engine/canary-daemon.js';
+import type { PrometheusWatch } from '../engine/prometheus-watch.js';
+import { overallState, type FailingRule, type RuleEngine } from '../engine/rule-engine.js';
+import type { StateStore } from '../engine/state-store.js';
+import type { AlertingRule, AlertState, RuleHealth, RuleState } from '../types.js';
 
 export interface InstanceView {
   readonly labels: Readonly<Record<string, string>>;

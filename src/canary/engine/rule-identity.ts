@@ -6,7 +6,7 @@
 // their activeAt, while a renamed or relabelled rule, or one moved to another group or file,
 // starts fresh. The state file uses the same ids, so a restart follows the same identity.
 import { alertKey } from './alert-key.js';
-import type { AlertingRule, RuleGroup } from './types.js';
+import type { AlertingRule, RuleGroup } from '../types.js';
 
 export interface KeyedRule {
   /** `<file>::<group>::<alert>{<labels>}`, with `#2`, `#3`… on rules sharing name and labels. */

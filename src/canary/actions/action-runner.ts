@@ -4,8 +4,8 @@
 // touched and `done` after, so a crash in between makes the restarted daemon finish it (it is
 // idempotent) and a crash after never repeats it. Notifications resend while firing and send a
 // resolved notice once.
-import type { Clock } from '../shared/clock.js';
-import type { Logger } from '../shared/logger.js';
+import type { Clock } from '../../shared/clock.js';
+import type { Logger } from '../../shared/logger.js';
 import type { ActionRecord } from './action-record.js';
 import {
   describeWhy,
@@ -13,11 +13,11 @@ import {
   type ActionRequest,
   type ActionResult,
   type AlertEvent,
-} from './actions/action.js';
+} from './action.js';
 import { actionsDue, type ActionMarks } from './action-plan.js';
-import type { DaemonMetrics } from './metrics.js';
-import type { StateStore } from './state-store.js';
-import type { ActionName, AlertInstance, AlertingRule, EvalOutcome } from './types.js';
+import type { DaemonMetrics } from '../metrics.js';
+import type { StateStore } from '../engine/state-store.js';
+import type { ActionName, AlertInstance, AlertingRule, EvalOutcome } from '../types.js';
 
 export interface ActionRunnerOptions {
   readonly actions: ReadonlyMap<ActionName, Action>;
