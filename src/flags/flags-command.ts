@@ -12,9 +12,7 @@ import { mergeNpmConfig, parseUpdate, type RawUpdateOptions } from './cli-input.
 import { type FlagSpecs } from './flag-file.js';
 import { readFileState } from './flag-file-state.js';
 import { locationOf, urlPassword, type FlagsLocation } from './flags-url.js';
-import { migrateFlags } from './flags-migrate.js';
 import { openStore } from './open-flag-store.js';
-import { createPgFlagStore } from './postgres/pg-flag-store.js';
 import { escapeControl } from '../shared/escape-control.js';
 import { describeSpec, effectiveRollout } from './rollout.js';
 import { SEGMENTS, type AuditEntry, type FlagStore, type RolloutSpec } from './types.js';
@@ -279,6 +277,7 @@ async function migrate(
     const { config, location, logger } = await setUp(common, io);
     if (location.kind !== 'postgres')
       throw new UsageError('--schema-only needs a PostgreSQL store: set FLAGS_URL or --flags-url');
+    const { createPgFlagStore } = await import('./postgres/pg-flag-store.js');
     const store = createPgFlagStore({ url: location.url, bootstrap: config.bootstrap, logger });
     try {
       const report = await store.migrate();
@@ -297,6 +296,7 @@ async function migrate(
   if (target.kind === 'error') throw new UsageError(target.error);
   const ctx = await openContext(common, io, [command.to]);
   try {
+    const { migrateFlags } = await import('./flags-migrate.js');
     return await migrateFlags(ctx, target);
   } finally {
     await ctx.close();

@@ -5,7 +5,6 @@ import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
 import { createFileFlagStore } from './file-flag-store.js';
 import type { FlagsLocation } from './flags-url.js';
-import { createPgFlagStore } from './postgres/pg-flag-store.js';
 import type { FlagStore } from './types.js';
 
 export async function openStore(
@@ -18,6 +17,9 @@ export async function openStore(
     const store = createFileFlagStore({ path: loc.path, bootstrap: config.bootstrap, logger });
     return { store, close: async () => {} };
   }
+  // Loaded only for PostgreSQL: the file store's commands (the kill switch among them) never load
+  // the database client, so they start as fast as before and cannot fail on it.
+  const { createPgFlagStore } = await import('./postgres/pg-flag-store.js');
   const store = createPgFlagStore({ url: loc.url, bootstrap: config.bootstrap, logger });
   try {
     await store.migrate();
