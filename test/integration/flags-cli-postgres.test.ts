@@ -163,8 +163,9 @@ describe('canary flags on PostgreSQL', () => {
     const url = await pgh.createDatabase('cli_c');
     const schema = await kept(flags({ FLAGS_URL: url }, 'migrate', '--schema-only'));
     expect(schema.code, schema.stderr).toBe(0);
+    // Every migration in migrations/flags/, in order, named by its file.
     expect(schema.stdout).toMatch(
-      /schema at version 2; applied 1 \(flags and audit\), 2 \(notify flag changes\)/,
+      /schema at version 3; applied 1 \(flags and audit\), 2 \(notify flag changes\), 3 \(leader lease\)/,
     );
     expect((await kept(flags({ FLAGS_URL: url }, 'migrate', '--schema-only'))).stdout).toMatch(
       /nothing to apply/,
