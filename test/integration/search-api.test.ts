@@ -673,7 +673,7 @@ describe('a failing database', () => {
       /http_server_request_duration_count\{http_route="\/api\/search",http_request_method="GET",http_response_status_code="500",url_scheme="http"\} 1\n/,
     );
     expect(metrics).toMatch(
-      /ai_search_searches_total\{ai_search_mode="(ai|keyword)",outcome="error"\} 1\n/,
+      /ai_search_searches_total\{ai_search_mode="(ai|keyword)",feature_flag_result_variant="(on|off)",outcome="error"\} 1\n/,
     );
   });
 });
