@@ -48,6 +48,22 @@ const HEALTHY: Readonly<Partial<Record<GuardedMetric, CohortPair>>> = {
     canary: { n: 2000, mean: 1.0, variance: 0.25 },
     baseline: { n: 10_000, mean: 1.0, variance: 0.25 },
   },
+  // 2 of 2000 AI searches slower than 30 s, no keyword search: well under the 5-point tolerance.
+  latency_p95: {
+    kind: 'exceedance',
+    canary: {
+      buckets: [
+        { le: 30, cumulative: 1998 },
+        { le: Infinity, cumulative: 2000 },
+      ],
+    },
+    baseline: {
+      buckets: [
+        { le: 30, cumulative: 10_000 },
+        { le: Infinity, cumulative: 10_000 },
+      ],
+    },
+  },
 };
 /** The example: 15% failures against 5%, a lower bound of 0.046 > tolerance 0.01. */
 const AI_FAILING = {
@@ -269,6 +285,38 @@ describe('a failed gate applies the plan’s policy', () => {
     expect(r.state).toMatchObject({ phase: 'aborted', step: 0, at: 5 * S });
     expect(r.actions.at(-1)?.reason).toMatch(
       /error_ratio: failed \(difference 0\.1, one-sided lower bound 0\.04613 \(n 2000\) > \+0\.01/,
+    );
+  });
+
+  it('rollback: AI searches slower than the 30 s allowance abort on latency_p95', () => {
+    // 300 of 2000 AI searches slower than 30 s against none of 10 000 keyword ones: difference
+    // 0.15, SE² = 0.15·0.85/2000 + 0 = 6.375e-5, n = 12 000, half-width 0.022482 (Python, the
+    // formula in rollout-latency-exceedance.test.ts) → lower bound 0.127518.
+    const slow = {
+      ...HEALTHY,
+      latency_p95: {
+        kind: 'exceedance',
+        canary: {
+          buckets: [
+            { le: 30, cumulative: 1700 },
+            { le: Infinity, cumulative: 2000 },
+          ],
+        },
+        baseline: {
+          buckets: [
+            { le: 30, cumulative: 10_000 },
+            { le: Infinity, cumulative: 10_000 },
+          ],
+        },
+      },
+    } as const;
+    const r = run(
+      plan('rollback'),
+      ticks(20, (t) => (t === 5 * S ? { cohorts: slow } : {})),
+    );
+    expect(r.state).toMatchObject({ phase: 'aborted', step: 0, at: 5 * S });
+    expect(r.actions.at(-1)?.reason).toMatch(
+      /latency_p95: failed \(slower than 30s: canary 300\/2000, baseline 0\/10000; share difference 0\.15, one-sided lower bound 0\.1275 \(n 12000\) > \+0\.05/,
     );
   });
 
