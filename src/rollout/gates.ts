@@ -83,12 +83,14 @@ export function judgeMetric(
   let prefix = '';
   let bound: BoundResult;
   if (pair.kind === 'exceedance') {
+    // Only latency_p95 is of this kind (GUARDED_METRICS); the check narrows the gate's type.
     if (gate.metric !== 'latency_p95') {
       return { gate: metric, verdict: 'blocked', reason: 'no threshold for this metric' };
     }
     const t = gate.thresholdSeconds;
     const canary = exceedance(pair.canary, t);
     const baseline = exceedance(pair.baseline, t);
+    // No such bucket (a service with other bounds) or a malformed answer: no verdict, never a fail.
     if (!canary.ok || !baseline.ok) {
       const message = [canary, baseline].flatMap((r) => (r.ok ? [] : [r.message])).join('; ');
       return { gate: metric, verdict: 'blocked', reason: `invalid-input: ${message}` };

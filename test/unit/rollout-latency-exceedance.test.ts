@@ -134,6 +134,10 @@ describe('the latency_p95 gate', () => {
     const r = judge(plan(0.05, 2), few);
     expect(r.verdict).toBe('blocked');
     expect(r.reason).toMatch(/too-few-samples/);
+    // A service whose histogram lacks the threshold's bound (5 s here): no verdict, not a failure.
+    const other = judge(plan(0.05, 5), pair);
+    expect(other.verdict).toBe('blocked');
+    expect(other.reason).toMatch(/5s is not a bucket bound/);
     expect(judge(plan(0.05, 2), pair, 1)).toMatchObject({ verdict: 'pass' });
     expect(judge(plan(0.05, 2), pair, 1).reason).toMatch(/no flag-off cohort/);
   });
