@@ -37,6 +37,16 @@ function plan(onFailure: FailurePolicy = 'rollback'): RolloutPlan {
   return scaled.plan;
 }
 
+/** A latency histogram of `total` searches, `slower` of them slower than 30 s. */
+function slowerThan30s(total: number, slower: number) {
+  return {
+    buckets: [
+      { le: 30, cumulative: total - slower },
+      { le: Infinity, cumulative: total },
+    ],
+  };
+}
+
 const HEALTHY: Readonly<Partial<Record<GuardedMetric, CohortPair>>> = {
   error_ratio: {
     kind: 'proportion',
@@ -51,18 +61,8 @@ const HEALTHY: Readonly<Partial<Record<GuardedMetric, CohortPair>>> = {
   // 2 of 2000 AI searches slower than 30 s, no keyword search: well under the 5-point tolerance.
   latency_p95: {
     kind: 'exceedance',
-    canary: {
-      buckets: [
-        { le: 30, cumulative: 1998 },
-        { le: Infinity, cumulative: 2000 },
-      ],
-    },
-    baseline: {
-      buckets: [
-        { le: 30, cumulative: 10_000 },
-        { le: Infinity, cumulative: 10_000 },
-      ],
-    },
+    canary: slowerThan30s(2000, 2),
+    baseline: slowerThan30s(10_000, 0),
   },
 };
 /** The issue's example: 15% failures against 5%, a lower bound of 0.046 > tolerance 0.01. */
@@ -296,18 +296,8 @@ describe('a failed gate applies the plan’s policy', () => {
       ...HEALTHY,
       latency_p95: {
         kind: 'exceedance',
-        canary: {
-          buckets: [
-            { le: 30, cumulative: 1700 },
-            { le: Infinity, cumulative: 2000 },
-          ],
-        },
-        baseline: {
-          buckets: [
-            { le: 30, cumulative: 10_000 },
-            { le: Infinity, cumulative: 10_000 },
-          ],
-        },
+        canary: slowerThan30s(2000, 300),
+        baseline: slowerThan30s(10_000, 0),
       },
     } as const;
     const r = run(
