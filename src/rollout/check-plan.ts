@@ -62,6 +62,12 @@ function summary(plan: RolloutPlan, timeScale: number): string[] {
     );
   }
   for (const m of plan.gates.metrics) {
+    if (m.metric === 'latency_p95') {
+      lines.push(
+        `  gate: latency_p95: the AI cohort's share of searches slower than ${m.thresholdSeconds} s no more than ${m.tolerance} above the keyword cohort's`,
+      );
+      continue;
+    }
     const spec = GUARDED_METRICS[m.metric];
     const unit = spec.unit === 'seconds' ? ' s' : '';
     lines.push(

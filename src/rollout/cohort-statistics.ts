@@ -1,8 +1,9 @@
 // The cohort gate's statistic: an anytime-valid, one-sided confidence sequence on the absolute
-// difference canary − baseline, of two proportions (error ratio, success ratio) or two means
-// (latency), after Waudby-Smith et al., "Time-uniform central limit theory and asymptotic
-// confidence sequences" (arXiv 2103.06476, eq. 134 for one side, ρ from eq. 161), as GrowthBook's
-// gbstats uses it for Safe Rollouts. Pure and total: bad input is a value with a reason.
+// difference canary − baseline, of two proportions (error ratio, success ratio, the p95 gate's
+// share slower than a threshold: latency-exceedance.ts) or two means (latency), after
+// Waudby-Smith et al., "Time-uniform central limit theory and asymptotic confidence sequences"
+// (arXiv 2103.06476, eq. 134 for one side, ρ from eq. 161), as GrowthBook's gbstats uses it for
+// Safe Rollouts. Pure and total: bad input is a value with a reason.
 //
 // Why a confidence sequence: the daemon looks at the cohorts on every tick of a hold that lasts
 // days. A fixed-n interval checked that often alarms far more often than α (peeking); a confidence

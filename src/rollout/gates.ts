@@ -5,9 +5,11 @@ import {
   meanDifferenceBound,
   proportionDifferenceBound,
 } from './cohort-statistics.js';
-import type { MeanArm, ProportionArm } from './cohort-statistics.js';
+import type { BoundResult, MeanArm, ProportionArm } from './cohort-statistics.js';
+import { exceedance } from './latency-exceedance.js';
+import type { LatencyHistogram } from './latency-exceedance.js';
 import { GUARDED_METRICS } from './plan.js';
-import type { GuardedMetric, PlanStep, RolloutPlan } from './plan.js';
+import type { GuardedMetric, MetricGate, PlanStep, RolloutPlan } from './plan.js';
 
 /** An alert the daemon holds as active, with its severity label. */
 export interface ActiveAlert {
@@ -23,7 +25,12 @@ export type CohortPair =
       readonly canary: ProportionArm;
       readonly baseline: ProportionArm;
     }
-  | { readonly kind: 'mean'; readonly canary: MeanArm; readonly baseline: MeanArm };
+  | { readonly kind: 'mean'; readonly canary: MeanArm; readonly baseline: MeanArm }
+  | {
+      readonly kind: 'exceedance';
+      readonly canary: LatencyHistogram;
+      readonly baseline: LatencyHistogram;
+    };
 
 export type GateVerdict = 'pass' | 'blocked' | 'failed';
 
@@ -61,10 +68,10 @@ export function judgeAlerts(plan: RolloutPlan, alerts: readonly ActiveAlert[]): 
 export function judgeMetric(
   plan: RolloutPlan,
   step: PlanStep,
-  metric: GuardedMetric,
-  tolerance: number,
+  gate: MetricGate,
   pair: CohortPair | undefined,
 ): GateReport {
+  const metric = gate.metric;
   const spec = GUARDED_METRICS[metric];
   // At 100% of the public there is no flag-off cohort left to compare with: only alerts judge.
   if (step.segment === 'public' && step.percentage === 100) {
@@ -73,18 +80,41 @@ export function judgeMetric(
   if (pair === undefined || pair.kind !== spec.kind) {
     return { gate: metric, verdict: 'blocked', reason: 'no cohort observations' };
   }
-  const bound =
-    pair.kind === 'proportion'
-      ? proportionDifferenceBound(pair.canary, pair.baseline, spec.worse, plan.statistics)
-      : meanDifferenceBound(pair.canary, pair.baseline, spec.worse, plan.statistics);
-  const judged = judgeDifference(bound, tolerance);
+  let prefix = '';
+  let bound: BoundResult;
+  if (pair.kind === 'exceedance') {
+    // Only latency_p95 is of this kind (GUARDED_METRICS); the check narrows the gate's type.
+    if (gate.metric !== 'latency_p95') {
+      return { gate: metric, verdict: 'blocked', reason: 'no threshold for this metric' };
+    }
+    const t = gate.thresholdSeconds;
+    const canary = exceedance(pair.canary, t);
+    const baseline = exceedance(pair.baseline, t);
+    // No such bucket (a service with other bounds) or a malformed answer: no verdict, never a fail.
+    if (!canary.ok || !baseline.ok) {
+      const message = [canary, baseline].flatMap((r) => (r.ok ? [] : [r.message])).join('; ');
+      return { gate: metric, verdict: 'blocked', reason: `invalid-input: ${message}` };
+    }
+    const share = (a: ProportionArm) => `${a.events}/${a.trials}`;
+    prefix =
+      `slower than ${t}s: canary ${share(canary.arm)}, baseline ${share(baseline.arm)}; ` +
+      'share ';
+    bound = proportionDifferenceBound(canary.arm, baseline.arm, spec.worse, plan.statistics);
+  } else {
+    bound =
+      pair.kind === 'proportion'
+        ? proportionDifferenceBound(pair.canary, pair.baseline, spec.worse, plan.statistics)
+        : meanDifferenceBound(pair.canary, pair.baseline, spec.worse, plan.statistics);
+  }
+  const judged = judgeDifference(bound, gate.tolerance);
+  const reason = prefix + judged.reason;
   switch (judged.verdict) {
     case 'regression':
-      return { gate: metric, verdict: 'failed', reason: judged.reason };
+      return { gate: metric, verdict: 'failed', reason };
     case 'within-tolerance':
-      return { gate: metric, verdict: 'pass', reason: judged.reason };
+      return { gate: metric, verdict: 'pass', reason };
     case 'no-verdict':
-      return { gate: metric, verdict: 'blocked', reason: judged.reason };
+      return { gate: metric, verdict: 'blocked', reason };
   }
 }
 
@@ -96,9 +126,7 @@ export function judgeGates(
 ): GateReport[] {
   return [
     ...(plan.gates.alertSeverities.length > 0 ? [judgeAlerts(plan, alerts)] : []),
-    ...plan.gates.metrics.map((g) =>
-      judgeMetric(plan, step, g.metric, g.tolerance, cohorts[g.metric]),
-    ),
+    ...plan.gates.metrics.map((g) => judgeMetric(plan, step, g, cohorts[g.metric])),
   ];
 }
 

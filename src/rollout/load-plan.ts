@@ -3,13 +3,14 @@
 // report errors the same way.
 import { readFile } from 'node:fs/promises';
 import { isScalar } from 'yaml';
-import type { Node, Scalar } from 'yaml';
+import type { Node, Pair, Scalar, YAMLMap } from 'yaml';
 import { parseDuration } from '../canary/rules/duration.js';
 import { openYaml } from '../canary/rules/yaml-context.js';
 import type { RuleError, YamlContext } from '../canary/rules/yaml-context.js';
 import { SEGMENTS } from '../flags/types.js';
 import { DEFAULT_SEQUENCE } from './cohort-statistics.js';
 import type { SequenceOptions } from './cohort-statistics.js';
+import { SEARCH_DURATION_BOUNDS } from './latency-exceedance.js';
 import { FAILURE_POLICIES, GUARDED_METRICS, flagPercentageKey } from './plan.js';
 import type {
   FailurePolicy,
@@ -244,7 +245,7 @@ function uniqueStrings(
 function parseMetricGate(ctx: YamlContext, node: unknown): MetricGate | undefined {
   const map = ctx.map(node, 'guarded metric');
   if (map === undefined) return undefined;
-  const pairs = ctx.pairs(map, ['metric', 'tolerance'], 'guarded metric');
+  const pairs = ctx.pairs(map, ['metric', 'tolerance', 'threshold'], 'guarded metric');
   const metric = pairs.has('metric')
     ? oneOf(ctx, pairs.get('metric')?.value, 'metric', Object.keys(GUARDED_METRICS))
     : undefined;
@@ -257,10 +258,55 @@ function parseMetricGate(ctx: YamlContext, node: unknown): MetricGate | undefine
     return undefined;
   }
   if (metric === undefined || tolerance === undefined) return undefined;
+  if (metric === 'latency_p95') return parseP95Gate(ctx, map, pairs, tolNode as Node, tolerance);
+  const thresholdNode = pairs.get('threshold')?.key;
+  if (thresholdNode !== undefined) {
+    ctx.error(thresholdNode as Node, `"threshold:" belongs to latency_p95 only, not ${metric}`);
+  }
   if (GUARDED_METRICS[metric as GuardedMetric].unit === 'ratio' && tolerance >= 1) {
     ctx.error(tolNode as Node, `tolerance of a ratio must be below 1, got ${tolerance}`);
   }
-  return Object.freeze({ metric: metric as GuardedMetric, tolerance });
+  return Object.freeze({
+    metric: metric as Exclude<GuardedMetric, 'latency_p95'>,
+    tolerance,
+  });
+}
+
+/**
+ * latency_p95: the share of searches slower than `threshold` seconds, flag-on against flag-off
+ * (latency-exceedance.ts). The threshold must be a bound of the search latency histogram, where
+ * the count is exact; the tolerance is in proportion points, strictly between 0 and 1 (0 would
+ * fail on any excess the sequence resolves, 1 could never fail).
+ */
+function parseP95Gate(
+  ctx: YamlContext,
+  map: YAMLMap,
+  pairs: Map<string, Pair>,
+  tolNode: Node,
+  tolerance: number,
+): MetricGate | undefined {
+  let ok = true;
+  if (!(tolerance > 0 && tolerance < 1)) {
+    ctx.error(tolNode, `tolerance of latency_p95 is a share, in (0, 1), got ${tolerance}`);
+    ok = false;
+  }
+  const tNode = pairs.get('threshold')?.value;
+  if (tNode === undefined) {
+    ctx.error(map, 'latency_p95 needs "threshold:" (seconds, a search histogram bound)');
+    return undefined;
+  }
+  const threshold = number(ctx, tNode, 'threshold');
+  if (threshold === undefined) return undefined;
+  if (!SEARCH_DURATION_BOUNDS.includes(threshold)) {
+    ctx.error(
+      tNode as Node,
+      `threshold must be a bound of the search latency histogram (${SEARCH_DURATION_BOUNDS.join(', ')} s), got ${threshold}`,
+    );
+    return undefined;
+  }
+  return ok
+    ? Object.freeze({ metric: 'latency_p95', tolerance, thresholdSeconds: threshold })
+    : undefined;
 }
 
 function oneOf(

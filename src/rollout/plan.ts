@@ -19,9 +19,12 @@ export const GUARDED_METRICS = {
   error_ratio: { worse: 'higher', kind: 'proportion', unit: 'ratio' },
   success_ratio: { worse: 'lower', kind: 'proportion', unit: 'ratio' },
   latency_mean: { worse: 'higher', kind: 'mean', unit: 'seconds' },
+  // The share of searches slower than the gate's threshold (latency-exceedance.ts): p95 ≤ t is
+  // "at most 5% slower than t", and a share has an anytime-valid sequence where a p95 has none.
+  latency_p95: { worse: 'higher', kind: 'exceedance', unit: 'ratio' },
 } as const satisfies Record<
   string,
-  { worse: Worse; kind: 'proportion' | 'mean'; unit: 'ratio' | 'seconds' }
+  { worse: Worse; kind: 'proportion' | 'mean' | 'exceedance'; unit: 'ratio' | 'seconds' }
 >;
 export type GuardedMetric = keyof typeof GUARDED_METRICS;
 
@@ -42,11 +45,22 @@ export interface PlanStep {
   readonly pos: SourcePos;
 }
 
-export interface MetricGate {
-  readonly metric: GuardedMetric;
-  /** The worsening (absolute, in the metric's unit) accepted before it counts as a regression. */
-  readonly tolerance: number;
-}
+export type MetricGate =
+  | {
+      readonly metric: Exclude<GuardedMetric, 'latency_p95'>;
+      /** The worsening (absolute, in the metric's unit) accepted before it is a regression. */
+      readonly tolerance: number;
+    }
+  | {
+      readonly metric: 'latency_p95';
+      /**
+       * Proportion points, in (0, 1): how much the flag-on cohort's share of searches slower than
+       * `thresholdSeconds` may exceed the flag-off cohort's share.
+       */
+      readonly tolerance: number;
+      /** A bound of the search latency histogram (exact counts there), in seconds. */
+      readonly thresholdSeconds: number;
+    };
 
 export interface PlanGates {
   /** Alerts with these severity labels must be neither pending nor firing for a promotion. */

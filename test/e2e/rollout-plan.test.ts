@@ -197,7 +197,7 @@ describe('the daemon drives the rollout plan, end to end in fast mode', () => {
     expect(reasons[0]).toMatch(/^rollout started by .+: step 1 \(1% internal-users\)$/);
     expect(reasons).toContainEqual(
       expect.stringMatching(
-        /^promoted to step 3 \(25% public\): gates passed: alerts: pass .*error_ratio: pass .*latency_mean: pass/,
+        /^promoted to step 3 \(25% public\): gates passed: alerts: pass .*error_ratio: pass .*latency_mean: pass .*latency_p95: pass \(slower than 30s: canary \d+\/\d+, baseline \d+\/\d+/,
       ),
     );
     // The resume re-wrote 25%, which the flag already had: no change, so no audit entry; the

@@ -4,6 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cohortsFromSamples, VARIANT_LABEL } from '../../src/canary/rollout/cohort-queries.js';
+import { exceedance, SEARCH_DURATION_BOUNDS } from '../../src/rollout/latency-exceedance.js';
 import { startLlmSimulator, type LlmSimulator } from '../../src/llm-sim/index.js';
 import { PRICE_TABLES } from '../../src/search/llm/index.js';
 import { startService, type RunningService } from '../../src/search/main.js';
@@ -207,6 +209,31 @@ describe('what Prometheus sees', () => {
     expect(await one('sum(ai_search_cohort_users_total{feature_flag_result_variant="off"})')).toBe(
       10,
     );
+  });
+
+  it("gives the p95 gate each cohort's histogram, with every search latency bound readable", async () => {
+    // The rollout's cohort queries use increase() over a step; over the whole run the counters
+    // themselves are the window. The gate's threshold must be a bound Prometheus labels `le` with.
+    const V = VARIANT_LABEL;
+    const q = async (expr: string) =>
+      (await prom.query(expr)).map((x) => ({ labels: x.metric, value: x.value }));
+    const out = cohortsFromSamples({
+      searches: await q(`sum by (${V}, outcome) (ai_search_searches_total)`),
+      buckets: await q(`sum by (${V}, le) (ai_search_search_duration_bucket)`),
+      sums: await q(`sum by (${V}) (ai_search_search_duration_sum)`),
+      users: [],
+      usersAtStart: [],
+    });
+    const pair = out.cohorts.latency_p95;
+    expect(pair?.kind).toBe('exceedance');
+    if (pair?.kind !== 'exceedance') return;
+    for (const t of SEARCH_DURATION_BOUNDS) {
+      const [on, off] = [exceedance(pair.canary, t), exceedance(pair.baseline, t)];
+      expect(on, `${t}s`).toMatchObject({ ok: true, arm: { trials: client.aiSearches } });
+      expect(off, `${t}s`).toMatchObject({ ok: true, arm: { trials: client.keywordSearches } });
+    }
+    // Keyword searches answer in milliseconds here: none is slower than 30 s.
+    expect(exceedance(pair.baseline, 30)).toMatchObject({ ok: true, arm: { events: 0 } });
   });
 
   it('has cost per search equal to the price table applied to the token counts', async () => {

@@ -50,6 +50,8 @@ function healthy(expr: string): Sample[] {
     return ['on', 'off'].flatMap((v) => [
       { labels: { [V]: v, le: '0.5' }, value: v === 'on' ? 10_000 : 25_000 },
       { labels: { [V]: v, le: '1' }, value: v === 'on' ? 20_000 : 50_000 },
+      // The shipped plan's latency_p95 threshold: without this bound its gate would block.
+      { labels: { [V]: v, le: '30' }, value: v === 'on' ? 20_000 : 50_000 },
       { labels: { [V]: v, le: '+Inf' }, value: v === 'on' ? 20_000 : 50_000 },
     ]);
   }
@@ -299,6 +301,23 @@ describe('cohorts from the Prometheus answers', () => {
       canary: { n: 100, mean: 1, variance: 0.25 },
       baseline: { n: 400, mean: 0.5, variance: 0 },
     });
+    // The p95 gate gets the same buckets, sorted, ending at +Inf (the plan picks the threshold).
+    expect(out.cohorts.latency_p95).toEqual({
+      kind: 'exceedance',
+      canary: {
+        buckets: [
+          { le: 1, cumulative: 50 },
+          { le: 2, cumulative: 100 },
+          { le: Infinity, cumulative: 100 },
+        ],
+      },
+      baseline: {
+        buckets: [
+          { le: 1, cumulative: 400 },
+          { le: Infinity, cumulative: 400 },
+        ],
+      },
+    });
   });
 
   it("counts a step's users from the counter's value when the step started, or from a restart", () => {
@@ -323,6 +342,7 @@ describe('cohorts from the Prometheus answers', () => {
       usersAtStart: [],
     });
     expect(out.cohorts.latency_mean).toBeUndefined();
+    expect(out.cohorts.latency_p95).toBeUndefined();
     expect(out.sample).toEqual({ searches: 0, users: 0 });
   });
 });

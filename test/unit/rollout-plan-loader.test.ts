@@ -34,7 +34,11 @@ describe('the shipped plan is the deployment guide’s', () => {
     ]);
     expect(plan.statistics).toEqual({ alpha: 0.05, tuningN: 5000 });
     expect(plan.gates.alertSeverities).toEqual(['critical', 'warning']);
-    expect(plan.gates.metrics.map((m) => m.metric)).toEqual(['error_ratio', 'latency_mean']);
+    expect(plan.gates.metrics.map((m) => m.metric)).toEqual([
+      'error_ratio',
+      'latency_mean',
+      'latency_p95',
+    ]);
   });
 
   it('is frozen', async () => {

@@ -37,6 +37,16 @@ function plan(onFailure: FailurePolicy = 'rollback'): RolloutPlan {
   return scaled.plan;
 }
 
+/** A latency histogram of `total` searches, `slower` of them slower than 30 s. */
+function slowerThan30s(total: number, slower: number) {
+  return {
+    buckets: [
+      { le: 30, cumulative: total - slower },
+      { le: Infinity, cumulative: total },
+    ],
+  };
+}
+
 const HEALTHY: Readonly<Partial<Record<GuardedMetric, CohortPair>>> = {
   error_ratio: {
     kind: 'proportion',
@@ -47,6 +57,12 @@ const HEALTHY: Readonly<Partial<Record<GuardedMetric, CohortPair>>> = {
     kind: 'mean',
     canary: { n: 2000, mean: 1.0, variance: 0.25 },
     baseline: { n: 10_000, mean: 1.0, variance: 0.25 },
+  },
+  // 2 of 2000 AI searches slower than 30 s, no keyword search: well under the 5-point tolerance.
+  latency_p95: {
+    kind: 'exceedance',
+    canary: slowerThan30s(2000, 2),
+    baseline: slowerThan30s(10_000, 0),
   },
 };
 /** The issue's example: 15% failures against 5%, a lower bound of 0.046 > tolerance 0.01. */
@@ -269,6 +285,28 @@ describe('a failed gate applies the plan’s policy', () => {
     expect(r.state).toMatchObject({ phase: 'aborted', step: 0, at: 5 * S });
     expect(r.actions.at(-1)?.reason).toMatch(
       /error_ratio: failed \(difference 0\.1, one-sided lower bound 0\.04613 \(n 2000\) > \+0\.01/,
+    );
+  });
+
+  it('rollback: AI searches slower than the 30 s allowance abort on latency_p95', () => {
+    // 300 of 2000 AI searches slower than 30 s against none of 10 000 keyword ones: difference
+    // 0.15, SE² = 0.15·0.85/2000 + 0 = 6.375e-5, n = 12 000, half-width 0.022482 (Python, the
+    // formula in rollout-latency-exceedance.test.ts) → lower bound 0.127518.
+    const slow = {
+      ...HEALTHY,
+      latency_p95: {
+        kind: 'exceedance',
+        canary: slowerThan30s(2000, 300),
+        baseline: slowerThan30s(10_000, 0),
+      },
+    } as const;
+    const r = run(
+      plan('rollback'),
+      ticks(20, (t) => (t === 5 * S ? { cohorts: slow } : {})),
+    );
+    expect(r.state).toMatchObject({ phase: 'aborted', step: 0, at: 5 * S });
+    expect(r.actions.at(-1)?.reason).toMatch(
+      /latency_p95: failed \(slower than 30s: canary 300\/2000, baseline 0\/10000; share difference 0\.15, one-sided lower bound 0\.1275 \(n 12000\) > \+0\.05/,
     );
   });
 

@@ -7,8 +7,11 @@
 // Counts come from increase(), which extrapolates to the window's edges, so they are rounded.
 // A search counts as failed when its outcome is `error` or `degraded` (an AI search that fell back
 // to keyword results failed as an AI search). The latency gate compares means: the mean is exact
-// (histogram _sum / _count); the variance is estimated from the bucket midpoints around it.
+// (histogram _sum / _count); the variance is estimated from the bucket midpoints around it. The
+// p95 gate gets each cohort's buckets as they are (latency-exceedance.ts reads the share slower
+// than the plan's threshold from them): the same query, no extra one.
 import type { CohortPair } from '../../rollout/gates.js';
+import type { LatencyHistogram } from '../../rollout/latency-exceedance.js';
 import type { GuardedMetric } from '../../rollout/plan.js';
 import type { RolloutObservations } from '../../rollout/rollout-state.js';
 import type { PrometheusClient } from '../prometheus/prometheus-client.js';
@@ -78,7 +81,7 @@ export function cohortsFromSamples(
       trials: total(() => true),
       failed: total((o) => FAILED_OUTCOMES.has(o)),
       succeeded: total((o) => o === 'success'),
-      latency: latencyArm(s, variant),
+      histogram: latencyHistogram(s, variant),
     };
   };
   const on = arm(CANARY_VARIANT);
@@ -100,17 +103,22 @@ export function cohortsFromSamples(
       baseline: { events: off.succeeded, trials: off.trials },
     },
   };
-  if (on.latency && off.latency) {
-    cohorts.latency_mean = { kind: 'mean', canary: on.latency, baseline: off.latency };
+  if (on.histogram && off.histogram) {
+    const [canary, baseline] = [
+      latencyArm(s, CANARY_VARIANT, on.histogram),
+      latencyArm(s, BASELINE_VARIANT, off.histogram),
+    ];
+    if (canary && baseline) cohorts.latency_mean = { kind: 'mean', canary, baseline };
+    cohorts.latency_p95 = { kind: 'exceedance', canary: on.histogram, baseline: off.histogram };
   }
   return { sample: { searches: on.trials, users: count(users) }, cohorts };
 }
 
-/** Mean (exact) and variance (from bucket midpoints) of one variant's search latency. */
-function latencyArm(
+/** One variant's cumulative buckets, sorted, ending at +Inf; undefined without searches. */
+function latencyHistogram(
   s: Readonly<Record<CohortQueryName, readonly Sample[]>>,
   variant: string,
-): { n: number; mean: number; variance: number } | undefined {
+): LatencyHistogram | undefined {
   const buckets = s.buckets
     .filter((x) => x.labels[VARIANT_LABEL] === variant)
     .map((x) => ({
@@ -120,11 +128,19 @@ function latencyArm(
     .filter((b) => !Number.isNaN(b.le))
     .sort((a, b) => a.le - b.le);
   const inf = buckets.at(-1);
+  if (inf === undefined || inf.le !== Infinity || !(inf.cumulative > 0)) return undefined;
+  return { buckets };
+}
+
+/** Mean (exact) and variance (from bucket midpoints) of one variant's search latency. */
+function latencyArm(
+  s: Readonly<Record<CohortQueryName, readonly Sample[]>>,
+  variant: string,
+  { buckets }: LatencyHistogram,
+): { n: number; mean: number; variance: number } | undefined {
+  const n = buckets.at(-1)!.cumulative;
   const sum = s.sums.find((x) => x.labels[VARIANT_LABEL] === variant)?.value;
-  if (inf === undefined || inf.le !== Infinity || sum === undefined || !(inf.cumulative > 0)) {
-    return undefined;
-  }
-  const n = inf.cumulative;
+  if (sum === undefined) return undefined;
   const mean = sum / n;
   let squares = 0;
   let below = 0;
