@@ -5,7 +5,15 @@ import { DASHBOARD_FILES, dashboardQueries } from '../../src/stack/dashboards/in
 import { runStack, type StackRun } from './stack-run.js';
 
 const queries = Object.values(DASHBOARD_FILES).flatMap((d) => dashboardQueries(d));
-const panels = [...new Set(queries.filter((q) => !q.annotation).map((q) => q.panel))];
+/**
+ * Empty by design on a stack where no rollout runs: gate verdicts exist only at a rollout's looks.
+ * Their queries are checked with a progressing rollout's series in
+ * test/integration/stack-dashboards.test.ts (and each still has to succeed here, below).
+ */
+const EMPTY_UNTIL_A_ROLLOUT_RUNS = new Set(['AI Search rollout health / Gate verdicts']);
+const panels = [...new Set(queries.filter((q) => !q.annotation).map((q) => q.panel))].filter(
+  (p) => !EMPTY_UNTIL_A_ROLLOUT_RUNS.has(p),
+);
 
 let stack: StackRun;
 beforeAll(async () => {
