@@ -104,7 +104,10 @@ describe('a slow rule in the rollback group', () => {
     const heldFor = rollback.activeAt + ROLLBACK_FOR_MS;
     expect(rollback.offAt).toBeGreaterThanOrEqual(heldFor);
     expect(rollback.offAt - heldFor, stackOutput(stack)).toBeLessThanOrEqual(INTERVAL_MS + 1000);
-    // … and no later than Prometheus's own firing of the same alert plus one second.
+    // … and no later than one interval + 1 s after Prometheus's own firing of the same alert. Both
+    // evaluate at the same slots, so it is usually within a second (DRILL_REPORT=1 prints it), but
+    // this group also holds a rule that times out at the end of the interval's budget: on two
+    // loaded cores (two suites at once) the write landed 1,197 ms after Prometheus's firing.
     const promFiring = await eventually(
       () => alertStateAt(stack.prom, 'ai_service_failure', 'firing', injectedAt),
       { what: 'Prometheus to fire ai_service_failure' },
@@ -114,7 +117,7 @@ describe('a slow rule in the rollback group', () => {
         offAfterHeldFor: rollback.offAt - heldFor,
         offAfterPrometheusFiring: rollback.offAt - promFiring,
       });
-    expect(rollback.offAt - promFiring, stackOutput(stack)).toBeLessThanOrEqual(1000);
+    expect(rollback.offAt - promFiring, stackOutput(stack)).toBeLessThanOrEqual(INTERVAL_MS + 1000);
     // The slow rule is still failing on its own all along.
     expect((await daemonHealth(stack.daemon.url)).failingRules.map((f) => f.rule)).toEqual([SLOW]);
   });
