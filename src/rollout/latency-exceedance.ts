@@ -15,16 +15,11 @@
 // construction (selected from the same data), not a measurement. And the flag-off cohort is keyword
 // search, milliseconds against an AI search's seconds: nearly every AI search is slower than
 // keyword's p95, so that comparison would fail every healthy rollout.
+import { BUCKETS } from '../shared/histogram-buckets.js';
 import type { ProportionArm } from './cohort-statistics.js';
 
-/**
- * The bounds of `ai_search_search_duration` (src/search/metrics.ts BUCKETS.search, which a unit
- * test holds equal): a threshold must be one of them. Kept here so the plan loader does not load
- * the service's metrics SDK.
- */
-export const SEARCH_DURATION_BOUNDS: readonly number[] = Object.freeze([
-  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 15, 20, 30, 45, 60,
-]);
+/** The bounds of `ai_search_search_duration`: a threshold must be one of them. */
+export const SEARCH_DURATION_BOUNDS: readonly number[] = BUCKETS.search;
 
 /** One cohort's latency histogram over the step's window: cumulative counts by upper bound. */
 export interface LatencyHistogram {
