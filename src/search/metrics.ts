@@ -47,6 +47,7 @@ import {
   type HistogramSeed,
   type HistogramSpec,
 } from './metrics-zero-series.js';
+import { PendingSums, SeriesHistograms } from './metrics-hot-series.js';
 import { serializeMetrics } from './metrics-text.js';
 import { BUCKETS } from '../shared/histogram-buckets.js';
 
@@ -209,7 +210,6 @@ function instruments(meter: ReturnType<MeterProvider['getMeter']>) {
       advice: { explicitBucketBoundaries: [...s.boundaries] },
     });
   return {
-    http: histogram(HISTOGRAMS.http),
     searches: meter.createCounter('ai_search.searches', {
       description: 'Searches answered, by mode, flag variant and outcome',
     }),
@@ -217,13 +217,11 @@ function instruments(meter: ReturnType<MeterProvider['getMeter']>) {
       description:
         'Users served a flag variant for the first time since the flag last changed (distinct users per rollout step)',
     }),
-    search: histogram(HISTOGRAMS.search),
     genAi: histogram(HISTOGRAMS.genAi),
     tokens: histogram(HISTOGRAMS.tokens),
     cost: meter.createCounter('ai_search.cost_usd', {
       description: 'LLM spend in US dollars, from the price table',
     }),
-    db: histogram(HISTOGRAMS.db),
     cache: meter.createCounter('ai_search.cache.requests', {
       description: 'Query-understanding cache lookups',
     }),
@@ -347,13 +345,16 @@ export function createServiceMetrics(options: MetricsOptions): ServiceMetrics {
     readers: [exporter],
   });
   const i = instruments(provider.getMeter('ai-search'));
+  const hot = hotHistograms();
   seedCounters(i, options);
   const seeds = histogramSeeds(options);
   return recordingMetrics(
     i,
+    hot,
     options,
     async () => {
       const { resourceMetrics } = await exporter.collect();
+      for (const h of [hot.http, hot.search, hot.db]) h.appendTo(resourceMetrics);
       seedZeroHistograms(resourceMetrics, seeds);
       return serializeMetrics(resourceMetrics);
     },
@@ -361,8 +362,18 @@ export function createServiceMetrics(options: MetricsOptions): ServiceMetrics {
   );
 }
 
+/** The histograms every request or search records: recorded off the SDK's path (metrics-hot-series.ts). */
+function hotHistograms() {
+  return {
+    http: new SeriesHistograms(HISTOGRAMS.http),
+    search: new SeriesHistograms(HISTOGRAMS.search),
+    db: new SeriesHistograms(HISTOGRAMS.db),
+  };
+}
+
 function recordingMetrics(
   i: Instruments,
+  hot: ReturnType<typeof hotHistograms>,
   options: MetricsOptions,
   collect: () => Promise<string>,
   shutdown: () => Promise<void>,
@@ -371,6 +382,22 @@ function recordingMetrics(
   const errorTypes = new BoundedLabel(32);
   const models = new BoundedLabel(32);
   const variants = new BoundedLabel(16);
+  // One attribute object per series, reused: the hot path (every search records 5–6 series)
+  // then builds no objects. The key is the label values in a fixed order; every value in it is
+  // bounded (route templates, methods, statuses, modes, capped labels), so the memo is too.
+  const memo = new Map<string, Attributes>();
+  const attrsOf = (key: string, make: () => Attributes): Attributes => {
+    let attrs = memo.get(key);
+    if (attrs === undefined) memo.set(key, (attrs = Object.freeze(make())));
+    return attrs;
+  };
+  // The per-search counters add into plain maps keyed by those objects and reach the SDK once
+  // per series per scrape; the per-request histograms never pass through the SDK's record path
+  // (metrics-hot-series.ts says why). A scrape sees every recording made before it.
+  const searches = new PendingSums(i.searches);
+  const flags = new PendingSums(i.flags);
+  const resultCache = new PendingSums(i.resultCache);
+  const cache = new PendingSums(i.cache);
   const callAttrs = (c: LlmCallRecord) => {
     const model = models.bound(c.model);
     return { model: modelAttrs(c.provider, model), genAi: genAiAttrs(c.provider, model) };
@@ -378,18 +405,34 @@ function recordingMetrics(
   return {
     enabled: true,
     recordHttp(route, method, status, seconds, searchMode) {
-      i.http.record(seconds, httpAttrs(route, method, status, searchMode));
+      const key = `h\0${route}\0${HTTP_METHODS.has(method) ? method : '_'}\0${status}\0${searchMode ?? ''}`;
+      hot.http.record(
+        seconds,
+        attrsOf(key, () => httpAttrs(route, method, status, searchMode)),
+      );
     },
     recordSearch(mode, outcome, seconds, variant = MODE_VARIANT[mode]) {
-      const attrs = searchAttrs(mode, variants.bound(variant));
-      i.searches.add(1, { ...attrs, outcome });
-      i.search.record(seconds, attrs);
+      const v = variants.bound(variant);
+      const attrs = attrsOf(`s\0${mode}\0${v}`, () => searchAttrs(mode, v));
+      searches.add(
+        1,
+        attrsOf(`so\0${mode}\0${v}\0${outcome}`, () => ({ ...attrs, outcome })),
+      );
+      hot.search.record(seconds, attrs);
     },
     recordCohortUser(variant) {
-      i.cohortUsers.add(1, { [ATTR_FLAG_VARIANT]: variants.bound(variant) });
+      const v = variants.bound(variant);
+      i.cohortUsers.add(
+        1,
+        attrsOf(`c\0${v}`, () => ({ [ATTR_FLAG_VARIANT]: v })),
+      );
     },
     recordDb(operation, seconds, errorType) {
-      i.db.record(seconds, dbAttrs(operation, errorType && errorTypes.bound(errorType)));
+      const e = errorType && errorTypes.bound(errorType);
+      hot.db.record(
+        seconds,
+        attrsOf(`d\0${operation}\0${e ?? ''}`, () => dbAttrs(operation, e)),
+      );
     },
     recordCall(call) {
       const { model, genAi } = callAttrs(call);
@@ -411,17 +454,26 @@ function recordingMetrics(
       if (options.costTracking && call.costUsd > 0) i.cost.add(call.costUsd, model);
     },
     recordCache(hit) {
-      i.cache.add(1, { result: hit ? 'hit' : 'miss' });
+      const result = hit ? 'hit' : 'miss';
+      cache.add(
+        1,
+        attrsOf(`q\0${result}`, () => ({ result })),
+      );
     },
     recordResultCache(result) {
-      i.resultCache.add(1, { result });
+      resultCache.add(
+        1,
+        attrsOf(`r\0${result}`, () => ({ result })),
+      );
     },
     recordFlag(flag, variant, segment) {
-      i.flags.add(1, {
+      const v = variants.bound(variant);
+      const attrs = attrsOf(`f\0${flag}\0${v}\0${segment}`, () => ({
         'feature_flag.key': flag,
-        'feature_flag.variant': variants.bound(variant),
+        'feature_flag.variant': v,
         segment,
-      });
+      }));
+      flags.add(1, attrs);
     },
     watchFlagStore(connected) {
       i.flagStore.addCallback((result) => result.observe(connected() ? 1 : 0));
@@ -437,6 +489,7 @@ function recordingMetrics(
     },
     async render() {
       const started = performance.now();
+      for (const sums of [searches, flags, resultCache, cache]) sums.flush();
       const body = await collect();
       const renderSeconds = (performance.now() - started) / 1000;
       i.render.record(renderSeconds);

@@ -50,6 +50,39 @@ describe('service metrics', () => {
     await m.shutdown();
   });
 
+  it('counts every search in the next scrape and keeps counting across scrapes (sums held between scrapes)', async () => {
+    const m = createServiceMetrics({ enabled: true, costTracking: true, providers });
+    const searches =
+      'ai_search_searches_total{ai_search_mode="keyword",feature_flag_result_variant="off",outcome="success"}';
+    const flags =
+      'feature_flag_evaluations_total{feature_flag_key="ai-search-enabled",feature_flag_variant="off",segment="public"}';
+    const search = (n: number) => {
+      for (let k = 0; k < n; k++) {
+        m.recordFlag('ai-search-enabled', 'off', 'public');
+        m.recordResultCache(k % 2 ? 'hit' : 'miss');
+        m.recordCache(true);
+        m.recordSearch('keyword', 'success', 0.001);
+      }
+    };
+    search(3);
+    let s = samples((await m.render()).body);
+    expect([s.get(searches), s.get(flags)]).toEqual([3, 3]);
+    expect(s.get('ai_search_result_cache_requests_total{result="miss"}')).toBe(2);
+    expect(s.get('ai_search_cache_requests_total{result="hit"}')).toBe(3);
+    s = samples((await m.render()).body); // nothing new: the same totals, not doubled or reset
+    expect([s.get(searches), s.get(flags)]).toEqual([3, 3]);
+    search(4);
+    s = samples((await m.render()).body);
+    expect([s.get(searches), s.get(flags)]).toEqual([7, 7]);
+    expect(s.get('ai_search_result_cache_requests_total{result="hit"}')).toBe(3);
+    expect(
+      s.get(
+        'ai_search_search_duration_count{ai_search_mode="keyword",feature_flag_result_variant="off"}',
+      ),
+    ).toBe(7);
+    await m.shutdown();
+  });
+
   it('records LLM calls: duration by outcome, tokens, and cost from the record', async () => {
     const m = createServiceMetrics({ enabled: true, costTracking: true, providers });
     const call = {

@@ -1,0 +1,207 @@
+// npm run bench:serve-keyword — keyword search measured from outside, the way issue 14 measured
+// it: a real `canary serve` process (dist/ when built, else tsx), autocannon in another process,
+// at 1 and BENCH_CONNECTIONS connections, for two streams: `one query` (the same search every time,
+// the issue's method: what the result cache answers) and `never repeated` (16,464 different
+// queries in turn: every search runs its ranked query). Rounds alternate the streams; medians.
+// Targets: p99 ≤ 10 ms at 10 connections with 50k contacts, ≤ 50 ms with 1M.
+// Then the telemetry overhead (target ≤ 5%): a second `canary serve` with
+// ENABLE_AI_SEARCH_MONITORING=false beside the first, one-query slices of BENCH_OVERHEAD_SECONDS
+// (5) alternating between them, paired per round, until the 95% interval of the mean overhead in
+// CPU per request (each process's own CPU, from /proc, Linux) is narrower than 5 points or
+// BENCH_OVERHEAD_ROUNDS (30) have run. Separate processes: in bench:service the three services
+// share one process and heap, and the instance compared showed a bias of its own.
+// Knobs: BENCH_CONTACTS (50000), BENCH_DB_DIR (reuse a seeded database: a 1M seed takes 1–3 min),
+// BENCH_SECONDS (10), BENCH_ROUNDS (3), BENCH_CONNECTIONS (10). On a two-core machine autocannon
+// takes most of one core: the figures are the service's and its client's together.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { launch, waitUntilReady } from '../test/harness/process.js';
+import { freePort } from '../src/stack/ports.js';
+import { BENCH_QUERIES, distinctQueries } from './search-queries.js';
+
+const run = promisify(execFile);
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const CONTACTS = env('BENCH_CONTACTS', 50_000);
+const SECONDS = env('BENCH_SECONDS', 10);
+const ROUNDS = env('BENCH_ROUNDS', 3);
+const CONNECTIONS = env('BENCH_CONNECTIONS', 10);
+const TARGET_MS = CONTACTS >= 1_000_000 ? 50 : 10;
+const OVERHEAD_SECONDS = env('BENCH_OVERHEAD_SECONDS', 5);
+const OVERHEAD_ROUNDS = env('BENCH_OVERHEAD_ROUNDS', 30);
+const OVERHEAD_MIN_ROUNDS = 8;
+const CI_WIDTH = 0.05;
+
+/** user + system CPU of a process so far, µs (/proc/PID/stat, clock ticks of 10 ms). */
+function cpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+// Two-sided 95% quantiles of Student's t for 1..30 degrees of freedom; 1.96 beyond.
+const T95 = [
+  12.71, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145,
+  2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048,
+  2.045, 2.042,
+];
+function meanCi(xs: number[]) {
+  const n = xs.length;
+  const mean = xs.reduce((a, b) => a + b, 0) / n;
+  const sd = Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / Math.max(1, n - 1));
+  const half = (T95[n - 2] ?? 1.96) * (sd / Math.sqrt(n));
+  return { mean, lo: mean - half, hi: mean + half };
+}
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+const LOAD_SCRIPT = `const autocannon = require(${JSON.stringify(createRequire(import.meta.url).resolve('autocannon'))});
+const [url, connections, seconds, user, ...paths] = process.argv.slice(1);
+let next = 0;
+autocannon({ url, connections: Number(connections), duration: Number(seconds), headers: { 'x-user-id': user },
+  requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: paths[next++ % paths.length] }) }] }, (err, r) => {
+  if (err) { console.error(err); process.exit(1); }
+  process.stdout.write(JSON.stringify({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, bad: r.non2xx + r.errors }));
+});`;
+
+interface Figures {
+  rps: number;
+  p50: number;
+  p99: number;
+  bad: number;
+}
+
+// The bench measures the search, not the per-user quota or the per-client share of LLM calls.
+const SERVE_ENV = { AI_SEARCH_RATE_LIMIT: '0', AI_SEARCH_CLIENT_CALL_SHARE: '0' };
+
+const searchPath = (q: string) => `/api/search?q=${encodeURIComponent(q)}&limit=10`;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function main(): Promise<void> {
+  const keep = process.env.BENCH_DB_DIR;
+  const dataDir = keep ?? mkdtempSync(path.join(os.tmpdir(), 'bench-serve-'));
+  mkdirSync(dataDir, { recursive: true });
+  const reused = existsSync(path.join(dataDir, 'contacts.sqlite'));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const bin = path.join(import.meta.dirname, '..', 'bin', 'canary.js');
+  const args = [bin, 'serve', '--port', String(port), '--data-dir', dataDir];
+  args.push('--contacts', String(CONTACTS), '--client-rate-limit', '0');
+  const started = Date.now();
+  const svc = launch(process.execPath, args, 'canary serve', {
+    env: { ...process.env, ...SERVE_ENV },
+  });
+  const overheadServices: ReturnType<typeof launch>[] = [];
+  try {
+    await waitUntilReady(`${url}/readyz`, svc, 'canary serve', 600_000);
+    const dbMb = statSync(path.join(dataDir, 'contacts.sqlite')).size / 1e6;
+    const user = 'bench-user';
+    const streams = {
+      'one query': [searchPath(BENCH_QUERIES[1]!)],
+      'never repeated': distinctQueries().map(searchPath),
+    };
+    // Spread the never-repeated stream over the rounds so no query comes round again.
+    const offsets = { 'one query': 0, 'never repeated': 0 };
+    const load = async (
+      stream: keyof typeof streams,
+      c: number,
+      at = url,
+      seconds = SECONDS,
+    ): Promise<Figures> => {
+      const all = streams[stream];
+      const from = offsets[stream] % all.length;
+      const paths = [...all.slice(from), ...all.slice(0, from)].slice(0, 4000);
+      const { stdout } = await run(
+        process.execPath,
+        ['-e', LOAD_SCRIPT, at, String(c), String(seconds), user, ...paths],
+        { maxBuffer: 1 << 20 },
+      );
+      const f = JSON.parse(stdout) as Figures;
+      offsets[stream] += Math.ceil(f.rps * seconds) + c;
+      return f;
+    };
+    for (const stream of Object.keys(streams) as (keyof typeof streams)[]) await load(stream, 1); // warm
+    const figures = new Map<string, Figures[]>();
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const stream of Object.keys(streams) as (keyof typeof streams)[]) {
+        for (const c of [1, CONNECTIONS]) {
+          const key = `${stream}, ${c} conn`;
+          figures.set(key, [...(figures.get(key) ?? []), await load(stream, c)]);
+        }
+      }
+    }
+    console.log(
+      `\nkeyword search from outside: canary serve (${existsSync(path.join(import.meta.dirname, '..', 'dist')) ? 'dist' : 'tsx'}), ${CONTACTS} contacts, ${dbMb.toFixed(0)} MB database (${reused ? `reused from ${dataDir}` : `seeded and ready in ${((Date.now() - started) / 1000).toFixed(0)} s`}); ${ROUNDS} rounds of ${SECONDS} s, medians; ${os.cpus().length} cores, load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+    );
+    console.log(
+      `${''.padEnd(28)}  req/s  p50 ms  p99 ms  non-2xx  (target p99 ≤ ${TARGET_MS} ms at ${CONNECTIONS} conn)`,
+    );
+    for (const [key, runs] of figures) {
+      const m = (k: keyof Figures) => median(runs.map((r) => r[k]));
+      const p99s = runs.map((r) => r.p99).join(', ');
+      const verdict = key.endsWith(`, ${CONNECTIONS} conn`)
+        ? runs.every((r) => r.p99 <= TARGET_MS)
+          ? '  met in every round'
+          : `  NOT met (p99 per round: ${p99s} ms)`
+        : '';
+      console.log(
+        `${key.padEnd(28)}${m('rps').toFixed(0).padStart(7)}${m('p50').toFixed(1).padStart(8)}${m('p99').toFixed(1).padStart(8)}${String(runs.reduce((s, r) => s + r.bad, 0)).padStart(9)}${verdict}`,
+      );
+    }
+
+    // Telemetry overhead: two fresh processes with the same history (the one above holds a full
+    // result cache, a bigger heap to collect), monitoring on and off.
+    await svc.stop();
+    const fresh = async (monitoring: boolean) => {
+      const p = await freePort();
+      const a = args.map((x) => (x === String(port) ? String(p) : x));
+      const name = `canary serve (monitoring ${monitoring ? 'on' : 'off'})`;
+      const proc = launch(process.execPath, a, name, {
+        env: { ...process.env, ...SERVE_ENV, ENABLE_AI_SEARCH_MONITORING: String(monitoring) },
+      });
+      overheadServices.push(proc);
+      await waitUntilReady(`http://127.0.0.1:${p}/readyz`, proc, name, 600_000);
+      return { url: `http://127.0.0.1:${p}`, pid: proc.child.pid! };
+    };
+    const services = { on: await fresh(true), off: await fresh(false) };
+    for (const s of Object.values(services)) await load('one query', CONNECTIONS, s.url, 3); // warm
+    const pairs = { on: [] as number[], off: [] as number[] };
+    const overhead = () => meanCi(pairs.on.map((x, i) => x / pairs.off[i]! - 1));
+    let rounds = 0;
+    while (
+      rounds < OVERHEAD_ROUNDS &&
+      (rounds < OVERHEAD_MIN_ROUNDS || overhead().hi - overhead().lo >= CI_WIDTH)
+    ) {
+      for (const side of rounds % 2 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
+        const s = services[side];
+        const before = cpuMicros(s.pid);
+        const f = await load('one query', CONNECTIONS, s.url, OVERHEAD_SECONDS);
+        pairs[side].push((cpuMicros(s.pid) - before) / Math.max(1, f.rps * OVERHEAD_SECONDS));
+      }
+      rounds += 1;
+    }
+    const o = overhead();
+    const width = o.hi - o.lo;
+    const verdict =
+      o.lo > 0.05
+        ? 'OVER the 5% target'
+        : width >= CI_WIDTH
+          ? `no result: the interval is ${pct(width)} wide (noise)`
+          : o.hi <= 0.05
+            ? 'within the 5% target'
+            : 'inconclusive: the interval straddles 5%';
+    console.log(
+      `\ntelemetry overhead, monitoring on vs off in two processes, ${rounds} rounds of ${OVERHEAD_SECONDS} s one-query slices at ${CONNECTIONS} conn: CPU per request ${median(pairs.on).toFixed(0)} vs ${median(pairs.off).toFixed(0)} µs (medians); overhead ${pct(o.mean)} [${pct(o.lo)}, ${pct(o.hi)}], ${verdict}`,
+    );
+  } finally {
+    for (const p of overheadServices) await p.stop();
+    await svc.stop();
+    if (!keep) rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();
