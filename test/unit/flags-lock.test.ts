@@ -40,12 +40,24 @@ describe('flag-file lock lease', () => {
     ['an empty file (a holder that died before writing)', ''],
     ['garbage', 'not json'],
   ])(
-    'a two-hour-old lock (%s) is taken over: an update succeeds within a second',
+    'a two-hour-old lock (%s) is taken over at once: the update succeeds without waiting',
     async (_, content) => {
       plantLock(TWO_HOURS, content);
-      const started = performance.now();
-      const r = await store().update({ flag: AI_SEARCH_FLAG, value: false }, meta);
-      expect(performance.now() - started).toBeLessThan(1_000);
+      // "At once" counted in the lock's own waits, not in wall time (a loaded machine stretches
+      // that): any wait for the lock goes through the clock's sleep.
+      const waits: number[] = [];
+      const clock = {
+        ...systemClock,
+        sleep: (ms: number, signal?: AbortSignal) => {
+          waits.push(ms);
+          return systemClock.sleep(ms, signal);
+        },
+      };
+      const r = await store({ clock, lockTimeoutMs: 60_000 }).update(
+        { flag: AI_SEARCH_FLAG, value: false },
+        meta,
+      );
+      expect(waits).toEqual([]);
       expect(r).toMatchObject({ ok: true });
       expect(existsSync(lockPath())).toBe(false);
     },
