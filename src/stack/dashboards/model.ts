@@ -44,11 +44,16 @@ const HEIGHT = 8;
  * Moments when the daemon ran an action, for annotations. The daemon exports its counters at 0
  * from start-up, but a daemon that acts before its first scrape (a restart while an alert is due)
  * shows a series that is born at 1, which `increase()` cannot see; a series new within the window
- * counts too.
+ * counts too, if it is above 0 (every series of a daemon younger than the window is new, and the
+ * ones at 0 are no event).
  */
 export function actionEvents(selector: string): string {
-  const s = `canary_actions_total${selector}`;
-  return `sum by (action, outcome) ((increase(${s}[2m]) > 0) or (${s} unless ${s} offset 2m))`;
+  return bornOrIncreased(`canary_actions_total${selector}`, 'action, outcome');
+}
+
+/** `sum by (labels)` of the series of counter `s` that increased within 2m, or were born above 0. */
+export function bornOrIncreased(s: string, labels: string): string {
+  return `sum by (${labels}) ((increase(${s}[2m]) > 0) or (${s} > 0 unless ${s} offset 2m))`;
 }
 
 function fieldConfig(p: PanelSpec): Record<string, unknown> {

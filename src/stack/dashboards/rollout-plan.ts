@@ -3,7 +3,7 @@
 // against flag off (keyword), told apart by `feature_flag_result_variant`. Promotions are
 // annotations (ROLLOUT_PLAN_ANNOTATIONS). The daemon's gauges are taken with max(): one series
 // per daemon target, as every query aggregates across targets (rules-aggregate-replicas.test.ts).
-import type { AnnotationSpec, Section } from './model.js';
+import { bornOrIncreased, type AnnotationSpec, type Section } from './model.js';
 
 const V = 'feature_flag_result_variant';
 const T = 'canary_rollout_transitions_total';
@@ -82,7 +82,7 @@ export const ROLLOUT_PLAN_ANNOTATIONS: readonly AnnotationSpec[] = [
   {
     name: 'Rollout transitions',
     // A transition counter born at 1 within the window counts too (as for actions).
-    expr: `sum by (to) ((increase(${T}[2m]) > 0) or (${T} unless ${T} offset 2m))`,
+    expr: bornOrIncreased(T, 'to'),
     color: 'blue',
     title: 'rollout: {{to}}',
     text: 'The rollout plan moved (a promotion is progressing; see canary rollout status)',
