@@ -22,6 +22,7 @@ import { promisify } from 'node:util';
 import { launch, waitUntilReady } from '../test/harness/process.js';
 import { freePort } from '../src/stack/ports.js';
 import { BENCH_QUERIES, distinctQueries } from './search-queries.js';
+import { meanCi, pct, verdict } from './support/paired-interval.js';
 
 const run = promisify(execFile);
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -40,21 +41,6 @@ function cpuMicros(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
-
-// Two-sided 95% quantiles of Student's t for 1..30 degrees of freedom; 1.96 beyond.
-const T95 = [
-  12.71, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145,
-  2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048,
-  2.045, 2.042,
-];
-function meanCi(xs: number[]) {
-  const n = xs.length;
-  const mean = xs.reduce((a, b) => a + b, 0) / n;
-  const sd = Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / Math.max(1, n - 1));
-  const half = (T95[n - 2] ?? 1.96) * (sd / Math.sqrt(n));
-  return { mean, lo: mean - half, hi: mean + half };
-}
-const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 const LOAD_SCRIPT = `const autocannon = require(${JSON.stringify(createRequire(import.meta.url).resolve('autocannon'))});
 const [url, connections, seconds, user, ...paths] = process.argv.slice(1);
@@ -143,13 +129,13 @@ async function main(): Promise<void> {
     for (const [key, runs] of figures) {
       const m = (k: keyof Figures) => median(runs.map((r) => r[k]));
       const p99s = runs.map((r) => r.p99).join(', ');
-      const verdict = key.endsWith(`, ${CONNECTIONS} conn`)
+      const met = key.endsWith(`, ${CONNECTIONS} conn`)
         ? runs.every((r) => r.p99 <= TARGET_MS)
           ? '  met in every round'
           : `  NOT met (p99 per round: ${p99s} ms)`
         : '';
       console.log(
-        `${key.padEnd(28)}${m('rps').toFixed(0).padStart(7)}${m('p50').toFixed(1).padStart(8)}${m('p99').toFixed(1).padStart(8)}${String(runs.reduce((s, r) => s + r.bad, 0)).padStart(9)}${verdict}`,
+        `${key.padEnd(28)}${m('rps').toFixed(0).padStart(7)}${m('p50').toFixed(1).padStart(8)}${m('p99').toFixed(1).padStart(8)}${String(runs.reduce((s, r) => s + r.bad, 0)).padStart(9)}${met}`,
       );
     }
 
@@ -171,11 +157,12 @@ async function main(): Promise<void> {
     for (const s of Object.values(services)) await load('one query', CONNECTIONS, s.url, 3); // warm
     const pairs = { on: [] as number[], off: [] as number[] };
     const overhead = () => meanCi(pairs.on.map((x, i) => x / pairs.off[i]! - 1));
+    const narrow = () => {
+      const o = overhead();
+      return o.hi - o.lo < CI_WIDTH;
+    };
     let rounds = 0;
-    while (
-      rounds < OVERHEAD_ROUNDS &&
-      (rounds < OVERHEAD_MIN_ROUNDS || overhead().hi - overhead().lo >= CI_WIDTH)
-    ) {
+    while (rounds < OVERHEAD_ROUNDS && (rounds < OVERHEAD_MIN_ROUNDS || !narrow())) {
       for (const side of rounds % 2 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
         const s = services[side];
         const before = cpuMicros(s.pid);
@@ -185,17 +172,8 @@ async function main(): Promise<void> {
       rounds += 1;
     }
     const o = overhead();
-    const width = o.hi - o.lo;
-    const verdict =
-      o.lo > 0.05
-        ? 'OVER the 5% target'
-        : width >= CI_WIDTH
-          ? `no result: the interval is ${pct(width)} wide (noise)`
-          : o.hi <= 0.05
-            ? 'within the 5% target'
-            : 'inconclusive: the interval straddles 5%';
     console.log(
-      `\ntelemetry overhead, monitoring on vs off in two processes, ${rounds} rounds of ${OVERHEAD_SECONDS} s one-query slices at ${CONNECTIONS} conn: CPU per request ${median(pairs.on).toFixed(0)} vs ${median(pairs.off).toFixed(0)} µs (medians); overhead ${pct(o.mean)} [${pct(o.lo)}, ${pct(o.hi)}], ${verdict}`,
+      `\ntelemetry overhead, monitoring on vs off in two processes, ${rounds} rounds of ${OVERHEAD_SECONDS} s one-query slices at ${CONNECTIONS} conn: CPU per request ${median(pairs.on).toFixed(0)} vs ${median(pairs.off).toFixed(0)} µs (medians); overhead ${pct(o.mean)} [${pct(o.lo)}, ${pct(o.hi)}], ${verdict(o, 0.05, CI_WIDTH)}`,
     );
   } finally {
     for (const p of overheadServices) await p.stop();

@@ -52,6 +52,7 @@ import {
 import { createServiceMetrics } from '../src/search/metrics.js';
 import { loadConfig } from '../src/shared/config.js';
 import { BENCH_QUERIES, distinctQueries } from './search-queries.js';
+import { meanCi, pct, verdict } from './support/paired-interval.js';
 
 const run = promisify(execFile);
 // A full garbage collection before each slice: the three services share this process's heap, so
@@ -181,36 +182,6 @@ function medians(runs: Figures[]): Figures {
     mainUs: m('mainUs'),
   };
 }
-
-// Two-sided 95% quantiles of Student's t for 1..30 degrees of freedom; 1.96 beyond.
-const T95 = [
-  12.71, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145,
-  2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048,
-  2.045, 2.042,
-];
-
-/** Mean of paired per-round differences and its 95% confidence interval (Student's t). */
-function meanCi(xs: number[]): { mean: number; lo: number; hi: number; n: number } {
-  const n = xs.length;
-  const mean = xs.reduce((a, b) => a + b, 0) / n;
-  const sd = Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / Math.max(1, n - 1));
-  const half = (T95[n - 2] ?? 1.96) * (sd / Math.sqrt(n));
-  return { mean, lo: mean - half, hi: mean + half, n };
-}
-
-const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-const verdict = (ci: { lo: number; hi: number }, target: number) => {
-  const width = ci.hi - ci.lo;
-  // An interval wholly above the target is a result however wide; only a narrow one can show an
-  // overhead within it (a wide interval below the target is noise, not a pass).
-  if (ci.lo > target) return `OVER the ${pct(target)} target`;
-  if (width >= CI_WIDTH)
-    return `no result: the interval is ${pct(width)} wide, not narrower than ${pct(CI_WIDTH)} (noise)`;
-  if (ci.hi < -target)
-    return 'on FASTER than off beyond the noise: a bias of the set-up, not a result';
-  if (ci.hi <= target) return `within the ${pct(target)} target`;
-  return `inconclusive: the interval straddles ${pct(target)}`;
-};
 
 interface Timings {
   p50: number;
@@ -489,10 +460,10 @@ async function main(): Promise<void> {
       console.log(row(`${name}, monitoring off`, medians(p.off)));
       const o = overheads(name);
       console.log(
-        `${''.padEnd(34)}overhead in req/s: ${pct(o.rps.mean)} [${pct(o.rps.lo)}, ${pct(o.rps.hi)}], ${verdict(o.rps, 0.05)}`,
+        `${''.padEnd(34)}overhead in req/s: ${pct(o.rps.mean)} [${pct(o.rps.lo)}, ${pct(o.rps.hi)}], ${verdict(o.rps, 0.05, CI_WIDTH)}`,
       );
       console.log(
-        `${''.padEnd(34)}overhead in CPU/req: ${pct(o.cpu.mean)} [${pct(o.cpu.lo)}, ${pct(o.cpu.hi)}], ${verdict(o.cpu, 0.05)}`,
+        `${''.padEnd(34)}overhead in CPU/req: ${pct(o.cpu.mean)} [${pct(o.cpu.lo)}, ${pct(o.cpu.hi)}], ${verdict(o.cpu, 0.05, CI_WIDTH)}`,
       );
     }
 

@@ -7,14 +7,8 @@
 // collection as cumulative data points (`SeriesHistograms.appendTo`) before serialising, the way
 // seedZeroHistograms adds the empty ones.
 import type { Attributes, Counter, HrTime } from '@opentelemetry/api';
-import {
-  AggregationTemporality,
-  DataPointType,
-  type HistogramMetricData,
-  type ResourceMetrics,
-} from '@opentelemetry/sdk-metrics';
-import { ValueType } from '@opentelemetry/api';
-import type { HistogramSpec } from './metrics-zero-series.js';
+import { DataPointType, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { emptyHistogram, type HistogramSpec } from './metrics-zero-series.js';
 
 /** Additions to one counter, summed per attribute object until `flush` hands them to the SDK. */
 export class PendingSums {
@@ -47,11 +41,8 @@ const hrNow = (): HrTime => {
 /** A cumulative explicit-bucket histogram per attribute object (the SDK's semantics: v ≤ le). */
 export class SeriesHistograms {
   private readonly series = new Map<Attributes, Series>();
-  private readonly boundaries: readonly number[];
 
-  constructor(readonly spec: HistogramSpec) {
-    this.boundaries = spec.boundaries;
-  }
+  constructor(private readonly spec: HistogramSpec) {}
 
   record(value: number, attrs: Attributes): void {
     // As the SDK: a NaN or negative value is not a duration or a size, and is dropped.
@@ -60,7 +51,7 @@ export class SeriesHistograms {
     if (s === undefined) {
       s = {
         startTime: hrNow(),
-        counts: new Array(this.boundaries.length + 1).fill(0),
+        counts: new Array(this.spec.boundaries.length + 1).fill(0),
         sum: 0,
         count: 0,
       };
@@ -68,24 +59,17 @@ export class SeriesHistograms {
     }
     s.count += 1;
     s.sum += value;
-    s.counts[bucketOf(this.boundaries, value)]! += 1;
+    s.counts[bucketOf(this.spec.boundaries, value)]! += 1;
   }
 
   /** Adds every series to the collection, as the SDK would have collected it (cumulative). */
   appendTo(resourceMetrics: ResourceMetrics): void {
     const scope = resourceMetrics.scopeMetrics[0];
     if (scope === undefined || this.series.size === 0) return;
-    const { name, description, unit } = this.spec;
-    let metric = scope.metrics.find((m) => m.descriptor.name === name);
+    let metric = scope.metrics.find((m) => m.descriptor.name === this.spec.name);
     if (metric === undefined) {
-      const created: HistogramMetricData = {
-        descriptor: { name, description, unit, valueType: ValueType.DOUBLE },
-        aggregationTemporality: AggregationTemporality.CUMULATIVE,
-        dataPointType: DataPointType.HISTOGRAM,
-        dataPoints: [],
-      };
-      scope.metrics.push(created);
-      metric = created;
+      metric = emptyHistogram(this.spec);
+      scope.metrics.push(metric);
     }
     if (metric.dataPointType !== DataPointType.HISTOGRAM) return;
     const endTime = hrNow();
@@ -95,7 +79,7 @@ export class SeriesHistograms {
         startTime: s.startTime,
         endTime,
         value: {
-          buckets: { boundaries: [...this.boundaries], counts: [...s.counts] },
+          buckets: { boundaries: [...this.spec.boundaries], counts: [...s.counts] },
           sum: s.sum,
           count: s.count,
         },

@@ -29,7 +29,8 @@ function attributesKey(attributes: Attributes): string {
   return JSON.stringify(Object.entries(attributes).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
-function emptyHistogram(spec: HistogramSpec): HistogramMetricData {
+/** A cumulative histogram metric with no data points yet, described by `spec`. */
+export function emptyHistogram(spec: HistogramSpec): HistogramMetricData {
   const { name, description, unit } = spec;
   return {
     descriptor: { name, description, unit, valueType: ValueType.DOUBLE },

@@ -96,8 +96,6 @@ export const API_ROUTES: readonly (readonly [method: string, route: string])[] =
 /** Every error class the LLM layer reports; pre-created so the AI error ratio has a numerator. */
 export const SEEDED_GEN_AI_ERRORS: readonly string[] = LLM_ERROR_TYPES;
 
-export { BUCKETS };
-
 const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
 export interface MetricsPage {
@@ -345,7 +343,7 @@ export function createServiceMetrics(options: MetricsOptions): ServiceMetrics {
     readers: [exporter],
   });
   const i = instruments(provider.getMeter('ai-search'));
-  const hot = hotHistograms();
+  const hot = hotSeries(i);
   seedCounters(i, options);
   const seeds = histogramSeeds(options);
   return recordingMetrics(
@@ -353,8 +351,9 @@ export function createServiceMetrics(options: MetricsOptions): ServiceMetrics {
     hot,
     options,
     async () => {
+      for (const sums of Object.values(hot.sums)) sums.flush();
       const { resourceMetrics } = await exporter.collect();
-      for (const h of [hot.http, hot.search, hot.db]) h.appendTo(resourceMetrics);
+      for (const h of Object.values(hot.histograms)) h.appendTo(resourceMetrics);
       seedZeroHistograms(resourceMetrics, seeds);
       return serializeMetrics(resourceMetrics);
     },
@@ -362,18 +361,29 @@ export function createServiceMetrics(options: MetricsOptions): ServiceMetrics {
   );
 }
 
-/** The histograms every request or search records: recorded off the SDK's path (metrics-hot-series.ts). */
-function hotHistograms() {
+/**
+ * What every request or search records, kept off the SDK's record path (metrics-hot-series.ts):
+ * the counters' sums reach the SDK before each collection, the histograms join it after.
+ */
+function hotSeries(i: Instruments) {
   return {
-    http: new SeriesHistograms(HISTOGRAMS.http),
-    search: new SeriesHistograms(HISTOGRAMS.search),
-    db: new SeriesHistograms(HISTOGRAMS.db),
+    histograms: {
+      http: new SeriesHistograms(HISTOGRAMS.http),
+      search: new SeriesHistograms(HISTOGRAMS.search),
+      db: new SeriesHistograms(HISTOGRAMS.db),
+    },
+    sums: {
+      searches: new PendingSums(i.searches),
+      flags: new PendingSums(i.flags),
+      resultCache: new PendingSums(i.resultCache),
+      cache: new PendingSums(i.cache),
+    },
   };
 }
 
 function recordingMetrics(
   i: Instruments,
-  hot: ReturnType<typeof hotHistograms>,
+  hot: ReturnType<typeof hotSeries>,
   options: MetricsOptions,
   collect: () => Promise<string>,
   shutdown: () => Promise<void>,
@@ -391,13 +401,7 @@ function recordingMetrics(
     if (attrs === undefined) memo.set(key, (attrs = Object.freeze(make())));
     return attrs;
   };
-  // The per-search counters add into plain maps keyed by those objects and reach the SDK once
-  // per series per scrape; the per-request histograms never pass through the SDK's record path
-  // (metrics-hot-series.ts says why). A scrape sees every recording made before it.
-  const searches = new PendingSums(i.searches);
-  const flags = new PendingSums(i.flags);
-  const resultCache = new PendingSums(i.resultCache);
-  const cache = new PendingSums(i.cache);
+  const { histograms, sums } = hot;
   const callAttrs = (c: LlmCallRecord) => {
     const model = models.bound(c.model);
     return { model: modelAttrs(c.provider, model), genAi: genAiAttrs(c.provider, model) };
@@ -406,7 +410,7 @@ function recordingMetrics(
     enabled: true,
     recordHttp(route, method, status, seconds, searchMode) {
       const key = `h\0${route}\0${HTTP_METHODS.has(method) ? method : '_'}\0${status}\0${searchMode ?? ''}`;
-      hot.http.record(
+      histograms.http.record(
         seconds,
         attrsOf(key, () => httpAttrs(route, method, status, searchMode)),
       );
@@ -414,11 +418,11 @@ function recordingMetrics(
     recordSearch(mode, outcome, seconds, variant = MODE_VARIANT[mode]) {
       const v = variants.bound(variant);
       const attrs = attrsOf(`s\0${mode}\0${v}`, () => searchAttrs(mode, v));
-      searches.add(
+      sums.searches.add(
         1,
         attrsOf(`so\0${mode}\0${v}\0${outcome}`, () => ({ ...attrs, outcome })),
       );
-      hot.search.record(seconds, attrs);
+      histograms.search.record(seconds, attrs);
     },
     recordCohortUser(variant) {
       const v = variants.bound(variant);
@@ -429,7 +433,7 @@ function recordingMetrics(
     },
     recordDb(operation, seconds, errorType) {
       const e = errorType && errorTypes.bound(errorType);
-      hot.db.record(
+      histograms.db.record(
         seconds,
         attrsOf(`d\0${operation}\0${e ?? ''}`, () => dbAttrs(operation, e)),
       );
@@ -455,13 +459,13 @@ function recordingMetrics(
     },
     recordCache(hit) {
       const result = hit ? 'hit' : 'miss';
-      cache.add(
+      sums.cache.add(
         1,
         attrsOf(`q\0${result}`, () => ({ result })),
       );
     },
     recordResultCache(result) {
-      resultCache.add(
+      sums.resultCache.add(
         1,
         attrsOf(`r\0${result}`, () => ({ result })),
       );
@@ -473,7 +477,7 @@ function recordingMetrics(
         'feature_flag.variant': v,
         segment,
       }));
-      flags.add(1, attrs);
+      sums.flags.add(1, attrs);
     },
     watchFlagStore(connected) {
       i.flagStore.addCallback((result) => result.observe(connected() ? 1 : 0));
@@ -489,7 +493,6 @@ function recordingMetrics(
     },
     async render() {
       const started = performance.now();
-      for (const sums of [searches, flags, resultCache, cache]) sums.flush();
       const body = await collect();
       const renderSeconds = (performance.now() - started) / 1000;
       i.render.record(renderSeconds);

@@ -8,7 +8,7 @@ import { exceedance, SEARCH_DURATION_BOUNDS } from '../../src/rollout/latency-ex
 import type { LatencyHistogram } from '../../src/rollout/latency-exceedance.js';
 import { parsePlanText } from '../../src/rollout/load-plan.js';
 import type { RolloutPlan } from '../../src/rollout/plan.js';
-import { BUCKETS } from '../../src/search/metrics.js';
+import { BUCKETS } from '../../src/shared/histogram-buckets.js';
 
 /** A histogram with `total` searches, of which `slower` are above 2 s (some of them above 30 s). */
 function histogram(total: number, slower: number): LatencyHistogram {
