@@ -10,6 +10,7 @@
 // the calls ended, which is when Prometheus counts them. Hence, for any window of that length:
 // calls charged to one key <= `calls`. docs/llm.md turns this into the bound on ai_error_ratio.
 import type { Clock } from '../shared/clock.js';
+import { LruMap } from '../shared/lru-map.js';
 
 export interface ClientShareOptions {
   /** LLM calls per key per window; must be at least `reserve`. */
@@ -42,7 +43,7 @@ const PENDING_LIMIT_MS = 15 * 60_000;
 
 /** One kind of key: its charges, newest last, in a bounded LRU. */
 class Ledger {
-  private readonly keys = new Map<string, Charge[]>();
+  private readonly keys = new LruMap<string, Charge[]>();
   constructor(private readonly maxKeys: number) {}
 
   charges(key: string, since: number, now: number): Charge[] {
@@ -50,12 +51,8 @@ class Ledger {
     const kept = (this.keys.get(key) ?? []).filter((c) =>
       c.pending ? c.at > now - PENDING_LIMIT_MS : c.at > since && c.calls > 0,
     );
-    this.keys.delete(key); // re-inserted: Map order is then least recently used first
-    this.keys.set(key, kept);
-    if (this.keys.size > this.maxKeys) {
-      const oldest = this.keys.keys().next().value;
-      if (oldest !== undefined) this.keys.delete(oldest);
-    }
+    this.keys.set(key, kept); // now the most recently used
+    if (this.keys.size > this.maxKeys) this.keys.shift();
     return kept;
   }
 }

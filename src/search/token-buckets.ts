@@ -1,6 +1,7 @@
 // Per-key token buckets in memory: the AI-search quota per user and the request rate per client.
 // Bounded: past `maxKeys` the least recently used key is forgotten (it starts again full).
 import type { Clock } from '../shared/clock.js';
+import { LruMap } from '../shared/lru-map.js';
 
 export interface BucketOptions {
   /** Burst size: how many takes a fresh key may make at once. */
@@ -18,7 +19,7 @@ interface Bucket {
 }
 
 export class TokenBuckets {
-  private readonly buckets = new Map<string, Bucket>();
+  private readonly buckets = new LruMap<string, Bucket>();
   private readonly maxKeys: number;
 
   constructor(
@@ -31,15 +32,14 @@ export class TokenBuckets {
   take(key: string): TakeResult {
     const now = this.clock.now();
     const { capacity, refillPerSecond } = this.options;
-    const b = this.buckets.get(key) ?? { tokens: capacity, at: now };
+    let b = this.buckets.get(key);
+    if (b === undefined) {
+      b = { tokens: capacity, at: now };
+      this.buckets.set(key, b);
+      if (this.buckets.size > this.maxKeys) this.buckets.shift();
+    }
     b.tokens = Math.min(capacity, b.tokens + ((now - b.at) / 1000) * refillPerSecond);
     b.at = now;
-    this.buckets.delete(key); // re-inserted below: Map order is then least recently used first
-    this.buckets.set(key, b);
-    if (this.buckets.size > this.maxKeys) {
-      const oldest = this.buckets.keys().next().value;
-      if (oldest !== undefined) this.buckets.delete(oldest);
-    }
     if (b.tokens >= 1) {
       b.tokens -= 1;
       return { ok: true };

@@ -5,6 +5,7 @@
 // (SQLite's `PRAGMA data_version`) changes if anything else commits, so an entry is never served
 // after the data under it changed. Concurrent identical misses share one query (single flight).
 // Bounded by the number of contacts held, not entries, since `limit` goes up to 100.
+import { LruMap } from '../../shared/lru-map.js';
 import type { ContactHit } from './queries.js';
 
 export type CacheLookup = 'hit' | 'miss';
@@ -24,8 +25,7 @@ interface Entry {
 }
 
 export class ResultCache {
-  // A Map iterates in insertion order: re-inserting on use keeps the least recent first.
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new LruMap<string, Entry>();
   private rows = 0;
   // Read at the first lookup (the empty cache needs no version yet).
   private version: number | undefined;
@@ -54,10 +54,8 @@ export class ResultCache {
       this.rows = 0;
       this.version = version;
     }
-    const found = this.entries.get(key);
+    const found = this.entries.get(key); // now the most recently used
     if (found) {
-      this.entries.delete(key);
-      this.entries.set(key, found);
       this.options.onLookup?.('hit');
       return found.answer;
     }
@@ -72,21 +70,22 @@ export class ResultCache {
   }
 
   private settled(key: string, entry: Entry, rows: number): void {
-    if (this.entries.get(key) !== entry) return; // dropped meanwhile (new version, evicted)
+    if (this.entries.peek(key) !== entry) return; // dropped meanwhile (new version, evicted)
     if (rows > this.options.maxRows) {
       this.forget(key, entry);
       return;
     }
     entry.rows = rows;
     this.rows += rows;
-    for (const [oldKey, old] of this.entries) {
-      if (this.rows <= this.options.maxRows) break;
-      this.forget(oldKey, old);
+    while (this.rows > this.options.maxRows) {
+      const oldest = this.entries.shift();
+      if (oldest === undefined) break;
+      this.rows -= oldest.value.rows;
     }
   }
 
   private forget(key: string, entry: Entry): void {
-    if (this.entries.get(key) !== entry) return;
+    if (this.entries.peek(key) !== entry) return;
     this.entries.delete(key);
     this.rows -= entry.rows;
   }

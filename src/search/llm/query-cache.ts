@@ -4,6 +4,7 @@
 // and recent failures (AI_SEARCH_NEGATIVE_CACHE_TTL), so a query that keeps failing costs at most
 // one fallback chain per TTL.
 import type { Clock } from '../../shared/clock.js';
+import { LruMap } from '../../shared/lru-map.js';
 
 export function normalizeQuery(query: string): string {
   return query.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();
@@ -15,7 +16,7 @@ interface Entry<V> {
 }
 
 export class QueryCache<V> {
-  private readonly entries = new Map<string, Entry<V>>();
+  private readonly entries = new LruMap<string, Entry<V>>();
 
   constructor(
     private readonly opts: {
@@ -31,22 +32,18 @@ export class QueryCache<V> {
 
   get(query: string): V | undefined {
     const key = normalizeQuery(query);
-    const entry = this.entries.get(key);
+    const entry = this.entries.get(key); // now the most recently used
     if (!entry) return undefined;
-    this.entries.delete(key);
-    if (entry.expiresAt <= this.opts.clock.now()) return undefined;
-    this.entries.set(key, entry); // most recently used goes last
+    if (entry.expiresAt <= this.opts.clock.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
     return entry.value;
   }
 
   set(query: string, value: V): void {
     const key = normalizeQuery(query);
-    this.entries.delete(key);
     this.entries.set(key, { value, expiresAt: this.opts.clock.now() + this.opts.ttlMs });
-    while (this.entries.size > this.opts.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest === undefined) break;
-      this.entries.delete(oldest);
-    }
+    while (this.entries.size > this.opts.maxEntries) this.entries.shift();
   }
 }
