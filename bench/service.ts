@@ -52,6 +52,7 @@ import {
 import { createServiceMetrics } from '../src/search/metrics.js';
 import { loadConfig } from '../src/shared/config.js';
 import { BENCH_QUERIES, distinctQueries } from './search-queries.js';
+import { quantile, scrapes } from './support/metrics-scrapes.js';
 import { meanCi, pct, verdict } from './support/paired-interval.js';
 
 const run = promisify(execFile);
@@ -166,11 +167,6 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
 
-const quantile = (xs: number[], q: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(s.length * q))]!;
-};
-
 function medians(runs: Figures[]): Figures {
   const m = (k: keyof Figures) => median(runs.map((r) => r[k]));
   return {
@@ -181,35 +177,6 @@ function medians(runs: Figures[]): Figures {
     cpuUs: m('cpuUs'),
     mainUs: m('mainUs'),
   };
-}
-
-interface Timings {
-  p50: number;
-  p99: number;
-  max: number;
-}
-const timings = (xs: number[]): Timings => ({
-  p50: quantile(xs, 0.5),
-  p99: quantile(xs, 0.99),
-  max: Math.max(...xs),
-});
-
-/** GET /metrics at least `n` times and until `done()`: round trip and the Server-Timing render. */
-async function scrapes(url: string, n: number, done: () => boolean = () => true, pauseMs = 0) {
-  const roundTrip: number[] = [];
-  const render: number[] = [];
-  let bytes = 0;
-  while (roundTrip.length < n || !done()) {
-    const t = performance.now();
-    const res = await fetch(`${url}/metrics`);
-    bytes = (await res.text()).length;
-    roundTrip.push(performance.now() - t);
-    const dur = /render;dur=([\d.]+)/.exec(res.headers.get('server-timing') ?? '')?.[1];
-    if (dur === undefined) throw new Error('/metrics answered without a Server-Timing render time');
-    render.push(Number(dur));
-    if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
-  }
-  return { roundTrip: timings(roundTrip), render: timings(render), bytes, n: roundTrip.length };
 }
 
 /**
