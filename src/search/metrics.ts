@@ -38,7 +38,7 @@ import {
   METRIC_GEN_AI_CLIENT_TOKEN_USAGE,
 } from '@opentelemetry/semantic-conventions/incubating';
 import type { UserSegment } from '../flags/types.js';
-import { DB_OPERATIONS, type DbObserver } from './contacts/queries.js';
+import { DB_OPERATIONS, type DbObserver, type DbOperation } from './contacts/queries.js';
 import type { CacheLookup } from './contacts/result-cache.js';
 import { LLM_ERROR_TYPES, type LlmCallRecord, type LlmTelemetry } from './llm/types.js';
 import {
@@ -47,7 +47,7 @@ import {
   type HistogramSeed,
   type HistogramSpec,
 } from './metrics-zero-series.js';
-import { PendingSums, SeriesHistograms } from './metrics-hot-series.js';
+import { AttrsMemo, PendingSums, SeriesHistograms } from './metrics-hot-series.js';
 import { serializeMetrics } from './metrics-text.js';
 import { BUCKETS } from '../shared/histogram-buckets.js';
 
@@ -393,13 +393,28 @@ function recordingMetrics(
   const models = new BoundedLabel(32);
   const variants = new BoundedLabel(16);
   // One attribute object per series, reused: the hot path (every search records 5–6 series)
-  // then builds no objects. The key is the label values in a fixed order; every value in it is
-  // bounded (route templates, methods, statuses, modes, capped labels), so the memo is too.
-  const memo = new Map<string, Attributes>();
-  const attrsOf = (key: string, make: () => Attributes): Attributes => {
-    let attrs = memo.get(key);
-    if (attrs === undefined) memo.set(key, (attrs = Object.freeze(make())));
-    return attrs;
+  // then builds no objects. Every label value is bounded (route templates, methods, statuses,
+  // modes, capped labels), so the memos are too.
+  const memo = {
+    http: new AttrsMemo(
+      (route: string, method: string, status: number, mode: SearchMode | undefined) =>
+        httpAttrs(route, method, status, mode),
+    ),
+    search: new AttrsMemo((mode: SearchMode, variant: string) => searchAttrs(mode, variant)),
+    searchOutcome: new AttrsMemo((mode: SearchMode, variant: string, outcome: SearchOutcome) => ({
+      ...searchAttrs(mode, variant),
+      outcome,
+    })),
+    cohort: new AttrsMemo((variant: string) => ({ [ATTR_FLAG_VARIANT]: variant })),
+    db: new AttrsMemo((operation: DbOperation, errorType: string | undefined) =>
+      dbAttrs(operation, errorType),
+    ),
+    result: new AttrsMemo((result: string) => ({ result })),
+    flag: new AttrsMemo((flag: string, variant: string, segment: UserSegment) => ({
+      'feature_flag.key': flag,
+      'feature_flag.variant': variant,
+      segment,
+    })),
   };
   const { histograms, sums } = hot;
   const callAttrs = (c: LlmCallRecord) => {
@@ -409,34 +424,21 @@ function recordingMetrics(
   return {
     enabled: true,
     recordHttp(route, method, status, seconds, searchMode) {
-      const key = `h\0${route}\0${HTTP_METHODS.has(method) ? method : '_'}\0${status}\0${searchMode ?? ''}`;
-      histograms.http.record(
-        seconds,
-        attrsOf(key, () => httpAttrs(route, method, status, searchMode)),
-      );
+      const m = HTTP_METHODS.has(method) ? method : HTTP_REQUEST_METHOD_VALUE_OTHER;
+      histograms.http.record(seconds, memo.http.get(route, m, status, searchMode));
     },
     recordSearch(mode, outcome, seconds, variant = MODE_VARIANT[mode]) {
       const v = variants.bound(variant);
-      const attrs = attrsOf(`s\0${mode}\0${v}`, () => searchAttrs(mode, v));
-      sums.searches.add(
-        1,
-        attrsOf(`so\0${mode}\0${v}\0${outcome}`, () => ({ ...attrs, outcome })),
-      );
-      histograms.search.record(seconds, attrs);
+      sums.searches.add(1, memo.searchOutcome.get(mode, v, outcome, undefined));
+      histograms.search.record(seconds, memo.search.get(mode, v, undefined, undefined));
     },
     recordCohortUser(variant) {
       const v = variants.bound(variant);
-      i.cohortUsers.add(
-        1,
-        attrsOf(`c\0${v}`, () => ({ [ATTR_FLAG_VARIANT]: v })),
-      );
+      i.cohortUsers.add(1, memo.cohort.get(v, undefined, undefined, undefined));
     },
     recordDb(operation, seconds, errorType) {
       const e = errorType && errorTypes.bound(errorType);
-      histograms.db.record(
-        seconds,
-        attrsOf(`d\0${operation}\0${e ?? ''}`, () => dbAttrs(operation, e)),
-      );
+      histograms.db.record(seconds, memo.db.get(operation, e || undefined, undefined, undefined));
     },
     recordCall(call) {
       const { model, genAi } = callAttrs(call);
@@ -458,26 +460,14 @@ function recordingMetrics(
       if (options.costTracking && call.costUsd > 0) i.cost.add(call.costUsd, model);
     },
     recordCache(hit) {
-      const result = hit ? 'hit' : 'miss';
-      sums.cache.add(
-        1,
-        attrsOf(`q\0${result}`, () => ({ result })),
-      );
+      sums.cache.add(1, memo.result.get(hit ? 'hit' : 'miss', undefined, undefined, undefined));
     },
     recordResultCache(result) {
-      sums.resultCache.add(
-        1,
-        attrsOf(`r\0${result}`, () => ({ result })),
-      );
+      sums.resultCache.add(1, memo.result.get(result, undefined, undefined, undefined));
     },
     recordFlag(flag, variant, segment) {
       const v = variants.bound(variant);
-      const attrs = attrsOf(`f\0${flag}\0${v}\0${segment}`, () => ({
-        'feature_flag.key': flag,
-        'feature_flag.variant': v,
-        segment,
-      }));
-      sums.flags.add(1, attrs);
+      sums.flags.add(1, memo.flag.get(flag, v, segment, undefined));
     },
     watchFlagStore(connected) {
       i.flagStore.addCallback((result) => result.observe(connected() ? 1 : 0));

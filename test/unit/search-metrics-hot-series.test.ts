@@ -1,7 +1,12 @@
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { DataPointType, MeterProvider, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { describe, expect, it } from 'vitest';
-import { bucketOf, PendingSums, SeriesHistograms } from '../../src/search/metrics-hot-series.js';
+import {
+  AttrsMemo,
+  bucketOf,
+  PendingSums,
+  SeriesHistograms,
+} from '../../src/search/metrics-hot-series.js';
 import { BUCKETS } from '../../src/shared/histogram-buckets.js';
 
 const spec = { name: 'h.test', unit: 's', description: 'test', boundaries: BUCKETS.http };
@@ -87,5 +92,37 @@ describe('per-search series kept off the SDK record path', () => {
     const m = rm.scopeMetrics[0]!.metrics.find((d) => d.descriptor.name === 'c')!;
     expect(m.dataPoints.map((p) => p.value)).toEqual([7]);
     await theirs.provider.shutdown();
+  });
+});
+
+describe('attribute memo', () => {
+  it('gives one frozen object per tuple of values, made once, and tells tuples apart', () => {
+    const made: string[] = [];
+    const memo = new AttrsMemo((route: string, status: number, mode: string | undefined) => {
+      made.push(`${route} ${status} ${mode}`);
+      return mode === undefined ? { route, status } : { route, status, mode };
+    });
+    const a = memo.get('/api/search', 200, 'ai', undefined);
+    expect(memo.get('/api/search', 200, 'ai', undefined)).toBe(a);
+    expect(Object.isFrozen(a)).toBe(true);
+    expect(a).toEqual({ route: '/api/search', status: 200, mode: 'ai' });
+    // Each place counts: another value anywhere is another series.
+    const others = [
+      memo.get('/api/search', 200, undefined, undefined),
+      memo.get('/api/search', 200, '', undefined),
+      memo.get('/api/search', 500, 'ai', undefined),
+      memo.get('/healthz', 200, 'ai', undefined),
+    ];
+    expect(new Set([a, ...others]).size).toBe(5);
+    for (let i = 0; i < 3; i++)
+      for (const o of others)
+        memo.get(o.route as string, o.status as number, o.mode as string | undefined, undefined);
+    expect(made).toEqual([
+      '/api/search 200 ai',
+      '/api/search 200 undefined',
+      '/api/search 200 ',
+      '/api/search 500 ai',
+      '/healthz 200 ai',
+    ]);
   });
 });
