@@ -31,14 +31,10 @@ function plainMap(max: number): Lru {
 }
 
 function lruMap(max: number): Lru {
-  const m = new LruMap<string, number>();
+  const m = new LruMap<string, number>(max);
   return {
     touch(key) {
-      const v = m.get(key);
-      if (v === undefined) {
-        m.set(key, 1);
-        if (m.size > max) m.shift();
-      } else m.set(key, v + 1);
+      m.set(key, (m.get(key) ?? 0) + 1);
     },
   };
 }

@@ -30,7 +30,7 @@ import { promisify } from 'node:util';
 import { launch, waitUntilReady } from '../test/harness/process.js';
 import { freePort } from '../src/stack/ports.js';
 import { BENCH_QUERIES, distinctQueries } from './search-queries.js';
-import { scrapes, type ScrapeFigures } from './support/metrics-scrapes.js';
+import { quantile, scrapes, type ScrapeFigures } from './support/metrics-scrapes.js';
 import { meanCi, pct, verdict } from './support/paired-interval.js';
 
 const run = promisify(execFile);
@@ -79,7 +79,7 @@ const totalTrafficSeconds = (figures: Map<string, Figures[]>) =>
   [...figures.values()].reduce((s, runs) => s + runs.length * SECONDS, 0);
 
 const searchPath = (q: string) => `/api/search?q=${encodeURIComponent(q)}&limit=10`;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]) => quantile(xs, 0.5);
 
 async function main(): Promise<void> {
   const keep = process.env.BENCH_DB_DIR;
@@ -205,12 +205,9 @@ async function main(): Promise<void> {
       return o.hi - o.lo < CI_WIDTH;
     };
     while (perPair.length < OVERHEAD_PAIRS && (perPair.length < OVERHEAD_MIN_PAIRS || !narrow())) {
-      const order = perPair.length % 2 ? ([false, true] as const) : ([true, false] as const);
-      const started = [];
-      for (const monitoring of order) started.push(await fresh(monitoring));
-      const services = order[0]
-        ? { on: started[0]!, off: started[1]! }
-        : { on: started[1]!, off: started[0]! };
+      const services = {} as Record<'on' | 'off', Awaited<ReturnType<typeof fresh>>>;
+      for (const side of perPair.length % 2 ? (['off', 'on'] as const) : (['on', 'off'] as const))
+        services[side] = await fresh(side === 'on');
       for (const s of [services.on, services.off]) await load('one query', CONNECTIONS, s.url, 3); // warm
       const pair = { on: [] as number[], off: [] as number[] };
       for (let slice = 0; slice < OVERHEAD_SLICES; slice++) {

@@ -43,8 +43,10 @@ const PENDING_LIMIT_MS = 15 * 60_000;
 
 /** One kind of key: its charges, newest last, in a bounded LRU. */
 class Ledger {
-  private readonly keys = new LruMap<string, Charge[]>();
-  constructor(private readonly maxKeys: number) {}
+  private readonly keys: LruMap<string, Charge[]>;
+  constructor(maxKeys: number) {
+    this.keys = new LruMap(maxKeys);
+  }
 
   charges(key: string, since: number, now: number): Charge[] {
     // A settled search that made no call leaves no trace (and takes no memory).
@@ -52,7 +54,6 @@ class Ledger {
       c.pending ? c.at > now - PENDING_LIMIT_MS : c.at > since && c.calls > 0,
     );
     this.keys.set(key, kept); // now the most recently used
-    if (this.keys.size > this.maxKeys) this.keys.shift();
     return kept;
   }
 }

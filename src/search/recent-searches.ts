@@ -15,13 +15,15 @@ export type FeedbackResult = 'recorded' | 'unknown' | 'already_rated';
 
 export class RecentSearches {
   // Never reordered (`peek`, not `get`): the oldest search is first, and eviction takes it.
-  private readonly entries = new LruMap<string, RecentSearch>();
+  private readonly entries: LruMap<string, RecentSearch>;
 
   constructor(
     private readonly clock: Clock,
-    private readonly maxEntries = 100_000,
+    maxEntries = 100_000,
     private readonly ttlMs = 3_600_000,
-  ) {}
+  ) {
+    this.entries = new LruMap(maxEntries);
+  }
 
   add(searchId: string, search: Omit<RecentSearch, 'at' | 'rated'>): void {
     // Fields written out, not spread: V8 gave each spread-then-extended object a hidden class of
@@ -32,7 +34,7 @@ export class RecentSearches {
       at: this.clock.now(),
       rated: false,
     });
-    this.evict();
+    this.forgetExpired();
   }
 
   /** Marks a search as rated; only the first rating of a live search counts. */
@@ -48,11 +50,12 @@ export class RecentSearches {
     return this.entries.size;
   }
 
-  private evict(): void {
+  /** The bound on their number is the map's; this drops the ones past their time to live. */
+  private forgetExpired(): void {
     const cutoff = this.clock.now() - this.ttlMs;
-    for (let oldest = this.entries.oldest(); oldest !== undefined; oldest = this.entries.oldest()) {
-      if (this.entries.size <= this.maxEntries && oldest.value.at >= cutoff) break;
+    for (let o = this.entries.oldest(); o !== undefined && o.value.at < cutoff;) {
       this.entries.shift();
+      o = this.entries.oldest();
     }
   }
 }

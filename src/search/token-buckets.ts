@@ -19,14 +19,13 @@ interface Bucket {
 }
 
 export class TokenBuckets {
-  private readonly buckets = new LruMap<string, Bucket>();
-  private readonly maxKeys: number;
+  private readonly buckets: LruMap<string, Bucket>;
 
   constructor(
     private readonly options: BucketOptions,
     private readonly clock: Clock,
   ) {
-    this.maxKeys = options.maxKeys ?? 100_000;
+    this.buckets = new LruMap(options.maxKeys ?? 100_000);
   }
 
   take(key: string): TakeResult {
@@ -36,7 +35,6 @@ export class TokenBuckets {
     if (b === undefined) {
       b = { tokens: capacity, at: now };
       this.buckets.set(key, b);
-      if (this.buckets.size > this.maxKeys) this.buckets.shift();
     }
     b.tokens = Math.min(capacity, b.tokens + ((now - b.at) / 1000) * refillPerSecond);
     b.at = now;

@@ -4,7 +4,8 @@
 // before the first live key. An LRU that deletes at the front therefore paid O(holes) per eviction:
 // 50–90 µs per insert at 100,000 keys (`npm run bench:lru`), on the event loop, and a client could
 // set that price by sending new keys (user ids, addresses). Here the order is a linked list and the
-// Map is only ever looked up by key.
+// Map is only ever looked up by key. With `maxEntries`, adding a key past the bound forgets the
+// least recently used one: the bound lives here, not in every caller.
 
 class Node<K, V> {
   prev: Node<K, V> | undefined = undefined;
@@ -21,6 +22,9 @@ export class LruMap<K, V> {
   private head: Node<K, V> | undefined = undefined;
   /** Most recently used. */
   private tail: Node<K, V> | undefined = undefined;
+
+  /** `maxEntries`: at most this many keys (unbounded when not given). */
+  constructor(private readonly maxEntries = Infinity) {}
 
   get size(): number {
     return this.index.size;
@@ -43,7 +47,7 @@ export class LruMap<K, V> {
     return this.index.get(key)?.value;
   }
 
-  /** Adds or replaces `key`, as the most recently used. */
+  /** Adds or replaces `key`, as the most recently used; past the bound the oldest key goes. */
   set(key: K, value: V): void {
     const found = this.index.get(key);
     if (found !== undefined) {
@@ -54,6 +58,7 @@ export class LruMap<K, V> {
     const node = new Node(key, value);
     this.index.set(key, node);
     this.append(node);
+    if (this.index.size > this.maxEntries) this.shift();
   }
 
   delete(key: K): boolean {

@@ -63,6 +63,21 @@ describe('LruMap', () => {
     expect(m.oldest()).toBeUndefined();
   });
 
+  it('with a bound, adding a key past it forgets the least recently used (replacing one does not)', () => {
+    const m = new LruMap<string, number>(2);
+    m.set('a', 1);
+    m.set('b', 2);
+    m.get('a');
+    m.set('c', 3); // 'b' is the least recently used
+    expect(m.keys()).toEqual(['a', 'c']);
+    m.set('a', 10); // a replacement: nothing goes
+    expect(m.keys()).toEqual(['c', 'a']);
+    expect(m.size).toBe(2);
+    const none = new LruMap<string, number>(0);
+    none.set('x', 1);
+    expect(none.size).toBe(0);
+  });
+
   it('matches a reference LRU over a long random sequence of operations', () => {
     const m = new LruMap<number, number>();
     const ref: number[] = []; // keys, least recent first

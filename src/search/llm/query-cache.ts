@@ -16,7 +16,7 @@ interface Entry<V> {
 }
 
 export class QueryCache<V> {
-  private readonly entries = new LruMap<string, Entry<V>>();
+  private readonly entries: LruMap<string, Entry<V>>;
 
   constructor(
     private readonly opts: {
@@ -24,7 +24,9 @@ export class QueryCache<V> {
       readonly maxEntries: number;
       readonly clock: Clock;
     },
-  ) {}
+  ) {
+    this.entries = new LruMap(opts.maxEntries);
+  }
 
   get size(): number {
     return this.entries.size;
@@ -44,6 +46,5 @@ export class QueryCache<V> {
   set(query: string, value: V): void {
     const key = normalizeQuery(query);
     this.entries.set(key, { value, expiresAt: this.opts.clock.now() + this.opts.ttlMs });
-    while (this.entries.size > this.opts.maxEntries) this.entries.shift();
   }
 }
