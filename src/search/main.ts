@@ -12,7 +12,7 @@ import { CohortUsers } from './cohort-users.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { clientCallsPerReplica, secretValues, type Config } from '../shared/config.js';
 import { createLogger, type Logger } from '../shared/logger.js';
-import { openContactsStore, type ContactsStore } from './contacts/store.js';
+import { openContactsStore, type ContactsStore, type TermIndexReport } from './contacts/store.js';
 import { buildApp } from './http/app.js';
 import type { NotReady } from './http/health-routes.js';
 import { createQueryUnderstanding, describeProviders } from './llm/index.js';
@@ -78,9 +78,25 @@ export interface RunningService {
 
 export const DEFAULT_CLIENT_RATE_LIMIT: ClientRateLimit = { perSecond: 100, burst: 200 };
 
+/** What a start or `--migrate-only` did about the keyword postings, when it did anything. */
+export function logTermIndex(logger: Logger, dbFile: string, termIndex: TermIndexReport): void {
+  if (termIndex.state === 'failed') {
+    logger.warn(
+      { dbFile, error: termIndex.error },
+      'keyword postings not built: FTS5 ranks every keyword search (same answers, slower)',
+    );
+  } else if (termIndex.state === 'built') {
+    const { terms, postings, ms } = termIndex;
+    logger.info(
+      { dbFile, terms, postings, ms: Math.round(ms) },
+      'keyword postings built from the FTS index',
+    );
+  }
+}
+
 function openStore(options: StartServiceOptions, metrics: ServiceMetrics, logger: Logger) {
   const dbFile = options.dbFile ?? path.join(options.config.dataDir, 'contacts.sqlite');
-  const { store, migrations, seeded } = openContactsStore({
+  const { store, migrations, seeded, termIndex } = openContactsStore({
     file: dbFile,
     contacts: options.contacts ?? DEFAULT_CONTACTS,
     users: options.users ?? DEFAULT_USERS,
@@ -99,6 +115,7 @@ function openStore(options: StartServiceOptions, metrics: ServiceMetrics, logger
       ? `contacts database seeded in ${Math.round(seeded.ms)} ms`
       : 'contacts database opened',
   );
+  logTermIndex(logger, dbFile, termIndex);
   return { store, dbFile };
 }
 

@@ -8,7 +8,7 @@ import { parseInteger } from '../shared/env-parse.js';
 import { UsageError } from '../shared/usage-error.js';
 import { createLogger } from '../shared/logger.js';
 import { migrateDatabase } from './contacts/store.js';
-import { DEFAULT_CLIENT_RATE_LIMIT, DEFAULT_CONTACTS, startService } from './main.js';
+import { DEFAULT_CLIENT_RATE_LIMIT, DEFAULT_CONTACTS, logTermIndex, startService } from './main.js';
 
 export interface ServeOptions {
   readonly port?: string;
@@ -90,6 +90,7 @@ export async function runServe(
         ? `applied migrations ${applied.join(', ')}`
         : 'database schema is up to date',
     );
+    logTermIndex(logger, dbFile, report.termIndex);
     return 0;
   }
   try {

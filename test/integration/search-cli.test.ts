@@ -29,7 +29,7 @@ describe('canary serve', () => {
       .pluck()
       .all();
     db.close();
-    expect(versions).toEqual([1, 2]);
+    expect(versions).toEqual([1, 2, 3]);
     const second = canary(['serve', '--migrate-only', '--data-dir', dir]);
     expect(second.code).toBe(0);
     expect(second.out).toContain('database schema is up to date');

@@ -44,6 +44,20 @@ export const MIGRATIONS: readonly Migration[] = [
         tokenize = 'porter unicode61 remove_diacritics 2'
       );`,
   },
+  {
+    version: 3,
+    name: 'keyword postings beside the FTS index (term-index.ts)',
+    // Filled by buildTermIndex whenever the FTS index is rebuilt; empty means "rank with FTS5".
+    sql: `
+      CREATE TABLE contact_terms (
+        term     TEXT PRIMARY KEY,
+        postings BLOB NOT NULL
+      );
+      CREATE TABLE contact_terms_meta (
+        k TEXT PRIMARY KEY,
+        v INTEGER NOT NULL
+      ) WITHOUT ROWID;`,
+  },
 ];
 
 export interface MigrationReport {

@@ -1,11 +1,14 @@
-// The contact searches themselves: one prepared ranking statement per connection, the FTS5 MATCH
-// expression built from the user's words or the LLM's filters, and a timing per query told to an
-// observer. The same code runs on the main thread (readers = 0) and in each reader worker.
+// The contact searches themselves: keyword searches ranked from the keyword postings
+// (term-index.ts) when they are current, otherwise, and for the LLM's filters, one prepared FTS5
+// ranking statement per connection with the MATCH expression built from the words or filters; a
+// timing per search told to an observer. The same code runs on the main thread (readers = 0) and
+// in each reader worker.
 import { performance } from 'node:perf_hooks';
 import type { Database } from 'better-sqlite3';
 import type { SearchFilters } from '../llm/types.js';
-import { filterMatch, keywordMatch } from './fts-query.js';
+import { filterMatch, keywordMatch, queryWords } from './fts-query.js';
 import type { Contact } from './generator.js';
+import { COLUMN_WEIGHTS, prepareTermIndexSearch, TokenProbe, type RankedId } from './term-index.js';
 
 export const DB_OPERATIONS = ['keyword_search', 'filter_search', 'get_user'] as const;
 export type DbOperation = (typeof DB_OPERATIONS)[number];
@@ -18,16 +21,22 @@ export interface ContactHit extends Contact {
   readonly score: number;
 }
 
-// bm25 weights by column: name, outlet, role, beats, city, country, languages, bio. Ranking runs in
-// the FTS subquery, so only the top `limit` matches are joined with their contact rows.
-const RANK = 'bm25(contacts_fts, 3.0, 2.0, 2.0, 4.0, 2.5, 2.0, 1.5, 0.5)';
+// bm25 weights by column (name, outlet, role, beats, city, country, languages, bio), shared with
+// the keyword postings. Ranking runs in the FTS subquery, so only the top `limit` matches are
+// joined with their contact rows.
+const RANK = `bm25(contacts_fts, ${Object.values(COLUMN_WEIGHTS)
+  .map((w) => w.toFixed(1))
+  .join(', ')})`;
 const SELECT_HITS = `SELECT c.*, f.rank AS rank FROM (
     SELECT rowid, ${RANK} AS rank FROM contacts_fts WHERE contacts_fts MATCH ? ORDER BY rank LIMIT ?
   ) f JOIN contacts c ON c.id = f.rowid ORDER BY f.rank`;
 
-interface ContactRow extends Omit<ContactHit, 'beats' | 'languages' | 'score'> {
+interface StoredContact extends Omit<ContactHit, 'beats' | 'languages' | 'score'> {
   readonly beats: string;
   readonly languages: string;
+}
+
+interface ContactRow extends StoredContact {
   /** bm25: lower is better. */
   readonly rank: number;
 }
@@ -35,7 +44,7 @@ interface ContactRow extends Omit<ContactHit, 'beats' | 'languages' | 'score'> {
 // Every field written out, in one order: an object built by spreading the row and overriding
 // `beats` got a hidden class of its own in V8 (measured: 9 of 2,000 hits shared one), so 20,000
 // cached hits held 20,000 classes and every read of them (the response serialiser) went megamorphic.
-function toHit(row: ContactRow): ContactHit {
+function toHit(row: StoredContact, rank: number): ContactHit {
   return {
     id: row.id,
     name: row.name,
@@ -49,7 +58,7 @@ function toHit(row: ContactRow): ContactHit {
     email: row.email,
     twitter: row.twitter,
     linkedin: row.linkedin,
-    score: Math.round(-row.rank * 1000) / 1000,
+    score: Math.round(-rank * 1000) / 1000,
   };
 }
 
@@ -82,10 +91,29 @@ export function prepareContactQueries(db: Database, observe: DbObserver): Contac
   const search = (op: DbOperation, match: string | undefined, limit: number) =>
     match === undefined
       ? []
-      : timed(observe, op, () => (hits.all(match, limit) as ContactRow[]).map(toHit));
+      : timed(observe, op, () =>
+          (hits.all(match, limit) as ContactRow[]).map((row) => toHit(row, row.rank)),
+        );
+  const postings = prepareTermIndexSearch(db, new TokenProbe());
+  const contact = db.prepare('SELECT * FROM contacts WHERE id = ?');
+  const load = (ranked: RankedId[]) =>
+    ranked.map(({ id, rank }) => toHit(contact.get(id) as StoredContact, rank));
   return {
     // All words first; when no contact has them all, any word (ranked, so more words rank higher).
+    // Ranked from the keyword postings (term-index.ts) when they are current, else by FTS5.
     keywordSearch: (query, limit) => {
+      const started = performance.now();
+      let fast: ContactHit[] | undefined;
+      try {
+        fast = postings.rankKeywords(queryWords(query), limit, load);
+      } catch (err) {
+        observe('keyword_search', (performance.now() - started) / 1000, errorClass(err));
+        throw err;
+      }
+      if (fast !== undefined) {
+        observe('keyword_search', (performance.now() - started) / 1000);
+        return fast;
+      }
       const all = search('keyword_search', keywordMatch(query, 'all'), limit);
       return all.length > 0 ? all : search('keyword_search', keywordMatch(query, 'any'), limit);
     },

@@ -1,7 +1,7 @@
 // Search results kept per normalised query, so a search asked again is answered without SQLite.
-// Why: a keyword search costs 0.7 ms of CPU at 50k contacts and 6–28 ms at 1M, most of it FTS5's
-// bm25() scoring every match (docs/performance.md); nothing cheaper in SQL keeps the same
-// ranking. The contacts are written only by the seeder before serving, and the version function
+// Why: a search that misses costs a ranked query (keyword: the postings of term-index.ts, ~0.15
+// ms at 50k contacts and ~2 ms at 1M; filters: FTS5's bm25(), more; docs/performance.md), and a
+// hit costs microseconds. The contacts are written only by the seeder before serving, and the version function
 // (SQLite's `PRAGMA data_version`) changes if anything else commits, so an entry is never served
 // after the data under it changed. Concurrent identical misses share one query (single flight).
 // Bounded by the number of contacts held, not entries, since `limit` goes up to 100.

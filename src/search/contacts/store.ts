@@ -1,7 +1,7 @@
 // The contacts database: migrated and seeded on first run by a read-write connection, then served
 // read-only. Point lookups (users) run on the main thread's connection: they take microseconds.
-// Searches (the FTS5 ranking query, most of a search's CPU) run in a pool of reader workers, or on
-// the main thread when `readers` is 0. Every query is timed and reported to the observer.
+// Searches (the ranking, most of a search's CPU: keyword postings or FTS5) run in a pool of reader
+// workers, or on the main thread when `readers` is 0. Every query is timed and reported to the observer.
 import { performance } from 'node:perf_hooks';
 import type { Database } from 'better-sqlite3';
 import type { UserSegment } from '../../flags/types.js';
@@ -19,6 +19,7 @@ import {
 import { ReaderPool, type ReaderExit } from './reader-pool.js';
 import { ResultCache, type CacheLookup } from './result-cache.js';
 import { filterMatch, queryWords } from './fts-query.js';
+import { buildTermIndex, termIndexCurrent, type TermIndexBuild } from './term-index.js';
 
 export { DB_OPERATIONS } from './queries.js';
 export type { ContactHit, DbObserver, DbOperation };
@@ -63,13 +64,38 @@ export interface OpenedStore {
   readonly migrations: MigrationReport;
   /** Rows written by this start (0 when the database was already seeded). */
   readonly seeded: { contacts: number; users: number; ms: number };
+  readonly termIndex: TermIndexReport;
 }
 
-/** Applies pending migrations and exits: what `canary db migrate` runs. */
-export function migrateDatabase(file: string): MigrationReport {
+/**
+ * The keyword postings (term-index.ts): already current, built now, or not buildable (then FTS5
+ * ranks every keyword search, slower but the same answers) with the reason.
+ */
+export type TermIndexReport =
+  | { readonly state: 'current' }
+  | ({ readonly state: 'built' } & TermIndexBuild)
+  | { readonly state: 'failed'; readonly error: string };
+
+/**
+ * Builds the keyword postings when they do not match the FTS index (a new seed, or a database
+ * seeded before migration 3). Call inside a write transaction; a failure rolls back only the build.
+ */
+function ensureTermIndex(db: Database): TermIndexReport {
+  if (termIndexCurrent(db)) return { state: 'current' };
+  try {
+    return { state: 'built', ...db.transaction(() => buildTermIndex(db))() };
+  } catch (err) {
+    return { state: 'failed', error: (err as Error).message };
+  }
+}
+
+/** Applies pending migrations (and builds the keyword postings if needed): `--migrate-only`. */
+export function migrateDatabase(file: string): MigrationReport & { termIndex: TermIndexReport } {
   const db = openDatabase(file);
   try {
-    return applyMigrations(db);
+    return db
+      .transaction(() => ({ ...applyMigrations(db), termIndex: ensureTermIndex(db) }))
+      .immediate();
   } finally {
     db.close();
   }
@@ -129,6 +155,7 @@ function prepareDatabase(file: string, options: OpenStoreOptions) {
       .transaction(() => ({
         migrations: applyMigrations(writer),
         seeded: seedIfEmpty(writer, options),
+        termIndex: ensureTermIndex(writer),
       }))
       .immediate();
     // Into the database file now, so readers start without a WAL the size of the data set.
@@ -140,7 +167,7 @@ function prepareDatabase(file: string, options: OpenStoreOptions) {
 }
 
 export function openContactsStore(options: OpenStoreOptions): OpenedStore {
-  const { migrations, seeded } = prepareDatabase(options.file, options);
+  const { migrations, seeded, termIndex } = prepareDatabase(options.file, options);
   const db = openReadOnlyDatabase(options.file);
   const observe: DbObserver = options.observe ?? (() => {});
   const user = db.prepare('SELECT id, segment FROM users WHERE id = ?');
@@ -216,5 +243,5 @@ export function openContactsStore(options: OpenStoreOptions): OpenedStore {
       await pool?.close();
     },
   };
-  return { store, migrations, seeded };
+  return { store, migrations, seeded, termIndex };
 }
