@@ -320,6 +320,14 @@ class TopRanks {
   }
 }
 
+let sumsScratch = new Float64Array(0);
+
+/** A zeroed sum per row id below `size`, kept between queries (they leave it zeroed). */
+function scratchSums(size: number): Float64Array {
+  if (sumsScratch.length < size) sumsScratch = new Float64Array(size);
+  return sumsScratch;
+}
+
 /**
  * Ranks the rows that hold every term (`all`) or any (`any`), best `limit` first. `terms` are the
  * query's phrases in order (a term may repeat: two words with one stem count twice, as in FTS5).
@@ -342,22 +350,17 @@ export function rankTerms(
   });
   const avgdl = totals.tokens / totals.rows;
   const top = new TopRanks(limit);
-  const at = new Int32Array(lists.length);
-  const present = new Uint8Array(lists.length);
-  const score = (doc: number, rowLength: number) => {
-    let sum = 0.0;
-    for (let i = 0; i < terms.length; i++) {
-      const l = listOf[i]!;
-      if (present[l] === 0) continue;
-      const f = lists[l]!.freq2[at[l]!]! / 2;
-      sum += idf[i]! * ((f * (K1 + 1.0)) / (f + K1 * (1 - B + (B * rowLength) / avgdl)));
-    }
-    top.offer(doc, -1.0 * sum);
+  // Phrase i's part of a row's score, from posting j of its list: bm25()'s expression as written.
+  const part = (i: number, j: number) => {
+    const list = lists[listOf[i]!]!;
+    const f = list.freq2[j]! / 2;
+    const rowLength = list.length[j]!;
+    return idf[i]! * ((f * (K1 + 1.0)) / (f + K1 * (1 - B + (B * rowLength) / avgdl)));
   };
   if (limit <= 0) return [];
   if (how === 'all') {
     if (lists.some((l) => l.docs.length === 0)) return [];
-    present.fill(1);
+    const at = new Int32Array(lists.length);
     // Leapfrog: the shortest list proposes a row, each other list seeks to it; a list that lands
     // past it proposes its row instead, and the shortest list seeks there. Long runs of rows that
     // one list lacks are skipped in every list, not walked.
@@ -381,28 +384,34 @@ export function rankTerms(
           continue rows;
         }
       }
-      score(doc, lists[lead]!.length[i]!);
+      // Phrases in query order, as bm25() adds them.
+      let sum = 0.0;
+      for (let p = 0; p < terms.length; p++) sum += part(p, at[listOf[p]!]!);
+      top.offer(doc, -1.0 * sum);
       i++;
     }
   } else {
-    // Merge: the smallest current row of any list, scored with the lists positioned on it.
-    for (;;) {
-      let doc = Infinity;
-      let rowLength = 0;
-      for (let l = 0; l < lists.length; l++) {
-        const docs = lists[l]!.docs;
-        if (at[l]! < docs.length && docs[at[l]!]! < doc) {
-          doc = docs[at[l]!]!;
-          rowLength = lists[l]!.length[at[l]!]!;
-        }
+    // A phrase at a time into one sum per row. In query order, like bm25(), whose phrases absent
+    // from a row add exactly 0: the same sums to the bit. Every part is > 0 (IDF ≥ 1e-6), so a
+    // sum of 0 marks a row not yet touched.
+    const maxDoc = Math.max(...lists.map((l) => l.docs[l.docs.length - 1] ?? 0));
+    const sums = scratchSums(maxDoc + 1);
+    const touched: number[] = [];
+    for (let p = 0; p < terms.length; p++) {
+      const { docs, freq2, length } = lists[listOf[p]!]!;
+      const weight = idf[p]!;
+      for (let j = 0; j < docs.length; j++) {
+        const doc = docs[j]!;
+        const before = sums[doc]!;
+        if (before === 0) touched.push(doc);
+        const f = freq2[j]! / 2;
+        sums[doc] =
+          before + weight * ((f * (K1 + 1.0)) / (f + K1 * (1 - B + (B * length[j]!) / avgdl)));
       }
-      if (doc === Infinity) break;
-      for (let l = 0; l < lists.length; l++) {
-        const docs = lists[l]!.docs;
-        present[l] = at[l]! < docs.length && docs[at[l]!] === doc ? 1 : 0;
-      }
-      score(doc, rowLength);
-      for (let l = 0; l < lists.length; l++) if (present[l] === 1) at[l]!++;
+    }
+    for (const doc of touched) {
+      top.offer(doc, -1.0 * sums[doc]!);
+      sums[doc] = 0;
     }
   }
   return top.ids.map((id, i) => ({ id, rank: top.ranks[i]! }));
