@@ -30,7 +30,12 @@ import { promisify } from 'node:util';
 import { launch, waitUntilReady } from '../test/harness/process.js';
 import { freePort } from '../src/stack/ports.js';
 import { BENCH_QUERIES, distinctQueries } from './search-queries.js';
-import { quantile, scrapes, type ScrapeFigures } from './support/metrics-scrapes.js';
+import {
+  describeHandled,
+  quantile,
+  scrapes,
+  type ScrapeFigures,
+} from './support/metrics-scrapes.js';
 import { meanCi, pct, verdict } from './support/paired-interval.js';
 
 const run = promisify(execFile);
@@ -170,7 +175,7 @@ async function main(): Promise<void> {
     const busy = await scrapes(url, 20, () => !loading, 20);
     await background;
     const line = (name: string, s: ScrapeFigures) =>
-      `${name.padEnd(34)}render p50 ${s.render.p50.toFixed(2)} ms, p99 ${s.render.p99.toFixed(2)} ms (max ${s.render.max.toFixed(2)}); round trip p50 ${s.roundTrip.p50.toFixed(2)} ms, p99 ${s.roundTrip.p99.toFixed(2)} ms (${s.n} scrapes)`;
+      `${name.padEnd(34)}render p50 ${s.render.p50.toFixed(2)} ms, p99 ${s.render.p99.toFixed(2)} ms (max ${s.render.max.toFixed(2)}); round trip p50 ${s.roundTrip.p50.toFixed(2)} ms, p99 ${s.roundTrip.p99.toFixed(2)} ms (${s.n} scrapes); ${describeHandled(s.handled)}`;
     console.log(
       `\nGET /metrics after ${(totalTrafficSeconds(figures) / 60 + trafficMin).toFixed(1)} min of keyword traffic (${idle.bytes} bytes; target p99 ≤ 5 ms)`,
     );

@@ -52,7 +52,7 @@ import {
 import { createServiceMetrics } from '../src/search/metrics.js';
 import { loadConfig } from '../src/shared/config.js';
 import { BENCH_QUERIES, distinctQueries } from './search-queries.js';
-import { quantile, scrapes } from './support/metrics-scrapes.js';
+import { describeHandled, quantile, scrapes } from './support/metrics-scrapes.js';
 import { meanCi, pct, verdict } from './support/paired-interval.js';
 
 const run = promisify(execFile);
@@ -464,7 +464,7 @@ async function main(): Promise<void> {
       [`during keyword load (${CONNECTIONS} conn)`, busy],
     ] as const) {
       console.log(
-        `${name.padEnd(34)}render (server side) p50 ${s.render.p50.toFixed(2)} ms, p99 ${s.render.p99.toFixed(2)} ms; round trip p50 ${s.roundTrip.p50.toFixed(2)} ms, p99 ${s.roundTrip.p99.toFixed(2)} ms (${s.n} scrapes)`,
+        `${name.padEnd(34)}render (server side) p50 ${s.render.p50.toFixed(2)} ms, p99 ${s.render.p99.toFixed(2)} ms; round trip p50 ${s.roundTrip.p50.toFixed(2)} ms, p99 ${s.roundTrip.p99.toFixed(2)} ms (${s.n} scrapes); ${describeHandled(s.handled)}`,
       );
     }
     // CPU time is what a busy machine does not inflate: the scrapes' cost, repeatable under load.
