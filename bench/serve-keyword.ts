@@ -17,7 +17,11 @@
 // At the same time, not in turn: whatever else the machine does lands on both halves of a pair (in
 // turn, 30 slices left an interval 15 points wide on a quiet machine). Fresh pairs: one pair of
 // processes can differ by several percent on its own (JIT, heap), which more slices of the same
-// pair cannot average out.
+// pair cannot average out. The two start together (one started seconds before the other read 3–6%
+// more CPU per request), and each side, service and load, runs on its own half of the cores
+// (taskset; BENCH_OVERHEAD_PIN=0 leaves it to the scheduler), the halves swapped every slice so
+// that an even number of slices cancels a slower core. Checked with monitoring on in both
+// processes: 0.7% [−1.7%, 3.0%] over 5 pairs.
 // Knobs: BENCH_CONTACTS (50000), BENCH_DB_DIR (reuse a seeded database: a 1M seed takes 1–3 min),
 // BENCH_SECONDS (10), BENCH_ROUNDS (3), BENCH_CONNECTIONS (10). On a two-core machine autocannon
 // takes most of one core: the figures are the service's and its client's together.
@@ -51,6 +55,28 @@ const OVERHEAD_PAIRS = env('BENCH_OVERHEAD_PAIRS', 12);
 const OVERHEAD_MIN_PAIRS = 4;
 const METRICS_TRAFFIC_SECONDS = env('BENCH_METRICS_TRAFFIC_SECONDS', 60);
 const CI_WIDTH = 0.05;
+
+/**
+ * The two halves of the cores for the overhead pairs (`taskset -c`), unless BENCH_OVERHEAD_PIN=0,
+ * taskset is missing or there are fewer than two cores: then the scheduler places everything.
+ */
+const HALVES: [string, string] | undefined = (() => {
+  const half = Math.floor(os.availableParallelism() / 2);
+  if (process.env.BENCH_OVERHEAD_PIN === '0' || half === 0 || !existsSync('/usr/bin/taskset')) {
+    return undefined;
+  }
+  const range = (from: number) => Array.from({ length: half }, (_, i) => from + i).join(',');
+  return [range(0), range(half)];
+})();
+
+/** Moves every thread of a running process to `cpus` (nothing when not pinning). */
+const repin = async (pid: number, cpus: string | undefined) => {
+  if (cpus !== undefined) await run('/usr/bin/taskset', ['-a', '-p', '-c', cpus, String(pid)]);
+};
+
+/** The command line, under `taskset -c cpus` when given. */
+const pinned = (cpus: string | undefined, argv: string[]): string[] =>
+  cpus === undefined ? argv : ['/usr/bin/taskset', '-c', cpus, ...argv];
 
 /** user + system CPU of a process so far, µs (/proc/PID/stat, clock ticks of 10 ms). */
 function cpuMicros(pid: number): number {
@@ -116,15 +142,22 @@ async function main(): Promise<void> {
       c: number,
       at = url,
       seconds = SECONDS,
+      cpus?: string,
     ): Promise<Figures> => {
       const all = streams[stream];
       const from = offsets[stream] % all.length;
       const paths = [...all.slice(from), ...all.slice(0, from)].slice(0, 4000);
-      const { stdout } = await run(
+      const [command, ...argv] = pinned(cpus, [
         process.execPath,
-        ['-e', LOAD_SCRIPT, at, String(c), String(seconds), user, ...paths],
-        { maxBuffer: 1 << 20 },
-      );
+        '-e',
+        LOAD_SCRIPT,
+        at,
+        String(c),
+        String(seconds),
+        user,
+        ...paths,
+      ]);
+      const { stdout } = await run(command!, argv, { maxBuffer: 1 << 20 });
       const f = JSON.parse(stdout) as Figures;
       offsets[stream] += Math.ceil(f.rps * seconds) + c;
       return f;
@@ -186,11 +219,12 @@ async function main(): Promise<void> {
     // cache, a bigger heap to collect), monitoring on and off.
     await svc.stop();
     if (OVERHEAD_PAIRS === 0) return; // BENCH_OVERHEAD_PAIRS=0: latency and /metrics only
-    const fresh = async (monitoring: boolean) => {
+    const fresh = async (monitoring: boolean, cpus: string | undefined) => {
       const p = await freePort();
       const a = args.map((x) => (x === String(port) ? String(p) : x));
       const name = `canary serve (monitoring ${monitoring ? 'on' : 'off'})`;
-      const proc = launch(process.execPath, a, name, {
+      const [command, ...argv] = pinned(cpus, [process.execPath, ...a]);
+      const proc = launch(command!, argv, name, {
         env: { ...process.env, ...SERVE_ENV, ENABLE_AI_SEARCH_MONITORING: String(monitoring) },
       });
       overheadServices.push(proc);
@@ -211,15 +245,27 @@ async function main(): Promise<void> {
     };
     while (perPair.length < OVERHEAD_PAIRS && (perPair.length < OVERHEAD_MIN_PAIRS || !narrow())) {
       const services = {} as Record<'on' | 'off', Awaited<ReturnType<typeof fresh>>>;
-      for (const side of perPair.length % 2 ? (['off', 'on'] as const) : (['on', 'off'] as const))
-        services[side] = await fresh(side === 'on');
-      for (const s of [services.on, services.off]) await load('one query', CONNECTIONS, s.url, 3); // warm
+      const sides = perPair.length % 2 ? (['off', 'on'] as const) : (['on', 'off'] as const);
+      // Each side (service and its load) on its own half of the cores, the halves swapped every
+      // slice: one core can be several percent slower than the other (seen: pairs with "on" on
+      // core 0 read +5.6 to +8.5%, on core 1 −5.3 to +2.0%), which an even number of slices
+      // cancels within the pair.
+      const half = (side: 'on' | 'off', slice: number) =>
+        HALVES?.[((sides as readonly string[]).indexOf(side) + slice) % 2];
+      // Started together: a process started a few seconds before the other read 3–6% more CPU
+      // per request in on/on pairs (start order alternated; cause not found).
+      const started = await Promise.all(sides.map((side) => fresh(side === 'on', half(side, 0))));
+      for (const [i, side] of sides.entries()) services[side] = started[i]!;
+      for (const side of sides) {
+        await load('one query', CONNECTIONS, services[side].url, 3, half(side, 0)); // warm
+      }
       const pair = { on: [] as number[], off: [] as number[] };
       for (let slice = 0; slice < OVERHEAD_SLICES; slice++) {
+        for (const side of sides) await repin(services[side].pid, half(side, slice));
         const before = { on: cpuMicros(services.on.pid), off: cpuMicros(services.off.pid) };
         const [on, off] = await Promise.all(
           (['on', 'off'] as const).map((side) =>
-            load('one query', CONNECTIONS, services[side].url, OVERHEAD_SECONDS),
+            load('one query', CONNECTIONS, services[side].url, OVERHEAD_SECONDS, half(side, slice)),
           ),
         );
         pair.on.push((cpuMicros(services.on.pid) - before.on) / Math.max(1, on!.total));
