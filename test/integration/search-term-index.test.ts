@@ -165,6 +165,18 @@ describe('keyword postings', () => {
     writer.exec(`INSERT INTO contacts_fts (contacts_fts) VALUES ('rebuild')`);
     expect(() => buildTermIndex(writer)).toThrow(/contact 1 has 70\d{3} tokens \(at most 65,535\)/);
     writer.close();
+    // A contact id too large for the per-id arrays.
+    const sparse = path.join(dir, 'sparse.sqlite');
+    const w2 = openDatabase(sparse);
+    applyMigrations(w2);
+    w2.prepare(
+      `INSERT INTO contacts (id, name, outlet, role, beats, city, country, languages, bio,
+        email, twitter, linkedin) VALUES (20000000, 'Far Id', 'Wire', 'reporter', 'climate',
+        'Berlin', 'Germany', 'German', 'bio', 'far@example.org', '@far', 'far')`,
+    ).run();
+    w2.exec(`INSERT INTO contacts_fts (contacts_fts) VALUES ('rebuild')`);
+    expect(() => buildTermIndex(w2)).toThrow('contact id 20000000 is above 16777216');
+    w2.close();
     const opened = openContactsStore({ file: odd, contacts: 10, users: 10 });
     expect(opened.termIndex).toMatchObject({
       state: 'failed',

@@ -81,8 +81,8 @@ export type TermIndexReport =
  * seeded before migration 3). Call inside a write transaction; a failure rolls back only the build.
  */
 function ensureTermIndex(db: Database): TermIndexReport {
-  if (termIndexCurrent(db)) return { state: 'current' };
   try {
+    if (termIndexCurrent(db)) return { state: 'current' };
     return { state: 'built', ...db.transaction(() => buildTermIndex(db))() };
   } catch (err) {
     return { state: 'failed', error: (err as Error).message };

@@ -88,10 +88,31 @@ export function decodeAverages(block: Uint8Array, columns: number): FtsTotals {
 const COLUMNS = Object.keys(COLUMN_WEIGHTS).length;
 const AVERAGES = 'SELECT block FROM contacts_fts_data WHERE id = 1';
 
-function ftsTotals(db: Database): FtsTotals | undefined {
-  const block = db.prepare(AVERAGES).pluck().get() as Buffer | undefined;
-  return block === undefined ? undefined : decodeAverages(block, COLUMNS);
+/** FTS5's totals from its averages record; undefined when it is absent or cannot be read. */
+export function readTotals(block: Buffer | undefined): FtsTotals | undefined {
+  if (block === undefined) return undefined;
+  try {
+    return decodeAverages(block, COLUMNS);
+  } catch {
+    return undefined;
+  }
 }
+
+function ftsTotals(db: Database): FtsTotals | undefined {
+  return readTotals(db.prepare(AVERAGES).pluck().get() as Buffer | undefined);
+}
+
+/** Postings built (this layout) for an FTS index with these totals. */
+function builtFor(meta: ReadonlyMap<string, number>, totals: FtsTotals | undefined): boolean {
+  return (
+    totals !== undefined &&
+    meta.get('layout') === LAYOUT &&
+    meta.get('rows') === totals.rows &&
+    meta.get('tokens') === totals.tokens
+  );
+}
+
+const META = 'SELECT k, v FROM contact_terms_meta';
 
 /** Grows by doubling; `view()` is the filled part. */
 class Growing<T extends Uint32Array | Uint16Array> {
@@ -146,9 +167,15 @@ export interface TermIndexBuild {
 }
 
 /**
+ * Contact ids index arrays (a row length per id here, a sum per id in each reader's any-word
+ * fallback: 8 bytes an id), so they are bounded: 16,777,216 ids cost 128 MB a reader.
+ */
+const MAX_ID = 1 << 24;
+
+/**
  * (Re)builds the postings from the FTS index: call inside the write transaction that rebuilt it.
- * Throws when a row has more than 65,535 tokens or a weighted frequency does not fit (then the
- * index is left empty and FTS5 ranks every search).
+ * Throws when a row has more than 65,535 tokens, a weighted frequency does not fit or a contact id
+ * is above 16,777,216 (rolled back, the postings stay unused and FTS5 ranks every search).
  */
 export function buildTermIndex(db: Database): TermIndexBuild {
   const started = performance.now();
@@ -157,6 +184,7 @@ export function buildTermIndex(db: Database): TermIndexBuild {
   // Each row's token count (bm25's D), from FTS5's own column sizes.
   const maxId = (db.prepare('SELECT max(id) FROM contacts_fts_docsize').pluck().get() ??
     0) as number;
+  if (maxId > MAX_ID) throw new Error(`contact id ${maxId} is above ${MAX_ID}`);
   const rowLength = new Uint16Array(maxId + 1);
   let tokens = 0;
   for (const [id, sizes] of db
@@ -223,16 +251,7 @@ export function buildTermIndex(db: Database): TermIndexBuild {
 
 /** True when the postings were built for the FTS index as it is now. */
 export function termIndexCurrent(db: Database): boolean {
-  const meta = new Map(
-    db.prepare('SELECT k, v FROM contact_terms_meta').raw().all() as [string, number][],
-  );
-  const totals = ftsTotals(db);
-  return (
-    totals !== undefined &&
-    meta.get('layout') === LAYOUT &&
-    meta.get('rows') === totals.rows &&
-    meta.get('tokens') === totals.tokens
-  );
+  return builtFor(new Map(db.prepare(META).raw().all() as [string, number][]), ftsTotals(db));
 }
 
 /** Query words to FTS5 tokens, with the index's tokenizer, in a private in-memory database. */
@@ -438,7 +457,7 @@ export interface TermIndexSearch {
 
 export function prepareTermIndexSearch(db: Database, probe: TokenProbe): TermIndexSearch {
   const usable = os.endianness() === 'LE';
-  const meta = db.prepare('SELECT k, v FROM contact_terms_meta').raw();
+  const meta = db.prepare(META).raw();
   const averages = db.prepare(AVERAGES).pluck();
   const postings = db.prepare('SELECT postings FROM contact_terms WHERE term = ?').pluck();
   const postingsOf = (term: string) => {
@@ -448,17 +467,9 @@ export function prepareTermIndexSearch(db: Database, probe: TokenProbe): TermInd
   // One read transaction: the check, the postings and the rows see one version of the database.
   const inOneRead = db.transaction(
     (terms: readonly string[], limit: number, load: (ranked: RankedId[]) => unknown) => {
-      const block = averages.get() as Buffer | undefined;
-      if (block === undefined) return undefined;
-      const totals = decodeAverages(block, COLUMNS);
+      const totals = readTotals(averages.get() as Buffer | undefined);
       const built = new Map(meta.all() as [string, number][]);
-      if (
-        built.get('layout') !== LAYOUT ||
-        built.get('rows') !== totals.rows ||
-        built.get('tokens') !== totals.tokens
-      ) {
-        return undefined;
-      }
+      if (totals === undefined || !builtFor(built, totals)) return undefined;
       const all = rankTerms(postingsOf, totals, terms, 'all', limit);
       return load(all.length > 0 ? all : rankTerms(postingsOf, totals, terms, 'any', limit));
     },
