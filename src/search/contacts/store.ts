@@ -1,7 +1,8 @@
 // The contacts database: migrated and seeded on first run by a read-write connection, then served
 // read-only. Point lookups (users) run on the main thread's connection: they take microseconds.
 // Searches (the ranking, most of a search's CPU: keyword postings or FTS5) run in a pool of reader
-// workers, or on the main thread when `readers` is 0. Every query is timed and reported to the observer.
+// workers, or on the main thread when `readers` is 0. Every query is timed and reported to the
+// observer.
 import { performance } from 'node:perf_hooks';
 import type { Database } from 'better-sqlite3';
 import type { UserSegment } from '../../flags/types.js';
