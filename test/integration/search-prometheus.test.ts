@@ -285,7 +285,7 @@ describe('what Prometheus sees', () => {
     );
     expect(
       await one(
-        'sum(db_client_operation_duration_count{db_operation_name=~"keyword_search|filter_search"})',
+        'sum(db_client_operation_duration_count{db_operation_name=~"keyword_search|keyword_search_fts5|filter_search"})',
       ),
     ).toBeGreaterThanOrEqual(
       await one('sum(ai_search_result_cache_requests_total{result="miss"})'),

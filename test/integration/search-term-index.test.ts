@@ -10,6 +10,7 @@ import { BEATS, CITIES, OUTLETS, ROLES } from '../../src/llm-sim/vocabulary.js';
 import { openDatabase, openReadOnlyDatabase } from '../../src/search/contacts/database.js';
 import { keywordMatch, queryWords } from '../../src/search/contacts/fts-query.js';
 import { applyMigrations } from '../../src/search/contacts/migrations.js';
+import { prepareContactQueries } from '../../src/search/contacts/queries.js';
 import { migrateDatabase, openContactsStore } from '../../src/search/contacts/store.js';
 import {
   buildTermIndex,
@@ -136,10 +137,15 @@ describe('keyword postings', () => {
     expect(termIndexCurrent(writer)).toBe(false);
     writer.close();
 
-    // The store still answers, from FTS5: the new contact is found first.
+    // The store still answers, from FTS5, and says so: the new contact is found first, timed as
+    // keyword_search_fts5 (the slow way, for the operator's dashboard).
     const stale = openDatabase(copy);
     const index = prepareTermIndexSearch(stale, new TokenProbe());
     expect(index.rankKeywords(['climate'], 5, (r) => r)).toBeUndefined();
+    const ops: string[] = [];
+    const queries = prepareContactQueries(stale, (op) => void ops.push(op));
+    expect(queries.keywordSearch('climate', 5)[0]!.id).toBe(100000);
+    expect(ops).toEqual(['keyword_search_fts5']);
     stale.close();
     // Opening the store prepares the database again: the postings are rebuilt and used.
     const opened = openContactsStore({ file: copy, contacts: 4000, users: 10 });

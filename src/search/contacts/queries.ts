@@ -10,7 +10,15 @@ import { filterMatch, keywordMatch, queryWords } from './fts-query.js';
 import type { Contact } from './generator.js';
 import { COLUMN_WEIGHTS, prepareTermIndexSearch, TokenProbe, type RankedId } from './term-index.js';
 
-export const DB_OPERATIONS = ['keyword_search', 'filter_search', 'get_user'] as const;
+// keyword_search: ranked from the keyword postings; keyword_search_fts5: ranked by FTS5's bm25()
+// instead (postings out of date or not built, or a word that is not one token), the slow way an
+// operator should see.
+export const DB_OPERATIONS = [
+  'keyword_search',
+  'keyword_search_fts5',
+  'filter_search',
+  'get_user',
+] as const;
 export type DbOperation = (typeof DB_OPERATIONS)[number];
 
 /** Told about every query: how long it took and, on failure, a bounded error class. */
@@ -114,8 +122,10 @@ export function prepareContactQueries(db: Database, observe: DbObserver): Contac
         observe('keyword_search', (performance.now() - started) / 1000);
         return fast;
       }
-      const all = search('keyword_search', keywordMatch(query, 'all'), limit);
-      return all.length > 0 ? all : search('keyword_search', keywordMatch(query, 'any'), limit);
+      const all = search('keyword_search_fts5', keywordMatch(query, 'all'), limit);
+      return all.length > 0
+        ? all
+        : search('keyword_search_fts5', keywordMatch(query, 'any'), limit);
     },
     filterSearch: (filters, limit) => search('filter_search', filterMatch(filters), limit),
   };
