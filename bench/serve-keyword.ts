@@ -14,8 +14,9 @@
 // pairs are added (at least BENCH_OVERHEAD_MIN_PAIRS, 8, at most BENCH_OVERHEAD_PAIRS, 12; 0
 // skips this part) until the 95% interval over the pairs is narrower than 5 points (stopping as
 // soon as 4 pairs allowed read 5.3% [3.0, 7.6] one run after 11 pairs read 2.1% [−0.1, 4.4]: an
-// early stop favours a narrow interval; equal minimum and maximum give a fixed number). Separate processes: in bench:service the
-// three services share one process and heap, and the instance compared showed a bias of its own.
+// early stop favours a narrow interval; equal minimum and maximum give a fixed number). Separate
+// processes: in bench:service the three services share one process and heap, and the instance
+// compared showed a bias of its own.
 // At the same time, not in turn: whatever else the machine does lands on both halves of a pair (in
 // turn, 30 slices left an interval 15 points wide on a quiet machine). Fresh pairs: one pair of
 // processes can differ by several percent on its own (JIT, heap), which more slices of the same
@@ -246,18 +247,19 @@ async function main(): Promise<void> {
       return o.hi - o.lo < CI_WIDTH;
     };
     while (perPair.length < OVERHEAD_PAIRS && (perPair.length < OVERHEAD_MIN_PAIRS || !narrow())) {
-      const services = {} as Record<'on' | 'off', Awaited<ReturnType<typeof fresh>>>;
       const sides = perPair.length % 2 ? (['off', 'on'] as const) : (['on', 'off'] as const);
       // Each side (service and its load) on its own half of the cores, the halves swapped every
       // slice: one core can be several percent slower than the other (seen: pairs with "on" on
       // core 0 read +5.6 to +8.5%, on core 1 −5.3 to +2.0%), which an even number of slices
       // cancels within the pair.
       const half = (side: 'on' | 'off', slice: number) =>
-        HALVES?.[((sides as readonly string[]).indexOf(side) + slice) % 2];
+        HALVES?.[(Number(side !== sides[0]) + slice) % 2];
       // Started together: a process started a few seconds before the other read 3–6% more CPU
       // per request in on/on pairs (start order alternated; cause not found).
-      const started = await Promise.all(sides.map((side) => fresh(side === 'on', half(side, 0))));
-      for (const [i, side] of sides.entries()) services[side] = started[i]!;
+      const [on, off] = await Promise.all(
+        (['on', 'off'] as const).map((side) => fresh(side === 'on', half(side, 0))),
+      );
+      const services = { on: on!, off: off! };
       for (const side of sides) {
         await load('one query', CONNECTIONS, services[side].url, 3, half(side, 0)); // warm
       }
@@ -265,13 +267,13 @@ async function main(): Promise<void> {
       for (let slice = 0; slice < OVERHEAD_SLICES; slice++) {
         for (const side of sides) await repin(services[side].pid, half(side, slice));
         const before = { on: cpuMicros(services.on.pid), off: cpuMicros(services.off.pid) };
-        const [on, off] = await Promise.all(
+        const [onLoad, offLoad] = await Promise.all(
           (['on', 'off'] as const).map((side) =>
             load('one query', CONNECTIONS, services[side].url, OVERHEAD_SECONDS, half(side, slice)),
           ),
         );
-        pair.on.push((cpuMicros(services.on.pid) - before.on) / Math.max(1, on!.total));
-        pair.off.push((cpuMicros(services.off.pid) - before.off) / Math.max(1, off!.total));
+        pair.on.push((cpuMicros(services.on.pid) - before.on) / Math.max(1, onLoad!.total));
+        pair.off.push((cpuMicros(services.off.pid) - before.off) / Math.max(1, offLoad!.total));
       }
       perPair.push(pair);
       for (const p of overheadServices.splice(0)) await p.stop();

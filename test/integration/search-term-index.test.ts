@@ -14,6 +14,7 @@ import { prepareContactQueries } from '../../src/search/contacts/queries.js';
 import { migrateDatabase, openContactsStore } from '../../src/search/contacts/store.js';
 import {
   buildTermIndex,
+  ftsTokenizer,
   prepareTermIndexSearch,
   termIndexCurrent,
   TokenProbe,
@@ -51,7 +52,7 @@ describe('keyword postings', () => {
   // bit differently (seen: -8.981208959818566 against -8.981208959818568).
   it('rank as FTS5 bm25() does: same ranks in the same order, each id scored as FTS5 scores it', () => {
     const db = openReadOnlyDatabase(file);
-    const index = prepareTermIndexSearch(db, new TokenProbe());
+    const index = prepareTermIndexSearch(db, new TokenProbe(ftsTokenizer(db)));
     // FTS5's score of one row for a query (its IDF still counts over the whole table).
     const rowRank = db
       .prepare(
@@ -94,7 +95,7 @@ describe('keyword postings', () => {
 
   it('break ties by contact id and return at most the limit', () => {
     const db = openReadOnlyDatabase(file);
-    const index = prepareTermIndexSearch(db, new TokenProbe());
+    const index = prepareTermIndexSearch(db, new TokenProbe(ftsTokenizer(db)));
     const hits = index.rankKeywords(['editor'], 100, (r) => r)!;
     expect(hits).toHaveLength(100);
     for (let i = 1; i < hits.length; i++) {
@@ -106,12 +107,12 @@ describe('keyword postings', () => {
   });
 
   it('leave a word that is not exactly one token to FTS5', () => {
-    const probe = new TokenProbe();
+    const db = openReadOnlyDatabase(file);
+    const probe = new TokenProbe(ftsTokenizer(db));
     expect(probe.tokens('Reporters')).toEqual(['report']);
     expect(probe.tokens('Müller')).toEqual(['muller']);
     expect(probe.tokens('new york')).toEqual(['new', 'york']);
     expect(probe.tokens('—')).toEqual([]);
-    const db = openReadOnlyDatabase(file);
     const index = prepareTermIndexSearch(db, probe);
     expect(index.rankKeywords(['climate', 'new york'], 10, (r) => r)).toBeUndefined();
     expect(index.rankKeywords(['—'], 10, (r) => r)).toBeUndefined();
@@ -140,7 +141,7 @@ describe('keyword postings', () => {
     // The store still answers, from FTS5, and says so: the new contact is found first, timed as
     // keyword_search_fts5 (the slow way, for the operator's dashboard).
     const stale = openDatabase(copy);
-    const index = prepareTermIndexSearch(stale, new TokenProbe());
+    const index = prepareTermIndexSearch(stale, new TokenProbe(ftsTokenizer(stale)));
     expect(index.rankKeywords(['climate'], 5, (r) => r)).toBeUndefined();
     const ops: string[] = [];
     const queries = prepareContactQueries(stale, (op) => void ops.push(op));

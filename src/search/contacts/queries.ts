@@ -8,7 +8,13 @@ import type { Database } from 'better-sqlite3';
 import type { SearchFilters } from '../llm/types.js';
 import { filterMatch, keywordMatch, queryWords } from './fts-query.js';
 import type { Contact } from './generator.js';
-import { COLUMN_WEIGHTS, prepareTermIndexSearch, TokenProbe, type RankedId } from './term-index.js';
+import {
+  COLUMN_WEIGHTS,
+  ftsTokenizer,
+  prepareTermIndexSearch,
+  TokenProbe,
+  type RankedId,
+} from './term-index.js';
 
 // keyword_search: ranked from the keyword postings; keyword_search_fts5: ranked by FTS5's bm25()
 // instead (postings out of date or not built, or a word that is not one token), the slow way an
@@ -76,12 +82,20 @@ export function errorClass(err: unknown): string {
   return typeof code === 'string' && /^SQLITE_[A-Z_]+$/.test(code) ? code : '_OTHER';
 }
 
-/** Runs `run`, telling `observe` how long it took and, if it threw, the error class. */
-export function timed<T>(observe: DbObserver, operation: DbOperation, run: () => T): T {
+/**
+ * Runs `run`, telling `observe` how long it took and, if it threw, the error class; an answer for
+ * which `counts` says no (nothing was done: another way will answer) is not told.
+ */
+export function timed<T>(
+  observe: DbObserver,
+  operation: DbOperation,
+  run: () => T,
+  counts: (out: T) => boolean = () => true,
+): T {
   const started = performance.now();
   try {
     const out = run();
-    observe(operation, (performance.now() - started) / 1000);
+    if (counts(out)) observe(operation, (performance.now() - started) / 1000);
     return out;
   } catch (err) {
     observe(operation, (performance.now() - started) / 1000, errorClass(err));
@@ -94,15 +108,18 @@ export interface ContactQueries {
   filterSearch(filters: SearchFilters, limit: number): ContactHit[];
 }
 
-export function prepareContactQueries(db: Database, observe: DbObserver): ContactQueries {
+/** FTS5's ranked search for a MATCH expression (best `limit`, bm25 with the column weights). */
+export function prepareFtsRanking(db: Database): (match: string, limit: number) => ContactHit[] {
   const hits = db.prepare(SELECT_HITS);
+  return (match, limit) =>
+    (hits.all(match, limit) as ContactRow[]).map((row) => toHit(row, row.rank));
+}
+
+export function prepareContactQueries(db: Database, observe: DbObserver): ContactQueries {
+  const ranked = prepareFtsRanking(db);
   const search = (op: DbOperation, match: string | undefined, limit: number) =>
-    match === undefined
-      ? []
-      : timed(observe, op, () =>
-          (hits.all(match, limit) as ContactRow[]).map((row) => toHit(row, row.rank)),
-        );
-  const postings = prepareTermIndexSearch(db, new TokenProbe());
+    match === undefined ? [] : timed(observe, op, () => ranked(match, limit));
+  const postings = prepareTermIndexSearch(db, new TokenProbe(ftsTokenizer(db)));
   const contact = db.prepare('SELECT * FROM contacts WHERE id = ?');
   const load = (ranked: RankedId[]) =>
     ranked.map(({ id, rank }) => toHit(contact.get(id) as StoredContact, rank));
@@ -110,18 +127,13 @@ export function prepareContactQueries(db: Database, observe: DbObserver): Contac
     // All words first; when no contact has them all, any word (ranked, so more words rank higher).
     // Ranked from the keyword postings (term-index.ts) when they are current, else by FTS5.
     keywordSearch: (query, limit) => {
-      const started = performance.now();
-      let fast: ContactHit[] | undefined;
-      try {
-        fast = postings.rankKeywords(queryWords(query), limit, load);
-      } catch (err) {
-        observe('keyword_search', (performance.now() - started) / 1000, errorClass(err));
-        throw err;
-      }
-      if (fast !== undefined) {
-        observe('keyword_search', (performance.now() - started) / 1000);
-        return fast;
-      }
+      const fast = timed(
+        observe,
+        'keyword_search',
+        () => postings.rankKeywords(queryWords(query), limit, load),
+        (out) => out !== undefined,
+      );
+      if (fast !== undefined) return fast;
       const all = search('keyword_search_fts5', keywordMatch(query, 'all'), limit);
       return all.length > 0
         ? all

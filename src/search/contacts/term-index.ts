@@ -22,8 +22,18 @@ import os from 'node:os';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { LruMap } from '../../shared/lru-map.js';
 
-/** The FTS5 tokenizer of `contacts_fts` (migration 2); the query words' probe uses it too. */
-export const FTS_TOKENIZER = 'porter unicode61 remove_diacritics 2';
+/**
+ * The tokenizer `contacts_fts` was created with, read from its own definition (migration 2), so
+ * the query words' probe tokenizes as the index did even if a later migration changes it.
+ */
+export function ftsTokenizer(db: Database): string {
+  const sql = db
+    .prepare("SELECT sql FROM sqlite_master WHERE name = 'contacts_fts'")
+    .pluck()
+    .get() as string | undefined;
+  // FTS5's default when the table names none.
+  return /tokenize\s*=\s*'([^']*)'/.exec(sql ?? '')?.[1] ?? 'unicode61';
+}
 
 /** bm25 weight per FTS column, in column order. */
 export const COLUMN_WEIGHTS: Readonly<Record<string, number>> = {
@@ -65,6 +75,18 @@ export function readVarint(bytes: Uint8Array, at: number): [value: number, next:
   return [value * 256 + last, at + 9];
 }
 
+/** The sum of `count` varints from `at`, and where they end. */
+function sumVarints(bytes: Uint8Array, at: number, count: number): [sum: number, next: number] {
+  let sum = 0;
+  let next = at;
+  for (let c = 0; c < count; c++) {
+    let value: number;
+    [value, next] = readVarint(bytes, next);
+    sum += value;
+  }
+  return [sum, next];
+}
+
 /** Row count and token total of the FTS index (its averages record), as bm25() reads them. */
 export interface FtsTotals {
   readonly rows: number;
@@ -74,15 +96,8 @@ export interface FtsTotals {
 export function decodeAverages(block: Uint8Array, columns: number): FtsTotals {
   // An index that never held a row has an empty record.
   if (block.length === 0) return { rows: 0, tokens: 0 };
-  const [rows, first] = readVarint(block, 0);
-  let at = first;
-  let tokens = 0;
-  for (let c = 0; c < columns; c++) {
-    let size: number;
-    [size, at] = readVarint(block, at);
-    tokens += size;
-  }
-  return { rows, tokens };
+  const [rows, at] = readVarint(block, 0);
+  return { rows, tokens: sumVarints(block, at, columns)[0] };
 }
 
 const COLUMNS = Object.keys(COLUMN_WEIGHTS).length;
@@ -191,13 +206,7 @@ export function buildTermIndex(db: Database): TermIndexBuild {
     .prepare('SELECT id, sz FROM contacts_fts_docsize')
     .raw()
     .iterate() as Iterable<[number, Buffer]>) {
-    let at = 0;
-    let sum = 0;
-    for (let c = 0; c < COLUMNS; c++) {
-      let size: number;
-      [size, at] = readVarint(sizes, at);
-      sum += size;
-    }
+    const [sum] = sumVarints(sizes, 0, COLUMNS);
     if (sum > MAX_STORED) throw new Error(`contact ${id} has ${sum} tokens (at most 65,535)`);
     rowLength[id] = sum;
     tokens += sum;
@@ -263,9 +272,11 @@ export class TokenProbe {
   // Words come from users: bounded.
   private readonly known = new LruMap<string, readonly string[]>(10_000);
 
-  constructor() {
+  /** `tokenizer`: the index's, from `ftsTokenizer`. */
+  constructor(tokenizer: string) {
     this.db = new BetterSqlite3(':memory:');
-    this.db.exec(`CREATE VIRTUAL TABLE probe USING fts5(x, tokenize = '${FTS_TOKENIZER}');
+    this.db
+      .exec(`CREATE VIRTUAL TABLE probe USING fts5(x, tokenize = '${tokenizer.replace(/'/g, "''")}');
       CREATE VIRTUAL TABLE probe_tokens USING fts5vocab(probe, instance);`);
     this.insert = this.db.prepare('INSERT INTO probe (rowid, x) VALUES (1, ?)');
     this.read = this.db.prepare('SELECT term FROM probe_tokens ORDER BY "offset"').pluck();
@@ -286,6 +297,14 @@ export class TokenProbe {
   close(): void {
     this.db.close();
   }
+}
+
+/**
+ * One phrase's part of a row's bm25 score, as fts5_aux.c writes it (its order of operations, so
+ * the same double): `f` the weighted frequency, `rowLength` the row's tokens.
+ */
+function bm25Part(idf: number, f: number, rowLength: number, avgdl: number): number {
+  return idf * ((f * (K1 + 1.0)) / (f + K1 * (1 - B + (B * rowLength) / avgdl)));
 }
 
 /** A ranked match: contact id and bm25 rank (lower is better, as FTS5's `rank`). */
@@ -369,12 +388,10 @@ export function rankTerms(
   });
   const avgdl = totals.tokens / totals.rows;
   const top = new TopRanks(limit);
-  // Phrase i's part of a row's score, from posting j of its list: bm25()'s expression as written.
+  // Phrase i's part of a row's score, from posting j of its list.
   const part = (i: number, j: number) => {
     const list = lists[listOf[i]!]!;
-    const f = list.freq2[j]! / 2;
-    const rowLength = list.length[j]!;
-    return idf[i]! * ((f * (K1 + 1.0)) / (f + K1 * (1 - B + (B * rowLength) / avgdl)));
+    return bm25Part(idf[i]!, list.freq2[j]! / 2, list.length[j]!, avgdl);
   };
   if (limit <= 0) return [];
   if (how === 'all') {
@@ -417,15 +434,14 @@ export function rankTerms(
     const sums = scratchSums(maxDoc + 1);
     const touched: number[] = [];
     for (let p = 0; p < terms.length; p++) {
+      // The list and the IDF looked up once per phrase, not per posting (the hot loop).
       const { docs, freq2, length } = lists[listOf[p]!]!;
       const weight = idf[p]!;
       for (let j = 0; j < docs.length; j++) {
         const doc = docs[j]!;
         const before = sums[doc]!;
         if (before === 0) touched.push(doc);
-        const f = freq2[j]! / 2;
-        sums[doc] =
-          before + weight * ((f * (K1 + 1.0)) / (f + K1 * (1 - B + (B * length[j]!) / avgdl)));
+        sums[doc] = before + bm25Part(weight, freq2[j]! / 2, length[j]!, avgdl);
       }
     }
     for (const doc of touched) {
