@@ -1,9 +1,17 @@
 // The Prometheus text page, written the way @opentelemetry/exporter-prometheus writes it (same
 // names, order and escaping; a unit test holds the two byte-for-byte equal) but faster: each data
-// point's label set is escaped once, not once per histogram bucket, which keeps /metrics well under
-// its 5 ms budget with a few hundred bucket lines.
+// point's label set is escaped once, not once per histogram bucket, and with a `SeriesText` cache
+// not even that: a label set is written once in the process's life, and a histogram series that
+// has not changed since the last page is not written again (most of a page, between scrapes of an
+// idle or lightly used service: hundreds of pre-declared zero series).
 import type { Attributes } from '@opentelemetry/api';
-import { DataPointType, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import {
+  AggregationTemporality,
+  DataPointType,
+  type Histogram,
+  type MetricData,
+  type ResourceMetrics,
+} from '@opentelemetry/sdk-metrics';
 
 const escape = (s: string) => s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 const escapeValue = (v: unknown) =>
@@ -15,7 +23,7 @@ function value(v: number): string {
 }
 
 /** `k1="v1",k2="v2"` (no braces), or '' for no attributes. */
-function labels(attributes: Attributes): string {
+function writeLabels(attributes: Attributes): string {
   let out = '';
   for (const key in attributes) {
     out += `${out ? ',' : ''}${sanitize(key)}="${escapeValue(attributes[key])}"`;
@@ -39,33 +47,108 @@ function typeOf(m: MetricData): string {
   }
 }
 
-function points(name: string, m: MetricData): string {
-  let out = '';
-  if (m.dataPointType === DataPointType.SUM || m.dataPointType === DataPointType.GAUGE) {
-    for (const p of m.dataPoints) out += line(name, labels(p.attributes), p.value);
-    return out;
+/** A histogram series' lines as last written (UTF-8), and the count and sum they were written for. */
+interface Written {
+  readonly count: number;
+  readonly sum: number | undefined;
+  readonly bytes: Buffer;
+}
+
+/**
+ * The page as bytes, from text and from byte chunks kept by the cache. Kept chunks are copied, not
+ * encoded again: encoding the whole page (a 135 KB string of ~900 pieces) took 0.6–1 ms of an
+ * idle scrape here, more than assembling it.
+ */
+class PageBytes {
+  private readonly chunks: Buffer[] = [];
+  private text = '';
+
+  add(text: string): void {
+    this.text += text;
   }
-  if (m.dataPointType !== DataPointType.HISTOGRAM) return out;
-  for (const p of m.dataPoints) {
-    const l = labels(p.attributes);
-    const h = p.value;
-    out += line(`${name}_count`, l, h.count);
-    if (h.sum !== undefined) out += line(`${name}_sum`, l, h.sum);
-    const sep = l ? `${l},` : '';
-    let cumulative = 0;
-    const { boundaries, counts } = h.buckets;
-    for (let i = 0; i < counts.length; i++) {
-      cumulative += counts[i] as number;
-      const bound = boundaries[i];
-      const le = bound === undefined || bound === Infinity ? '+Inf' : String(bound);
-      out += `${name}_bucket{${sep}le="${le}"} ${value(cumulative)}\n`;
-      if (bound === Infinity) break;
-    }
+
+  addBytes(bytes: Buffer): void {
+    if (this.text) this.chunks.push(Buffer.from(this.text));
+    this.text = '';
+    this.chunks.push(bytes);
+  }
+
+  done(): Buffer {
+    if (this.text) this.chunks.push(Buffer.from(this.text));
+    return Buffer.concat(this.chunks);
+  }
+}
+
+/**
+ * Text kept from one page to the next, found by the attribute object itself: the SDK hands out the
+ * same object for a series at every collection, and so do the service's own series. A histogram
+ * series is written again only when its count or sum moved. That is exact for a cumulative
+ * histogram: its bucket counts never go down, so an unchanged total means unchanged buckets (the
+ * cache is not used for any other temporality). Entries go with their attribute objects.
+ */
+export class SeriesText {
+  private readonly labelText = new WeakMap<Attributes, string>();
+  private readonly histograms = new Map<string, WeakMap<Attributes, Written>>();
+
+  labels(attributes: Attributes): string {
+    let text = this.labelText.get(attributes);
+    if (text === undefined) this.labelText.set(attributes, (text = writeLabels(attributes)));
+    return text;
+  }
+
+  histogramSeries(name: string): WeakMap<Attributes, Written> {
+    let series = this.histograms.get(name);
+    if (series === undefined) this.histograms.set(name, (series = new WeakMap()));
+    return series;
+  }
+}
+
+function histogramLines(name: string, l: string, h: Histogram): string {
+  let out = line(`${name}_count`, l, h.count);
+  if (h.sum !== undefined) out += line(`${name}_sum`, l, h.sum);
+  const sep = l ? `${l},` : '';
+  let cumulative = 0;
+  const { boundaries, counts } = h.buckets;
+  for (let i = 0; i < counts.length; i++) {
+    cumulative += counts[i] as number;
+    const bound = boundaries[i];
+    const le = bound === undefined || bound === Infinity ? '+Inf' : String(bound);
+    out += `${name}_bucket{${sep}le="${le}"} ${value(cumulative)}\n`;
+    if (bound === Infinity) break;
   }
   return out;
 }
 
-function metric(m: MetricData): string {
+function points(page: PageBytes, name: string, m: MetricData, cache: SeriesText | undefined) {
+  const labels = (a: Attributes) => (cache ? cache.labels(a) : writeLabels(a));
+  if (m.dataPointType === DataPointType.SUM || m.dataPointType === DataPointType.GAUGE) {
+    for (const p of m.dataPoints) page.add(line(name, labels(p.attributes), p.value));
+    return;
+  }
+  if (m.dataPointType !== DataPointType.HISTOGRAM) return;
+  const written =
+    cache && m.aggregationTemporality === AggregationTemporality.CUMULATIVE
+      ? cache.histogramSeries(name)
+      : undefined;
+  for (const p of m.dataPoints) {
+    const h = p.value;
+    const before = written?.get(p.attributes);
+    if (before !== undefined && before.count === h.count && before.sum === h.sum) {
+      page.addBytes(before.bytes);
+      continue;
+    }
+    const text = histogramLines(name, labels(p.attributes), h);
+    if (written === undefined) {
+      page.add(text);
+      continue;
+    }
+    const bytes = Buffer.from(text);
+    written.set(p.attributes, { count: h.count, sum: h.sum, bytes });
+    page.addBytes(bytes);
+  }
+}
+
+function metric(page: PageBytes, m: MetricData, cache: SeriesText | undefined): void {
   let name = sanitize(escape(m.descriptor.name));
   if (/^[0-9]/.test(name)) name = `_${name}`;
   if (m.dataPointType === DataPointType.SUM && m.isMonotonic && !name.endsWith('_total')) {
@@ -75,15 +158,26 @@ function metric(m: MetricData): string {
   const unit = m.descriptor.unit ? `\n# UNIT ${name} ${escape(m.descriptor.unit)}` : '';
   // Every line ends in a newline. (A trim() here, as the SDK's serialiser has, copied each
   // metric's text once more: a quarter of the render's CPU.)
-  return `${help}${unit}\n# TYPE ${name} ${typeOf(m)}\n${points(name, m)}`;
+  page.add(`${help}${unit}\n# TYPE ${name} ${typeOf(m)}\n`);
+  points(page, name, m, cache);
 }
 
-/** Without scope labels; with target_info from the resource. */
-export function serializeMetrics(resourceMetrics: ResourceMetrics): string {
-  let out = '';
+/**
+ * The page in UTF-8: without scope labels; with target_info from the resource. Pass the same
+ * `cache` for every page of one exporter to skip the work for series that did not change; the
+ * bytes are the same.
+ */
+export function serializeMetrics(resourceMetrics: ResourceMetrics, cache?: SeriesText): Buffer {
+  const page = new PageBytes();
+  const target = line('target_info', writeLabels(resourceMetrics.resource.attributes), 1).trim();
+  page.add(`# HELP target_info Target metadata\n# TYPE target_info gauge\n${target}\n`);
+  let metrics = 0;
   for (const scope of resourceMetrics.scopeMetrics) {
-    for (const m of scope.metrics) out += metric(m);
+    for (const m of scope.metrics) {
+      metric(page, m, cache);
+      metrics += 1;
+    }
   }
-  const target = line('target_info', labels(resourceMetrics.resource.attributes), 1).trim();
-  return `# HELP target_info Target metadata\n# TYPE target_info gauge\n${target}\n${out || '# no registered metrics'}`;
+  if (metrics === 0) page.add('# no registered metrics');
+  return page.done();
 }

@@ -5,7 +5,9 @@
 import type { Attributes } from '@opentelemetry/api';
 import {
   AggregationTemporality,
+  type DataPoint,
   DataPointType,
+  type Histogram,
   type HistogramMetricData,
   type MetricData,
   type ResourceMetrics,
@@ -40,38 +42,56 @@ export function emptyHistogram(spec: HistogramSpec): HistogramMetricData {
   };
 }
 
-/** Adds a zero-count data point for every seed that the collection does not already have. */
-export function seedZeroHistograms(
-  resourceMetrics: ResourceMetrics,
-  seeds: readonly HistogramSeed[],
-): void {
-  const scope = resourceMetrics.scopeMetrics[0];
-  if (scope === undefined) return;
-  const byName = new Map<string, { metric: MetricData; keys: Set<string> }>(
-    scope.metrics.map((m) => [
-      m.descriptor.name,
-      { metric: m, keys: new Set(m.dataPoints.map((p) => attributesKey(p.attributes))) },
-    ]),
-  );
-  const now: [number, number] = [Math.floor(Date.now() / 1000), 0];
-  for (const seed of seeds) {
-    let entry = byName.get(seed.spec.name);
-    if (entry === undefined) {
-      entry = { metric: emptyHistogram(seed.spec), keys: new Set() };
-      byName.set(seed.spec.name, entry);
-      scope.metrics.push(entry.metric);
-    }
-    const { metric, keys } = entry;
-    const key = attributesKey(seed.attributes);
-    if (metric.dataPointType !== DataPointType.HISTOGRAM || keys.has(key)) continue;
-    keys.add(key);
-    const counts = [0, ...seed.spec.boundaries.map(() => 0)];
-    metric.dataPoints.push({
-      attributes: seed.attributes,
-      startTime: now,
-      endTime: now,
-      value: { buckets: { boundaries: [...seed.spec.boundaries], counts }, sum: 0, count: 0 },
+interface Seeded {
+  readonly spec: HistogramSpec;
+  readonly key: string;
+  readonly point: DataPoint<Histogram>;
+}
+
+/**
+ * Adds a zero-count data point for every seed that a collection does not already have. Built
+ * once: each seed's key and empty data point are made here, not at every scrape, and the keys of
+ * the collected series are remembered by attribute object (the same object at every collection).
+ */
+export class ZeroHistograms {
+  private readonly seeds: readonly Seeded[];
+  private readonly keys = new WeakMap<Attributes, string>();
+
+  constructor(seeds: readonly HistogramSeed[]) {
+    const now: [number, number] = [Math.floor(Date.now() / 1000), 0];
+    this.seeds = seeds.map(({ spec, attributes }) => {
+      const boundaries = [...spec.boundaries];
+      const counts = [0, ...boundaries.map(() => 0)];
+      const value = { buckets: { boundaries, counts }, sum: 0, count: 0 };
+      const point = { attributes, startTime: now, endTime: now, value };
+      return { spec, key: attributesKey(attributes), point };
     });
+  }
+
+  addTo(resourceMetrics: ResourceMetrics): void {
+    const scope = resourceMetrics.scopeMetrics[0];
+    if (scope === undefined) return;
+    const byName = new Map<string, { metric: MetricData; keys: Set<string> }>();
+    for (const seed of this.seeds) {
+      const name = seed.spec.name;
+      let entry = byName.get(name);
+      if (entry === undefined) {
+        let metric = scope.metrics.find((m) => m.descriptor.name === name);
+        if (metric === undefined) scope.metrics.push((metric = emptyHistogram(seed.spec)));
+        entry = { metric, keys: new Set(metric.dataPoints.map((p) => this.keyOf(p.attributes))) };
+        byName.set(name, entry);
+      }
+      const { metric, keys } = entry;
+      if (metric.dataPointType !== DataPointType.HISTOGRAM || keys.has(seed.key)) continue;
+      keys.add(seed.key);
+      metric.dataPoints.push(seed.point);
+    }
+  }
+
+  private keyOf(attributes: Attributes): string {
+    let key = this.keys.get(attributes);
+    if (key === undefined) this.keys.set(attributes, (key = attributesKey(attributes)));
+    return key;
   }
 }
 

@@ -43,12 +43,13 @@ import type { CacheLookup } from './contacts/result-cache.js';
 import { LLM_ERROR_TYPES, type LlmCallRecord, type LlmTelemetry } from './llm/types.js';
 import {
   BoundedLabel,
-  seedZeroHistograms,
+  ZeroHistograms,
   type HistogramSeed,
   type HistogramSpec,
 } from './metrics-zero-series.js';
 import { AttrsMemo, PendingSums, SeriesHistograms } from './metrics-hot-series.js';
-import { serializeMetrics } from './metrics-text.js';
+import { SeriesText, serializeMetrics } from './metrics-text.js';
+import { ReusedCollection, type CountingMeter } from './metrics-collection.js';
 import { BUCKETS } from '../shared/histogram-buckets.js';
 
 export type SearchMode = 'ai' | 'keyword';
@@ -96,12 +97,15 @@ export const API_ROUTES: readonly (readonly [method: string, route: string])[] =
 /** Every error class the LLM layer reports; pre-created so the AI error ratio has a numerator. */
 export const SEEDED_GEN_AI_ERRORS: readonly string[] = LLM_ERROR_TYPES;
 
+const NO_ATTRIBUTES: Attributes = Object.freeze({});
+
 const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
 export interface MetricsPage {
   readonly status: number;
   readonly contentType: string;
-  readonly body: string;
+  /** The page in UTF-8, ready to send (text is `body.toString()`). */
+  readonly body: Buffer;
   /** How long collecting and writing this page took (0 when monitoring is off). */
   readonly renderSeconds: number;
 }
@@ -152,7 +156,9 @@ export interface MetricsOptions {
 const OFF_PAGE: MetricsPage = {
   status: 503,
   contentType: 'text/plain; charset=utf-8',
-  body: 'monitoring is off (ENABLE_AI_SEARCH_MONITORING=false): no metrics are recorded\n',
+  body: Buffer.from(
+    'monitoring is off (ENABLE_AI_SEARCH_MONITORING=false): no metrics are recorded\n',
+  ),
   renderSeconds: 0,
 };
 
@@ -200,7 +206,7 @@ function spec(
   return { name, unit, description, boundaries };
 }
 
-function instruments(meter: ReturnType<MeterProvider['getMeter']>) {
+function instruments(meter: CountingMeter) {
   const histogram = (s: HistogramSpec) =>
     meter.createHistogram(s.name, {
       unit: s.unit,
@@ -227,7 +233,6 @@ function instruments(meter: ReturnType<MeterProvider['getMeter']>) {
       description: 'Search result cache lookups (a hit answers without a database query)',
     }),
     rating: histogram(HISTOGRAMS.rating),
-    render: histogram(HISTOGRAMS.render),
     flags: meter.createCounter('feature_flag.evaluations', {
       description: 'Feature flag evaluations',
     }),
@@ -342,20 +347,24 @@ export function createServiceMetrics(options: MetricsOptions): ServiceMetrics {
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.serviceName ?? 'ai-search' }),
     readers: [exporter],
   });
-  const i = instruments(provider.getMeter('ai-search'));
+  const sdk = new ReusedCollection(provider.getMeter('ai-search'), async () => {
+    return (await exporter.collect()).resourceMetrics;
+  });
+  const i = instruments(sdk.meter);
   const hot = hotSeries(i);
   seedCounters(i, options);
-  const seeds = histogramSeeds(options);
+  const zeros = new ZeroHistograms(histogramSeeds(options));
+  const text = new SeriesText();
   return recordingMetrics(
     i,
     hot,
     options,
     async () => {
       for (const sums of Object.values(hot.sums)) sums.flush();
-      const { resourceMetrics } = await exporter.collect();
+      const resourceMetrics = await sdk.current();
       for (const h of Object.values(hot.histograms)) h.appendTo(resourceMetrics);
-      seedZeroHistograms(resourceMetrics, seeds);
-      return serializeMetrics(resourceMetrics);
+      zeros.addTo(resourceMetrics);
+      return serializeMetrics(resourceMetrics, text);
     },
     () => provider.shutdown(),
   );
@@ -371,6 +380,8 @@ function hotSeries(i: Instruments) {
       http: new SeriesHistograms(HISTOGRAMS.http),
       search: new SeriesHistograms(HISTOGRAMS.search),
       db: new SeriesHistograms(HISTOGRAMS.db),
+      // Every scrape records one: in the SDK, it would make every collection a new one.
+      render: new SeriesHistograms(HISTOGRAMS.render),
     },
     sums: {
       searches: new PendingSums(i.searches),
@@ -385,7 +396,7 @@ function recordingMetrics(
   i: Instruments,
   hot: ReturnType<typeof hotSeries>,
   options: MetricsOptions,
-  collect: () => Promise<string>,
+  collect: () => Promise<Buffer>,
   shutdown: () => Promise<void>,
 ): ServiceMetrics {
   // Values that come from outside (LLM error classes, models, flag variants) are capped in number.
@@ -485,7 +496,7 @@ function recordingMetrics(
       const started = performance.now();
       const body = await collect();
       const renderSeconds = (performance.now() - started) / 1000;
-      i.render.record(renderSeconds);
+      histograms.render.record(renderSeconds, NO_ATTRIBUTES);
       const contentType = 'text/plain; version=0.0.4; charset=utf-8';
       return { status: 200, contentType, body, renderSeconds };
     },

@@ -10,12 +10,15 @@ describe('feature_flag_store_connected', () => {
     m.watchFlagStore(() => connected);
     const line = async () =>
       (await m.render()).body
+        .toString()
         .split('\n')
         .filter((l) => l.startsWith('feature_flag_store_connected'));
     expect(await line()).toEqual(['feature_flag_store_connected 1']);
     connected = false;
     expect(await line()).toEqual(['feature_flag_store_connected 0']);
-    expect((await m.render()).body).toContain('# TYPE feature_flag_store_connected gauge');
+    expect((await m.render()).body.toString()).toContain(
+      '# TYPE feature_flag_store_connected gauge',
+    );
     await m.shutdown();
   });
 });

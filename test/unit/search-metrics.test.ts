@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createServiceMetrics } from '../../src/search/metrics.js';
+import { createServiceMetrics, type ServiceMetrics } from '../../src/search/metrics.js';
 
 const providers = [
   { name: 'openai', model: 'gpt-4o-mini' },
@@ -17,6 +18,62 @@ function samples(text: string): Map<string, number> {
 }
 
 describe('service metrics', () => {
+  it('reuses the SDK collection only while nothing in it changed (property)', async () => {
+    // Every kind of write, and the flag store link going up or down with nothing recorded. Service
+    // A renders after every step (reusing what it can), service B only at the end: if A kept a
+    // collection that a write had made stale, its last page differs from B's.
+    type Step = (m: ServiceMetrics) => void;
+    const steps: Step[] = [
+      (m) => m.recordHttp('/api/search', 'GET', 200, 0.01, 'keyword'),
+      (m) => m.recordSearch('ai', 'success', 2),
+      (m) => m.recordCohortUser('on'),
+      (m) => m.recordDb('keyword_search', 0.001),
+      (m) => m.recordResultCache('hit'),
+      (m) => m.recordCache(false),
+      (m) => m.recordFlag('ai-search-enabled', 'on', 'beta-users'),
+      (m) => m.recordFeedback(4),
+      (m) => m.recordNoCall('recent_failure'),
+      (m) => m.recordCoalesced(),
+      (m) =>
+        m.recordCall({
+          provider: 'openai',
+          model: 'gpt-4o-mini',
+          durationMs: 700,
+          inputTokens: 120,
+          outputTokens: 40,
+          cachedInputTokens: 0,
+          costUsd: 0.0002,
+        }),
+    ];
+    const LINK = steps.length; // the step that takes the flag store link down or up
+    const page = async (m: ServiceMetrics) => {
+      const s = samples((await m.render()).body.toString());
+      for (const k of s.keys()) if (k.startsWith('ai_search_metrics_render_duration')) s.delete(k);
+      return s;
+    };
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(fc.nat(LINK), { maxLength: 3 }), { maxLength: 10 }),
+        async (rounds) => {
+          const options = { enabled: true, costTracking: true, providers };
+          const [a, b] = [createServiceMetrics(options), createServiceMetrics(options)];
+          const link = { up: true };
+          for (const m of [a, b]) m.watchFlagStore(() => link.up);
+          for (const round of rounds) {
+            for (const k of round) {
+              if (k === LINK) link.up = !link.up;
+              else for (const m of [a, b]) steps[k]!(m);
+            }
+            await page(a);
+          }
+          expect(await page(a)).toEqual(await page(b));
+          await Promise.all([a.shutdown(), b.shutdown()]);
+        },
+      ),
+      { numRuns: 80 },
+    );
+  });
+
   it('exposes every catalog series from start-up, error series at zero', async () => {
     const m = createServiceMetrics({
       enabled: true,
@@ -26,7 +83,7 @@ describe('service metrics', () => {
     });
     const page = await m.render();
     expect(page.status).toBe(200);
-    const s = samples(page.body);
+    const s = samples(page.body.toString());
     for (const key of [
       'http_server_request_duration_count{http_route="/api/search",http_request_method="GET",http_response_status_code="500",url_scheme="http"}',
       'http_server_request_duration_count{http_route="/api/search",http_request_method="GET",http_response_status_code="200",url_scheme="http",ai_search_mode="keyword"}',
@@ -65,14 +122,14 @@ describe('service metrics', () => {
       }
     };
     search(3);
-    let s = samples((await m.render()).body);
+    let s = samples((await m.render()).body.toString());
     expect([s.get(searches), s.get(flags)]).toEqual([3, 3]);
     expect(s.get('ai_search_result_cache_requests_total{result="miss"}')).toBe(2);
     expect(s.get('ai_search_cache_requests_total{result="hit"}')).toBe(3);
-    s = samples((await m.render()).body); // nothing new: the same totals, not doubled or reset
+    s = samples((await m.render()).body.toString()); // nothing new: the same totals, not doubled or reset
     expect([s.get(searches), s.get(flags)]).toEqual([3, 3]);
     search(4);
-    s = samples((await m.render()).body);
+    s = samples((await m.render()).body.toString());
     expect([s.get(searches), s.get(flags)]).toEqual([7, 7]);
     expect(s.get('ai_search_result_cache_requests_total{result="hit"}')).toBe(3);
     expect(
@@ -105,7 +162,7 @@ describe('service metrics', () => {
     m.recordResultCache('miss');
     m.recordResultCache('hit');
     m.recordResultCache('hit');
-    const s = samples((await m.render()).body);
+    const s = samples((await m.render()).body.toString());
     const model = 'gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o-mini"';
     const base = `gen_ai_operation_name="chat",${model}`;
     expect(s.get(`gen_ai_client_operation_duration_count{${base}}`)).toBe(1);
@@ -140,7 +197,7 @@ describe('service metrics', () => {
       cachedInputTokens: 0,
       costUsd: 0.0002,
     });
-    const s = samples((await m.render()).body);
+    const s = samples((await m.render()).body.toString());
     const recorded = [...s].filter(([, v]) => v > 0).map(([k]) => k);
     const labelsOf = (metric: string) =>
       recorded.filter((k) => k.startsWith(`${metric}{`) && !k.includes(',le="'));
@@ -182,7 +239,7 @@ describe('service metrics', () => {
       cachedInputTokens: 0,
       costUsd: 1,
     });
-    const s = samples((await m.render()).body);
+    const s = samples((await m.render()).body.toString());
     expect(
       s.get(
         'ai_search_cost_usd_total{gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o-mini"}',
@@ -194,7 +251,7 @@ describe('service metrics', () => {
     const m = createServiceMetrics({ enabled: true, costTracking: true, providers: [] });
     m.recordHttp('unmatched', 'BREW', 404, 0.001);
     for (let i = 0; i < 40; i++) m.recordDb('get_user', 0.001, `SQLITE_E${i}`);
-    const body = (await m.render()).body;
+    const body = (await m.render()).body.toString();
     expect(body).toContain('http_request_method="_OTHER"');
     expect(body).not.toContain('BREW');
     expect(body).toContain('error_type="_OTHER"');
@@ -209,7 +266,7 @@ describe('service metrics', () => {
     m.recordSearch('keyword', 'success', 0.01);
     m.recordCohortUser('on');
     for (let i = 0; i < 20; i++) m.recordSearch('ai', 'success', 0.1, `v${i}`);
-    const s = samples((await m.render()).body);
+    const s = samples((await m.render()).body.toString());
     const on = 'ai_search_mode="ai",feature_flag_result_variant="on"';
     const off = 'ai_search_mode="keyword",feature_flag_result_variant="off"';
     expect(s.get(`ai_search_searches_total{${on},outcome="success"}`)).toBe(1);
@@ -235,15 +292,15 @@ describe('service metrics', () => {
     const page = await m.render();
     expect(m.enabled).toBe(false);
     expect(page.status).toBe(503);
-    expect(page.body).toContain('ENABLE_AI_SEARCH_MONITORING');
+    expect(page.body.toString()).toContain('ENABLE_AI_SEARCH_MONITORING');
   });
 
   it('times each /metrics render and shows it in the next scrape', async () => {
     const m = createServiceMetrics({ enabled: true, costTracking: true, providers });
     const first = await m.render();
-    expect(samples(first.body).get('ai_search_metrics_render_duration_count')).toBe(0);
+    expect(samples(first.body.toString()).get('ai_search_metrics_render_duration_count')).toBe(0);
     expect(first.renderSeconds).toBeGreaterThan(0);
-    const second = samples((await m.render()).body);
+    const second = samples((await m.render()).body.toString());
     expect(second.get('ai_search_metrics_render_duration_count')).toBe(1);
     expect(second.get('ai_search_metrics_render_duration_sum')).toBeCloseTo(first.renderSeconds, 9);
     await m.shutdown();

@@ -73,7 +73,12 @@ function recordingMetrics() {
     recordNoCall: (reason) => void noCalls.push(reason),
     recordCoalesced: nothing,
     watchFlagStore: nothing,
-    render: async () => ({ status: 200, contentType: 'text/plain', body: '', renderSeconds: 0 }),
+    render: async () => ({
+      status: 200,
+      contentType: 'text/plain',
+      body: Buffer.alloc(0),
+      renderSeconds: 0,
+    }),
     shutdown: async () => {},
   };
   return { metrics, searches, flags, ratings, noCalls };
