@@ -549,6 +549,41 @@ describe('health', () => {
     const after = /ai_search_metrics_render_duration_count (\d+)/.exec(await metricsText(svc.url));
     expect(Number(after?.[1])).toBe(Number(before?.[1]) + 1);
   });
+
+  it('serves a scrape ahead of fastify with the same page and headers, and counts it', async () => {
+    const seriesOf = (text: string) =>
+      text
+        .split('\n')
+        .map((l) => l.replace(/ [^ ]+$/, ''))
+        .sort();
+    const scrapes = (text: string) =>
+      countOf(
+        text,
+        'http_server_request_duration_count',
+        'http_route="/metrics",http_request_method="GET"',
+      );
+    await metricsText(svc.url); // the /metrics GET series exists from here on, on both pages
+    const plain = await fetch(`${svc.url}/metrics`);
+    const text = await plain.text();
+    expect(plain.status).toBe(200);
+    expect(plain.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+    expect(Number(plain.headers.get('content-length'))).toBe(Buffer.byteLength(text));
+    expect(plain.headers.get('server-timing')).toMatch(/^render;dur=\d+\.\d{3}$/);
+    // The same series as fastify's route writes (here with a query string, which it answers).
+    const viaFastify = await fetch(`${svc.url}/metrics?from=test`);
+    expect(viaFastify.headers.get('content-type')).toBe(plain.headers.get('content-type'));
+    const fastifyText = await viaFastify.text();
+    expect(seriesOf(fastifyText)).toEqual(seriesOf(text));
+    // Each scrape, on either path, is in http_server_request_duration once, as every request is.
+    expect(scrapes(fastifyText)).toBe(scrapes(text) + 1);
+    expect(scrapes(await metricsText(svc.url))).toBe(scrapes(fastifyText) + 1);
+    const head = await fetch(`${svc.url}/metrics`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
+    const post = await fetch(`${svc.url}/metrics`, { method: 'POST' });
+    expect(post.status).toBe(404);
+    expect(await post.json()).toEqual({ error: 'not_found', reason: 'no route POST /metrics' });
+  });
 });
 
 describe('a second service: writing off, client rate limit, corrupt flag file', () => {

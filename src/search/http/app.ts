@@ -9,6 +9,7 @@ import type { TokenBuckets } from '../token-buckets.js';
 import { handleError, sendError } from './errors.js';
 import { registerFlagRoutes } from './flag-routes.js';
 import { registerHealthRoutes, type Readiness } from './health-routes.js';
+import { metricsFirstServer, registerMetricsRoute } from './metrics-route.js';
 import { searchModeOf } from './search-mode.js';
 import { registerSearchRoutes } from './search-routes.js';
 
@@ -39,6 +40,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     ...STRICT_SCHEMA_OPTIONS,
     // A malformed URL (bad percent-encoding, an over-long id) gets the same error shape.
     frameworkErrors: (err, _req, reply) => sendError(reply, err.statusCode ?? 400, err.message),
+    // A scrape of /metrics skips fastify's pipeline (metrics-route.ts says why).
+    serverFactory: metricsFirstServer(deps.metrics),
   });
   installStrictInput(app);
 
@@ -72,6 +75,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   registerSearchRoutes(app, deps.service);
   registerFlagRoutes(app, deps.flagStore, deps.adminToken, deps.logger);
-  registerHealthRoutes(app, deps.readiness, deps.metrics, deps.adminToken);
+  registerHealthRoutes(app, deps.readiness, deps.adminToken);
+  registerMetricsRoute(app, deps.metrics);
   return app;
 }

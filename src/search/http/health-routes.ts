@@ -1,10 +1,9 @@
 // /healthz (the process answers), /readyz (it can serve: database open, flags loaded; and what is
-// degraded, such as a flag store it cannot hear) and /metrics.
+// degraded, such as a flag store it cannot hear); /metrics is in metrics-route.ts.
 // /readyz is unauthenticated (probes call it), so its reasons say what is wrong but never where
 // (no paths, no file contents, no parser messages); a caller with the FLAG_ADMIN_TOKEN bearer
 // token also gets the details.
 import type { FastifyInstance } from 'fastify';
-import type { ServiceMetrics } from '../metrics.js';
 import { checkAdminToken } from './admin-token.js';
 
 /** One reason the service cannot serve now. */
@@ -27,7 +26,6 @@ export type Readiness = () => readonly NotReady[];
 export function registerHealthRoutes(
   app: FastifyInstance,
   readiness: Readiness,
-  metrics: ServiceMetrics,
   adminToken: string | undefined,
 ): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -50,15 +48,5 @@ export function registerHealthRoutes(
       ? { ready: false, reasons, details: notReady.map((n) => n.detail), ...degraded }
       : { ready: false, reasons, ...degraded };
     return reply.code(503).send(body);
-  });
-
-  app.get('/metrics', async (_req, reply) => {
-    const page = await metrics.render();
-    // Server-Timing: the render time alone, for clients (and bench:service) beside the round trip.
-    return reply
-      .code(page.status)
-      .header('content-type', page.contentType)
-      .header('server-timing', `render;dur=${(page.renderSeconds * 1000).toFixed(3)}`)
-      .send(page.body);
   });
 }
