@@ -30,7 +30,6 @@
 // takes most of one core: the figures are the service's and its client's together.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -43,6 +42,7 @@ import {
   scrapes,
   type ScrapeFigures,
 } from './support/metrics-scrapes.js';
+import { LOAD_SCRIPT, SERVE_ENV, type LoadFigures as Figures } from './support/autocannon-load.js';
 import { meanCi, pct, verdict } from './support/paired-interval.js';
 
 const run = promisify(execFile);
@@ -86,27 +86,6 @@ function cpuMicros(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
-
-const LOAD_SCRIPT = `const autocannon = require(${JSON.stringify(createRequire(import.meta.url).resolve('autocannon'))});
-const [url, connections, seconds, user, ...paths] = process.argv.slice(1);
-let next = 0;
-autocannon({ url, connections: Number(connections), duration: Number(seconds), headers: { 'x-user-id': user },
-  requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: paths[next++ % paths.length] }) }] }, (err, r) => {
-  if (err) { console.error(err); process.exit(1); }
-  process.stdout.write(JSON.stringify({ rps: r.requests.average, total: r.requests.total, p50: r.latency.p50, p99: r.latency.p99, bad: r.non2xx + r.errors }));
-});`;
-
-interface Figures {
-  rps: number;
-  /** Requests answered in the run. */
-  total: number;
-  p50: number;
-  p99: number;
-  bad: number;
-}
-
-// The bench measures the search, not the per-user quota or the per-client share of LLM calls.
-const SERVE_ENV = { AI_SEARCH_RATE_LIMIT: '0', AI_SEARCH_CLIENT_CALL_SHARE: '0' };
 
 /** Seconds of load the latency rounds ran (their slices). */
 const totalTrafficSeconds = (figures: Map<string, Figures[]>) =>
