@@ -38,25 +38,21 @@ export class ReusedCollection {
     meter: Meter,
     private readonly collect: () => Promise<ResourceMetrics>,
   ) {
-    const written = () => void (this.writes += 1);
+    // Every write goes through here first: the count a collection is checked against.
+    const counted =
+      <A extends unknown[]>(write: (...args: A) => void) =>
+      (...args: A) => {
+        this.writes += 1;
+        write(...args);
+      };
     this.meter = {
       createCounter: (name: string, options?: MetricOptions): Counter => {
         const counter = meter.createCounter(name, options);
-        return {
-          add: (value, attributes, context) => {
-            written();
-            counter.add(value, attributes, context);
-          },
-        };
+        return { add: counted(counter.add.bind(counter)) };
       },
       createHistogram: (name: string, options?: MetricOptions): Histogram => {
         const histogram = meter.createHistogram(name, options);
-        return {
-          record: (value, attributes, context) => {
-            written();
-            histogram.record(value, attributes, context);
-          },
-        };
+        return { record: counted(histogram.record.bind(histogram)) };
       },
       createObservableGauge: (name: string, options?: MetricOptions): ObservableGauge => {
         const gauge = meter.createObservableGauge(name, options);
