@@ -1,90 +1,152 @@
-// The per-search instruments, kept off the OpenTelemetry SDK's record path. The SDK hashes a
-// record's attributes on every call (sorts the keys, JSON.stringify) and has no bound
-// instruments, which made a cached search's telemetry 12–20% of its CPU. Here each series is
-// keyed by its attribute object (one frozen object per label set, see `attrsOf` in metrics.ts),
-// so recording is a map lookup and an addition. The SDK still owns the model and the page:
-// counters reach it once per series per scrape (`PendingSums.flush`), and histograms join its
-// collection as cumulative data points (`SeriesHistograms.appendTo`) before serialising, the way
-// seedZeroHistograms adds the empty ones.
-import type { Attributes, Counter, HrTime } from '@opentelemetry/api';
-import { DataPointType, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { emptyHistogram, type HistogramSpec } from './metrics-zero-series.js';
+// The per-request series, kept off the OpenTelemetry SDK: the HTTP, search and DB durations, the
+// search, flag and cache counters. The SDK hashes a record's attributes on every call (sorts the
+// keys, JSON.stringify) and has no bound instruments, which made a cached search's telemetry
+// 12–20% of its CPU; and any write to it makes its next collection a new one, so a search between
+// two scrapes cost the scrape a whole collection. Here each series is found by its attribute
+// object (one frozen object per label set, see `AttrsMemo`), so recording is a lookup and an
+// addition; and each family writes its own lines of the page, keeping each series' text until that
+// series moves and its own bytes until one of its series does. An idle scrape rewrites the one or
+// two series that moved (the scrape's own request) and copies the rest.
+import type { Attributes } from '@opentelemetry/api';
+import { familyHeader, familyName, histogramLines, line, writeLabels } from './metrics-text.js';
+import { attributesKey, type HistogramSpec } from './metrics-zero-series.js';
 
-/** Additions to one counter, summed per attribute object until `flush` hands them to the SDK. */
-export class PendingSums {
-  private readonly sums = new Map<Attributes, number>();
-  constructor(private readonly counter: Counter) {}
-
-  add(n: number, attrs: Attributes): void {
-    this.sums.set(attrs, (this.sums.get(attrs) ?? 0) + n);
-  }
-
-  flush(): void {
-    for (const [attrs, n] of this.sums) this.counter.add(n, attrs);
-    this.sums.clear();
-  }
+/** What a family's header says: the instrument's name (dots), description and unit. */
+export interface FamilySpec {
+  readonly name: string;
+  readonly description: string;
+  readonly unit: string;
 }
 
 interface Series {
-  readonly startTime: HrTime;
+  /** `k="v",…` as the page writes it. */
+  readonly labels: string;
+  /** The series' lines as last written; undefined once it moved. */
+  text: Buffer | undefined;
+}
+
+const NOTHING = Buffer.alloc(0);
+
+/**
+ * One family of series and its part of the page. A series is created at zero by `seed` or by its
+ * first record, and is the same series for any attribute object with the same labels (so a
+ * pre-declared series and the one recordings land on cannot split in two). Series are written in
+ * the order they were created, as the SDK does.
+ */
+abstract class Family<S extends Series> {
+  protected readonly name: string;
+  private readonly header: Buffer;
+  // Weak: an attribute object made per call (none is, today) would not be kept alive by this.
+  private readonly byAttrs = new WeakMap<Attributes, S>();
+  private readonly byKey = new Map<string, S>();
+  private readonly order: S[] = [];
+  private bytes: Buffer | undefined;
+
+  constructor(spec: FamilySpec, type: 'counter' | 'histogram') {
+    this.name = familyName(spec.name, type === 'counter');
+    this.header = Buffer.from(familyHeader(this.name, spec.description, spec.unit, type));
+  }
+
+  /** Creates the series at zero if it does not exist (an error ratio needs its numerator at 0). */
+  seed(attrs: Attributes): void {
+    this.series(attrs);
+  }
+
+  /** The family's lines as the OpenTelemetry serializer writes them; none before its first series. */
+  page(): Buffer {
+    if (this.bytes !== undefined) return this.bytes;
+    if (this.order.length === 0) return NOTHING;
+    const chunks = [this.header];
+    for (const s of this.order) chunks.push((s.text ??= Buffer.from(this.write(s))));
+    return (this.bytes = Buffer.concat(chunks));
+  }
+
+  protected series(attrs: Attributes): S {
+    let s = this.byAttrs.get(attrs);
+    if (s === undefined) {
+      const key = attributesKey(attrs);
+      s = this.byKey.get(key);
+      if (s === undefined) {
+        s = this.create(writeLabels(attrs));
+        this.byKey.set(key, s);
+        this.order.push(s);
+        this.bytes = undefined;
+      }
+      this.byAttrs.set(attrs, s);
+    }
+    return s;
+  }
+
+  /** Marks `s` (and so the family's bytes) to be written again. */
+  protected moved(s: S): void {
+    s.text = undefined;
+    this.bytes = undefined;
+  }
+
+  protected abstract create(labels: string): S;
+  protected abstract write(s: S): string;
+}
+
+interface HistogramSeries extends Series {
   /** One count per bucket: counts[i] holds values ≤ boundaries[i] (and > the one before); the last, the rest. */
   readonly counts: number[];
   sum: number;
   count: number;
 }
 
-const hrNow = (): HrTime => {
-  const ms = Date.now();
-  return [Math.floor(ms / 1000), (ms % 1000) * 1e6];
-};
-
-/** A cumulative explicit-bucket histogram per attribute object (the SDK's semantics: v ≤ le). */
-export class SeriesHistograms {
-  private readonly series = new Map<Attributes, Series>();
-
-  constructor(private readonly spec: HistogramSpec) {}
+/** Cumulative explicit-bucket histograms, bucketed as the SDK does (v ≤ le). */
+export class HotHistogram extends Family<HistogramSeries> {
+  constructor(private readonly spec: HistogramSpec) {
+    super(spec, 'histogram');
+  }
 
   record(value: number, attrs: Attributes): void {
-    // As the SDK: a NaN or negative value is not a duration or a size, and is dropped.
-    if (!(value >= 0)) return;
-    let s = this.series.get(attrs);
-    if (s === undefined) {
-      s = {
-        startTime: hrNow(),
-        counts: new Array(this.spec.boundaries.length + 1).fill(0),
-        sum: 0,
-        count: 0,
-      };
-      this.series.set(attrs, s);
-    }
+    // As the SDK: a negative or NaN value is not a duration or a size, and is dropped; a NaN one
+    // after its series is created (at zero), a negative one before.
+    if (value < 0) return;
+    const s = this.series(attrs);
+    if (Number.isNaN(value)) return;
     s.count += 1;
     s.sum += value;
     s.counts[bucketOf(this.spec.boundaries, value)]! += 1;
+    this.moved(s);
   }
 
-  /** Adds every series to the collection, as the SDK would have collected it (cumulative). */
-  appendTo(resourceMetrics: ResourceMetrics): void {
-    const scope = resourceMetrics.scopeMetrics[0];
-    if (scope === undefined || this.series.size === 0) return;
-    let metric = scope.metrics.find((m) => m.descriptor.name === this.spec.name);
-    if (metric === undefined) {
-      metric = emptyHistogram(this.spec);
-      scope.metrics.push(metric);
-    }
-    if (metric.dataPointType !== DataPointType.HISTOGRAM) return;
-    const endTime = hrNow();
-    for (const [attributes, s] of this.series) {
-      metric.dataPoints.push({
-        attributes,
-        startTime: s.startTime,
-        endTime,
-        value: {
-          buckets: { boundaries: [...this.spec.boundaries], counts: [...s.counts] },
-          sum: s.sum,
-          count: s.count,
-        },
-      });
-    }
+  protected create(labels: string): HistogramSeries {
+    const counts = new Array<number>(this.spec.boundaries.length + 1).fill(0);
+    return { labels, text: undefined, counts, sum: 0, count: 0 };
+  }
+
+  protected write(s: HistogramSeries): string {
+    const buckets = { boundaries: this.spec.boundaries, counts: s.counts };
+    return histogramLines(this.name, s.labels, { count: s.count, sum: s.sum, buckets });
+  }
+}
+
+interface SumSeries extends Series {
+  value: number;
+}
+
+/** Monotonic counters (`_total`). */
+export class HotCounter extends Family<SumSeries> {
+  constructor(spec: FamilySpec) {
+    super(spec, 'counter');
+  }
+
+  add(n: number, attrs: Attributes): void {
+    // As the SDK, a counter does not go down; nor does it turn NaN here (the SDK's would).
+    if (!(n >= 0)) return;
+    const s = this.series(attrs);
+    s.value += n;
+    this.moved(s);
+  }
+
+  protected create(labels: string): SumSeries {
+    return { labels, text: undefined, value: 0 };
+  }
+
+  protected write(s: SumSeries): string {
+    return line(this.name, s.labels, s.value);
   }
 }
 

@@ -23,7 +23,7 @@ function value(v: number): string {
 }
 
 /** `k1="v1",k2="v2"` (no braces), or '' for no attributes. */
-function writeLabels(attributes: Attributes): string {
+export function writeLabels(attributes: Attributes): string {
   let out = '';
   for (const key in attributes) {
     out += `${out ? ',' : ''}${sanitize(key)}="${escapeValue(attributes[key])}"`;
@@ -31,7 +31,7 @@ function writeLabels(attributes: Attributes): string {
   return out;
 }
 
-const line = (name: string, labelText: string, v: number) =>
+export const line = (name: string, labelText: string, v: number) =>
   labelText ? `${name}{${labelText}} ${value(v)}\n` : `${name} ${value(v)}\n`;
 
 function typeOf(m: MetricData): string {
@@ -103,7 +103,13 @@ export class SeriesText {
   }
 }
 
-function histogramLines(name: string, l: string, h: Histogram): string {
+/** The cumulative numbers of one histogram series, as the SDK hands them out. */
+type HistogramValue = Pick<Histogram, 'count' | 'sum'> & {
+  readonly buckets: { readonly boundaries: readonly number[]; readonly counts: readonly number[] };
+};
+
+/** One histogram series: `_count`, `_sum`, then the cumulative buckets up to `+Inf`. */
+export function histogramLines(name: string, l: string, h: HistogramValue): string {
   let out = line(`${name}_count`, l, h.count);
   if (h.sum !== undefined) out += line(`${name}_sum`, l, h.sum);
   const sep = l ? `${l},` : '';
@@ -148,17 +154,27 @@ function points(page: PageBytes, name: string, m: MetricData, cache: SeriesText 
   }
 }
 
-function metric(page: PageBytes, m: MetricData, cache: SeriesText | undefined): void {
-  let name = sanitize(escape(m.descriptor.name));
+/** The family name in Prometheus for an instrument's name (`_total` added to a counter's). */
+export function familyName(instrument: string, counter: boolean): string {
+  let name = sanitize(escape(instrument));
   if (/^[0-9]/.test(name)) name = `_${name}`;
-  if (m.dataPointType === DataPointType.SUM && m.isMonotonic && !name.endsWith('_total')) {
-    name += '_total';
-  }
-  const help = `# HELP ${name} ${escape(m.descriptor.description || 'description missing')}`;
-  const unit = m.descriptor.unit ? `\n# UNIT ${name} ${escape(m.descriptor.unit)}` : '';
+  if (counter && !name.endsWith('_total')) name += '_total';
+  return name;
+}
+
+/** The `# HELP`, `# UNIT` (when there is one) and `# TYPE` lines of a family. */
+export function familyHeader(name: string, description: string, unit: string, type: string) {
+  const help = `# HELP ${name} ${escape(description || 'description missing')}`;
+  const unitLine = unit ? `\n# UNIT ${name} ${escape(unit)}` : '';
   // Every line ends in a newline. (A trim() here, as the SDK's serialiser has, copied each
   // metric's text once more: a quarter of the render's CPU.)
-  page.add(`${help}${unit}\n# TYPE ${name} ${typeOf(m)}\n`);
+  return `${help}${unitLine}\n# TYPE ${name} ${type}\n`;
+}
+
+function metric(page: PageBytes, m: MetricData, cache: SeriesText | undefined): void {
+  const counter = m.dataPointType === DataPointType.SUM && m.isMonotonic;
+  const name = familyName(m.descriptor.name, counter);
+  page.add(familyHeader(name, m.descriptor.description, m.descriptor.unit, typeOf(m)));
   points(page, name, m, cache);
 }
 

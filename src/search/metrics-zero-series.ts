@@ -27,7 +27,8 @@ export interface HistogramSeed {
   readonly attributes: Attributes;
 }
 
-function attributesKey(attributes: Attributes): string {
+/** One key per label set, whatever the order its keys were set in. */
+export function attributesKey(attributes: Attributes): string {
   return JSON.stringify(Object.entries(attributes).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 

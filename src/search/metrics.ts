@@ -47,7 +47,7 @@ import {
   type HistogramSeed,
   type HistogramSpec,
 } from './metrics-zero-series.js';
-import { AttrsMemo, PendingSums, SeriesHistograms } from './metrics-hot-series.js';
+import { AttrsMemo, HotCounter, HotHistogram, type FamilySpec } from './metrics-hot-series.js';
 import { SeriesText, serializeMetrics } from './metrics-text.js';
 import { ReusedCollection, type CountingMeter } from './metrics-collection.js';
 import { BUCKETS } from '../shared/histogram-buckets.js';
@@ -104,10 +104,38 @@ const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', '
 export interface MetricsPage {
   readonly status: number;
   readonly contentType: string;
-  /** The page in UTF-8, ready to send (text is `body.toString()`). */
+  /**
+   * The page in UTF-8, in the pieces kept between scrapes, to be sent as they are: joining them
+   * would copy the whole page at every scrape (~120 KB; a copy that cost as much as the rest of an
+   * idle render here).
+   */
+  readonly chunks: readonly Buffer[];
+  /** The page's length in bytes. */
+  readonly bytes: number;
+  /** The page as one buffer, joined when asked for (text is `body.toString()`). */
   readonly body: Buffer;
   /** How long collecting and writing this page took (0 when monitoring is off). */
   readonly renderSeconds: number;
+}
+
+function pageOf(
+  status: number,
+  contentType: string,
+  chunks: readonly Buffer[],
+  renderSeconds: number,
+): MetricsPage {
+  let bytes = 0;
+  for (const c of chunks) bytes += c.length;
+  return {
+    status,
+    contentType,
+    chunks,
+    bytes,
+    renderSeconds,
+    get body() {
+      return Buffer.concat(chunks, bytes);
+    },
+  };
 }
 
 export interface ServiceMetrics extends LlmTelemetry {
@@ -153,14 +181,12 @@ export interface MetricsOptions {
   readonly serviceName?: string;
 }
 
-const OFF_PAGE: MetricsPage = {
-  status: 503,
-  contentType: 'text/plain; charset=utf-8',
-  body: Buffer.from(
-    'monitoring is off (ENABLE_AI_SEARCH_MONITORING=false): no metrics are recorded\n',
-  ),
-  renderSeconds: 0,
-};
+const OFF_PAGE: MetricsPage = pageOf(
+  503,
+  'text/plain; charset=utf-8',
+  [Buffer.from('monitoring is off (ENABLE_AI_SEARCH_MONITORING=false): no metrics are recorded\n')],
+  0,
+);
 
 const HISTOGRAMS = {
   http: spec(
@@ -197,6 +223,25 @@ const HISTOGRAMS = {
   ),
 } as const;
 
+/** The per-request counters: kept off the SDK like the HTTP, search, DB and render histograms. */
+const COUNTERS = {
+  searches: counter('ai_search.searches', 'Searches answered, by mode, flag variant and outcome'),
+  cohortUsers: counter(
+    'ai_search.cohort.users',
+    'Users served a flag variant for the first time since the flag last changed (distinct users per rollout step)',
+  ),
+  cache: counter('ai_search.cache.requests', 'Query-understanding cache lookups'),
+  resultCache: counter(
+    'ai_search.result_cache.requests',
+    'Search result cache lookups (a hit answers without a database query)',
+  ),
+  flags: counter('feature_flag.evaluations', 'Feature flag evaluations'),
+} as const;
+
+function counter(name: string, description: string): FamilySpec {
+  return { name, description, unit: '' };
+}
+
 function spec(
   name: string,
   unit: string,
@@ -214,28 +259,12 @@ function instruments(meter: CountingMeter) {
       advice: { explicitBucketBoundaries: [...s.boundaries] },
     });
   return {
-    searches: meter.createCounter('ai_search.searches', {
-      description: 'Searches answered, by mode, flag variant and outcome',
-    }),
-    cohortUsers: meter.createCounter('ai_search.cohort.users', {
-      description:
-        'Users served a flag variant for the first time since the flag last changed (distinct users per rollout step)',
-    }),
     genAi: histogram(HISTOGRAMS.genAi),
     tokens: histogram(HISTOGRAMS.tokens),
     cost: meter.createCounter('ai_search.cost_usd', {
       description: 'LLM spend in US dollars, from the price table',
     }),
-    cache: meter.createCounter('ai_search.cache.requests', {
-      description: 'Query-understanding cache lookups',
-    }),
-    resultCache: meter.createCounter('ai_search.result_cache.requests', {
-      description: 'Search result cache lookups (a hit answers without a database query)',
-    }),
     rating: histogram(HISTOGRAMS.rating),
-    flags: meter.createCounter('feature_flag.evaluations', {
-      description: 'Feature flag evaluations',
-    }),
     // What a client cannot spend on the AI service (docs/llm.md, "What one client can cost").
     skipped: meter.createCounter('ai_search.llm.skipped', {
       description: 'AI searches answered in keyword mode without any LLM call, by reason',
@@ -318,23 +347,25 @@ function histogramSeeds(options: MetricsOptions): HistogramSeed[] {
   return seeds;
 }
 
-function seedCounters(i: Instruments, options: MetricsOptions): void {
+function seedCounters(i: Instruments, hot: HotSeries, options: MetricsOptions): void {
+  const { counters } = hot;
   for (const mode of SEARCH_MODES) {
     const variant = MODE_VARIANT[mode];
     for (const outcome of SEARCH_OUTCOMES) {
-      i.searches.add(0, { ...searchAttrs(mode, variant), outcome });
+      counters.searches.seed({ ...searchAttrs(mode, variant), outcome });
     }
-    i.cohortUsers.add(0, { [ATTR_FLAG_VARIANT]: variant });
+    counters.cohortUsers.seed({ [ATTR_FLAG_VARIANT]: variant });
   }
   for (const p of options.providers) i.cost.add(0, modelAttrs(p.name, p.model));
-  for (const result of ['hit', 'miss']) i.cache.add(0, { result });
-  for (const result of ['hit', 'miss']) i.resultCache.add(0, { result });
+  for (const result of ['hit', 'miss']) counters.cache.seed({ result });
+  for (const result of ['hit', 'miss']) counters.resultCache.seed({ result });
   for (const reason of NO_CALL_REASONS) i.skipped.add(0, { reason });
   i.coalesced.add(0);
   for (const flag of options.flags ?? []) {
     for (const segment of ['internal-users', 'beta-users', 'public']) {
       for (const variant of ['on', 'off']) {
-        i.flags.add(0, { 'feature_flag.key': flag, 'feature_flag.variant': variant, segment });
+        const attrs = { 'feature_flag.key': flag, 'feature_flag.variant': variant, segment };
+        counters.flags.seed(attrs);
       }
     }
   }
@@ -347,56 +378,76 @@ export function createServiceMetrics(options: MetricsOptions): ServiceMetrics {
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.serviceName ?? 'ai-search' }),
     readers: [exporter],
   });
+  const text = new SeriesText();
+  const hot = hotSeries();
+  const zeros: HistogramSeed[] = [];
+  for (const seed of histogramSeeds(options)) {
+    const family = hot.bySpec.get(seed.spec);
+    if (family) family.seed(seed.attributes);
+    else zeros.push(seed);
+  }
+  const sdkZeros = new ZeroHistograms(zeros);
+  // The SDK's part of the page: the LLM's series and the rare ones, written again only after one
+  // of them was recorded (or the flag store's gauge moved).
   const sdk = new ReusedCollection(provider.getMeter('ai-search'), async () => {
-    return (await exporter.collect()).resourceMetrics;
+    const { resourceMetrics } = await exporter.collect();
+    sdkZeros.addTo(resourceMetrics);
+    return serializeMetrics(resourceMetrics, text);
   });
   const i = instruments(sdk.meter);
-  const hot = hotSeries(i);
-  seedCounters(i, options);
-  const zeros = new ZeroHistograms(histogramSeeds(options));
-  const text = new SeriesText();
+  seedCounters(i, hot, options);
   return recordingMetrics(
     i,
     hot,
     options,
     async () => {
-      for (const sums of Object.values(hot.sums)) sums.flush();
-      const resourceMetrics = await sdk.current();
-      for (const h of Object.values(hot.histograms)) h.appendTo(resourceMetrics);
-      zeros.addTo(resourceMetrics);
-      return serializeMetrics(resourceMetrics, text);
+      const chunks = [await sdk.current()];
+      for (const family of hot.families) {
+        const bytes = family.page();
+        if (bytes.length > 0) chunks.push(bytes);
+      }
+      return chunks;
     },
     () => provider.shutdown(),
   );
 }
 
 /**
- * What every request or search records, kept off the SDK's record path (metrics-hot-series.ts):
- * the counters' sums reach the SDK before each collection, the histograms join it after.
+ * What every request or search records, kept off the SDK (metrics-hot-series.ts): each family
+ * writes its own part of the page, and only the series that moved since the last scrape.
  */
-function hotSeries(i: Instruments) {
-  return {
-    histograms: {
-      http: new SeriesHistograms(HISTOGRAMS.http),
-      search: new SeriesHistograms(HISTOGRAMS.search),
-      db: new SeriesHistograms(HISTOGRAMS.db),
-      // Every scrape records one: in the SDK, it would make every collection a new one.
-      render: new SeriesHistograms(HISTOGRAMS.render),
-    },
-    sums: {
-      searches: new PendingSums(i.searches),
-      flags: new PendingSums(i.flags),
-      resultCache: new PendingSums(i.resultCache),
-      cache: new PendingSums(i.cache),
-    },
+function hotSeries() {
+  const histograms = {
+    http: new HotHistogram(HISTOGRAMS.http),
+    search: new HotHistogram(HISTOGRAMS.search),
+    db: new HotHistogram(HISTOGRAMS.db),
+    // Every scrape records one: in the SDK, it would make every collection a new one.
+    render: new HotHistogram(HISTOGRAMS.render),
   };
+  const counters = {
+    searches: new HotCounter(COUNTERS.searches),
+    cohortUsers: new HotCounter(COUNTERS.cohortUsers),
+    flags: new HotCounter(COUNTERS.flags),
+    resultCache: new HotCounter(COUNTERS.resultCache),
+    cache: new HotCounter(COUNTERS.cache),
+  };
+  const bySpec = new Map<HistogramSpec, HotHistogram>([
+    [HISTOGRAMS.http, histograms.http],
+    [HISTOGRAMS.search, histograms.search],
+    [HISTOGRAMS.db, histograms.db],
+    [HISTOGRAMS.render, histograms.render],
+  ]);
+  const families = [...Object.values(histograms), ...Object.values(counters)];
+  return { histograms, counters, bySpec, families };
 }
+
+type HotSeries = ReturnType<typeof hotSeries>;
 
 function recordingMetrics(
   i: Instruments,
-  hot: ReturnType<typeof hotSeries>,
+  hot: HotSeries,
   options: MetricsOptions,
-  collect: () => Promise<Buffer>,
+  collect: () => Promise<Buffer[]>,
   shutdown: () => Promise<void>,
 ): ServiceMetrics {
   // Values that come from outside (LLM error classes, models, flag variants) are capped in number.
@@ -427,7 +478,7 @@ function recordingMetrics(
       segment,
     })),
   };
-  const { histograms, sums } = hot;
+  const { histograms, counters } = hot;
   const callAttrs = (c: LlmCallRecord) => {
     const model = models.bound(c.model);
     return { model: modelAttrs(c.provider, model), genAi: genAiAttrs(c.provider, model) };
@@ -440,12 +491,12 @@ function recordingMetrics(
     },
     recordSearch(mode, outcome, seconds, variant = MODE_VARIANT[mode]) {
       const v = variants.bound(variant);
-      sums.searches.add(1, memo.searchOutcome.get(mode, v, outcome, undefined));
+      counters.searches.add(1, memo.searchOutcome.get(mode, v, outcome, undefined));
       histograms.search.record(seconds, memo.search.get(mode, v, undefined, undefined));
     },
     recordCohortUser(variant) {
       const v = variants.bound(variant);
-      i.cohortUsers.add(1, memo.cohort.get(v, undefined, undefined, undefined));
+      counters.cohortUsers.add(1, memo.cohort.get(v, undefined, undefined, undefined));
     },
     recordDb(operation, seconds, errorType) {
       const e = errorType && errorTypes.bound(errorType);
@@ -471,14 +522,14 @@ function recordingMetrics(
       if (options.costTracking && call.costUsd > 0) i.cost.add(call.costUsd, model);
     },
     recordCache(hit) {
-      sums.cache.add(1, memo.result.get(hit ? 'hit' : 'miss', undefined, undefined, undefined));
+      counters.cache.add(1, memo.result.get(hit ? 'hit' : 'miss', undefined, undefined, undefined));
     },
     recordResultCache(result) {
-      sums.resultCache.add(1, memo.result.get(result, undefined, undefined, undefined));
+      counters.resultCache.add(1, memo.result.get(result, undefined, undefined, undefined));
     },
     recordFlag(flag, variant, segment) {
       const v = variants.bound(variant);
-      sums.flags.add(1, memo.flag.get(flag, v, segment, undefined));
+      counters.flags.add(1, memo.flag.get(flag, v, segment, undefined));
     },
     watchFlagStore(connected) {
       i.flagStore.addCallback((result) => result.observe(connected() ? 1 : 0));
@@ -494,11 +545,10 @@ function recordingMetrics(
     },
     async render() {
       const started = performance.now();
-      const body = await collect();
+      const chunks = await collect();
       const renderSeconds = (performance.now() - started) / 1000;
       histograms.render.record(renderSeconds, NO_ATTRIBUTES);
-      const contentType = 'text/plain; version=0.0.4; charset=utf-8';
-      return { status: 200, contentType, body, renderSeconds };
+      return pageOf(200, 'text/plain; version=0.0.4; charset=utf-8', chunks, renderSeconds);
     },
     shutdown,
   };

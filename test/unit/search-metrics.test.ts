@@ -74,6 +74,50 @@ describe('service metrics', () => {
     );
   });
 
+  it('writes one well-formed page: each family once and whole, each series once (the SDK part and the service-kept part together)', async () => {
+    const m = createServiceMetrics({
+      enabled: true,
+      costTracking: true,
+      providers,
+      flags: ['ai-search-enabled'],
+    });
+    m.watchFlagStore(() => true);
+    for (let k = 0; k < 3; k++) {
+      // Each lands on a pre-declared series: a twin of it would show twice.
+      m.recordHttp('/api/search', 'GET', 200, 0.01, 'keyword');
+      m.recordHttp('/api/search', 'GET', 500, 0.01);
+      m.recordSearch('keyword', 'success', 0.01);
+      m.recordCohortUser('off');
+      m.recordDb('keyword_search', 0.001);
+      m.recordResultCache('hit');
+      m.recordCache(false);
+      m.recordFlag('ai-search-enabled', 'off', 'public');
+      m.recordFeedback(5);
+      m.recordNoCall('recent_failure');
+      await m.render();
+    }
+    const lines = (await m.render()).body.toString().split('\n');
+    const families: string[] = [];
+    const series = new Set<string>();
+    for (const l of lines) {
+      if (l.startsWith('# TYPE ')) {
+        families.push(l.split(' ')[2]!);
+        continue;
+      }
+      if (l === '' || l.startsWith('#')) continue;
+      const key = l.slice(0, l.lastIndexOf(' '));
+      expect(series.has(key), `${key} twice`).toBe(false);
+      series.add(key);
+      const family = families.at(-1)!;
+      expect(key.replace(/\{.*$/, '').replace(/_(count|sum|bucket)$/, ''), key).toBe(family);
+    }
+    expect(new Set(families).size, families.join(' ')).toBe(families.length);
+    expect(families).toEqual(
+      expect.arrayContaining(['ai_search_searches_total', 'feature_flag_store_connected']),
+    );
+    await m.shutdown();
+  });
+
   it('exposes every catalog series from start-up, error series at zero', async () => {
     const m = createServiceMetrics({
       enabled: true,

@@ -76,6 +76,8 @@ function recordingMetrics() {
     render: async () => ({
       status: 200,
       contentType: 'text/plain',
+      chunks: [],
+      bytes: 0,
       body: Buffer.alloc(0),
       renderSeconds: 0,
     }),

@@ -44,13 +44,17 @@ export function metricsFirstServer(metrics: ServiceMetrics) {
         (page) => {
           res.writeHead(page.status, {
             ...headersOf(page),
-            'content-length': String(page.body.length),
+            'content-length': String(page.bytes),
           });
           res.once('finish', () => {
             const seconds = (performance.now() - started) / 1000;
             metrics.recordHttp(METRICS_ROUTE, req.method as string, page.status, seconds);
           });
-          res.end(req.method === 'HEAD' ? undefined : page.body);
+          if (req.method === 'HEAD') return void res.end();
+          // The page's pieces as they are kept, in one write to the socket (end() uncorks).
+          res.cork();
+          for (const chunk of page.chunks) res.write(chunk);
+          res.end();
         },
         () => fastifyHandler(req, res),
       );
