@@ -1,12 +1,12 @@
-// The per-request series, kept off the OpenTelemetry SDK: the HTTP, search and DB durations, the
-// search, flag and cache counters. The SDK hashes a record's attributes on every call (sorts the
+// The per-request series, kept off the OpenTelemetry SDK: the HTTP, search, DB and render
+// durations, the search, cohort, flag and cache counters. The SDK hashes a record's attributes on every call (sorts the
 // keys, JSON.stringify) and has no bound instruments, which made a cached search's telemetry
 // 12–20% of its CPU; and any write to it makes its next collection a new one, so a search between
 // two scrapes cost the scrape a whole collection. Here each series is found by its attribute
 // object (one frozen object per label set, see `AttrsMemo`), so recording is a lookup and an
 // addition; and each family writes its own lines of the page, keeping each series' text until that
-// series moves and its own bytes until one of its series does. An idle scrape rewrites the one or
-// two series that moved (the scrape's own request) and copies the rest.
+// series moves and its own bytes until one of its series does. An idle scrape rewrites the two
+// series that moved (the last scrape's request and render times) and sends the rest as kept.
 import type { Attributes } from '@opentelemetry/api';
 import { familyHeader, familyName, histogramLines, line, writeLabels } from './metrics-text.js';
 import { attributesKey, type HistogramSpec } from './metrics-zero-series.js';
