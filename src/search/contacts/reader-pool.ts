@@ -200,7 +200,7 @@ export class ReaderPool {
     if (this.onIdle && this.inFlight() === 0) this.onIdle();
     for (const [op, seconds, errorType] of reply.observed)
       this.options.observe(op, seconds, errorType);
-    if (reply.ok) p.resolve(reply.hits);
+    if (reply.ok) p.resolve(JSON.parse(reply.hitsJson) as ContactHit[]);
     else p.reject(new DbQueryError(reply.message, reply.code));
   }
 

@@ -28,7 +28,7 @@ port.on('message', (req: ReaderRequest) => {
       req.kind === 'keyword'
         ? queries.keywordSearch(req.query, req.limit)
         : queries.filterSearch(req.filters, req.limit);
-    reply = { id: req.id, ok: true, hits, observed };
+    reply = { id: req.id, ok: true, hitsJson: JSON.stringify(hits), observed };
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     reply = {
