@@ -3,7 +3,8 @@
 // merged into its cumulative state and every data point made anew): 0.2 ms of CPU back to back,
 // but 0.9 ms at the median on an idle scrape here, where each scrape runs from cold caches; half
 // of the render. The per-request series live outside the SDK (metrics-hot-series.ts), so between
-// two scrapes the SDK's part moves only when an LLM call, a feedback or a skipped call was recorded.
+// two scrapes the SDK's part moves only when an LLM call, a feedback or a skipped call was
+// recorded.
 //
 // How "changed" is known without collecting: the instruments come from a meter that counts every
 // write (`add`, `record`), so no recording path can be forgotten; an observable instrument's

@@ -1,12 +1,13 @@
 // The per-request series, kept off the OpenTelemetry SDK: the HTTP, search, DB and render
-// durations, the search, cohort, flag and cache counters. The SDK hashes a record's attributes on every call (sorts the
-// keys, JSON.stringify) and has no bound instruments, which made a cached search's telemetry
-// 12–20% of its CPU; and any write to it makes its next collection a new one, so a search between
-// two scrapes cost the scrape a whole collection. Here each series is found by its attribute
-// object (one frozen object per label set, see `AttrsMemo`), so recording is a lookup and an
-// addition; and each family writes its own lines of the page, keeping each series' text until that
-// series moves and its own bytes until one of its series does. An idle scrape rewrites the two
-// series that moved (the last scrape's request and render times) and sends the rest as kept.
+// durations, the search, cohort, flag and cache counters. The SDK hashes a record's attributes on
+// every call (sorts the keys, JSON.stringify) and has no bound instruments, which made a cached
+// search's telemetry 12–20% of its CPU; and any write to it makes its next collection a new one,
+// so a search between two scrapes cost the scrape a whole collection. Here each series is found
+// by its attribute object (one frozen object per label set, see `AttrsMemo`), so recording is a
+// lookup and an addition; and each family writes its own lines of the page, keeping each series'
+// text until that series moves and its own bytes until one of its series does. An idle scrape
+// rewrites the two series that moved (the last scrape's request and render times) and sends the
+// rest as kept.
 import type { Attributes } from '@opentelemetry/api';
 import { familyHeader, familyName, histogramLines, line, writeLabels } from './metrics-text.js';
 import { attributesKey, type HistogramSpec } from './metrics-zero-series.js';
@@ -52,7 +53,7 @@ abstract class Family<S extends Series> {
     this.series(attrs);
   }
 
-  /** The family's lines as the OpenTelemetry serializer writes them; none before its first series. */
+  /** The family's lines as OpenTelemetry's serializer writes them; none before its first series. */
   page(): Buffer {
     if (this.bytes !== undefined) return this.bytes;
     if (this.order.length === 0) return NOTHING;
@@ -96,7 +97,7 @@ interface HistogramSeries extends Series {
 
 /** Cumulative explicit-bucket histograms, bucketed as the SDK does (v ≤ le). */
 export class HotHistogram extends Family<HistogramSeries> {
-  constructor(private readonly spec: HistogramSpec) {
+  constructor(readonly spec: HistogramSpec) {
     super(spec, 'histogram');
   }
 

@@ -431,12 +431,7 @@ function hotSeries() {
     resultCache: new HotCounter(COUNTERS.resultCache),
     cache: new HotCounter(COUNTERS.cache),
   };
-  const bySpec = new Map<HistogramSpec, HotHistogram>([
-    [HISTOGRAMS.http, histograms.http],
-    [HISTOGRAMS.search, histograms.search],
-    [HISTOGRAMS.db, histograms.db],
-    [HISTOGRAMS.render, histograms.render],
-  ]);
+  const bySpec = new Map(Object.values(histograms).map((h) => [h.spec, h]));
   const families = [...Object.values(histograms), ...Object.values(counters)];
   return { histograms, counters, bySpec, families };
 }

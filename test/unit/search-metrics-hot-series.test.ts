@@ -70,7 +70,8 @@ describe('per-request series kept off the SDK', () => {
               });
               for (const [j, v] of done) {
                 if (kind === 'h') h.record(v, { ...LABEL_SETS[j] });
-                // The SDK warns on a negative or NaN counter add and drops it, as ours does.
+                // The SDK drops a negative counter add, as ours does; a NaN one it would add (and
+                // turn the counter NaN), where ours drops it: neither is given to it here.
                 else if (v >= 0) c.add(v, { ...LABEL_SETS[j] });
               }
             });
