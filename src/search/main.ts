@@ -14,6 +14,7 @@ import { clientCallsPerReplica, secretValues, type Config } from '../shared/conf
 import { createLogger, type Logger } from '../shared/logger.js';
 import { openContactsStore, type ContactsStore, type TermIndexReport } from './contacts/store.js';
 import { buildApp } from './http/app.js';
+import { startMetricsPort } from './http/metrics-port.js';
 import type { NotReady } from './http/health-routes.js';
 import { createQueryUnderstanding, describeProviders } from './llm/index.js';
 import type { LlmTelemetry, QueryUnderstanding } from './llm/types.js';
@@ -66,10 +67,19 @@ export interface StartServiceOptions {
   /** Replaces the real LLM layer (tests only). */
   readonly understanding?: (telemetry: LlmTelemetry) => QueryUnderstanding;
   readonly flagPollMs?: number;
+  /**
+   * Port of the metrics port (/metrics from a thread of its own, http/metrics-port.ts); 0 picks
+   * a free one. Default: config.ports.metrics (SEARCH_METRICS_PORT); neither: no metrics port.
+   */
+  readonly metricsPort?: number;
+  /** The metrics port's refresh and staleness (tests). */
+  readonly metricsPortTiming?: { readonly refreshMs?: number; readonly staleAfterMs?: number };
 }
 
 export interface RunningService {
   readonly url: string;
+  /** The metrics port's /metrics, when there is one. */
+  readonly metricsUrl: string | undefined;
   readonly store: ContactsStore;
   /** Answers one request in-process through the same app that listens (fast property tests). */
   inject(request: InjectOptions): Promise<LightMyRequestResponse>;
@@ -297,18 +307,54 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
       port: options.port ?? config.ports.service,
       host: options.host ?? '127.0.0.1',
     });
-    logStarted(config, url, metrics.enabled, logger);
-    return { url, store, inject: (request) => app.inject(request), close: closeAll };
+    const metricsUrl = await startMetricsPortIfAsked(options, metrics, logger, cleanup);
+    logStarted(config, url, metricsUrl, metrics.enabled, logger);
+    return {
+      url,
+      metricsUrl,
+      store,
+      inject: (request) => app.inject(request),
+      close: closeAll,
+    };
   } catch (err) {
     await closeAll();
     throw err;
   }
 }
 
-function logStarted(config: Config, url: string, monitoring: boolean, logger: Logger): void {
+async function startMetricsPortIfAsked(
+  options: StartServiceOptions,
+  metrics: ServiceMetrics,
+  logger: Logger,
+  cleanup: (() => Promise<void> | void)[],
+): Promise<string | undefined> {
+  const port = options.metricsPort ?? options.config.ports.metrics;
+  if (port === undefined) return undefined;
+  const metricsPort = await startMetricsPort({
+    render: () => metrics.render(),
+    port,
+    host: options.host ?? '127.0.0.1',
+    logger,
+    ...options.metricsPortTiming,
+  });
+  cleanup.push(() => metricsPort.close());
+  return metricsPort.url;
+}
+
+function logStarted(
+  config: Config,
+  url: string,
+  metricsUrl: string | undefined,
+  monitoring: boolean,
+  logger: Logger,
+): void {
   const chain = describeProviders(config);
   logger.info({ providers: chain.providers }, chain.message);
   const flagAdmin = config.flagAdminToken ? 'on' : 'off';
   const flagsAt = config.flagsUrl ? redactUrl(config.flagsUrl) : config.flagsFile;
-  logger.info({ url, monitoring, flags: flagsAt, flagAdmin }, `search service listening on ${url}`);
+  const also = metricsUrl ? ` (metrics also at ${metricsUrl})` : '';
+  logger.info(
+    { url, metricsUrl, monitoring, flags: flagsAt, flagAdmin },
+    `search service listening on ${url}${also}`,
+  );
 }

@@ -12,6 +12,7 @@ import { DEFAULT_CLIENT_RATE_LIMIT, DEFAULT_CONTACTS, logTermIndex, startService
 
 export interface ServeOptions {
   readonly port?: string;
+  readonly metricsPort?: string;
   readonly host?: string;
   readonly dataDir?: string;
   readonly contacts?: string;
@@ -48,6 +49,8 @@ function prepare(o: ServeOptions, cwd: string, base: EnvMap): Prepared {
   if (o.dataDir !== undefined) env.DATA_DIR = o.dataDir;
   const port = integer('--port', o.port, 0, 65535);
   if (port !== undefined) env.SEARCH_PORT = String(port);
+  const metricsPort = integer('--metrics-port', o.metricsPort, 0, 65535);
+  if (metricsPort !== undefined) env.SEARCH_METRICS_PORT = String(metricsPort);
   const contacts =
     integer('--contacts', o.contacts, 1, 10_000_000) ??
     integer('AI_SEARCH_SEED_CONTACTS', env.AI_SEARCH_SEED_CONTACTS, 1, 10_000_000) ??

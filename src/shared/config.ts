@@ -79,6 +79,8 @@ export interface Config {
     readonly service: number;
     readonly daemon: number;
     readonly llmSim: number;
+    /** SEARCH_METRICS_PORT: the service's /metrics on a thread of its own; unset, none. */
+    readonly metrics: number | undefined;
   };
   readonly serviceUrl: string;
   readonly prometheusUrl: string;
@@ -167,6 +169,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     service: r.get('SEARCH_PORT', parsePort, 3000),
     daemon: r.get('CANARY_PORT', parsePort, 3100),
     llmSim: r.get('LLM_SIM_PORT', parsePort, 3200),
+    metrics: r.get('SEARCH_METRICS_PORT', parsePort, undefined),
   });
   const config: Config = {
     env: r.raw('CANARY_ENV') ?? 'development',

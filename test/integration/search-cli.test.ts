@@ -37,6 +37,8 @@ describe('canary serve', () => {
 
   it.each([
     [['serve', '--port', 'abc'], {}, '--port "abc" is not valid'],
+    [['serve', '--metrics-port', '65536'], {}, '--metrics-port "65536" is not valid'],
+    [['serve', '--migrate-only'], { SEARCH_METRICS_PORT: 'x' }, 'SEARCH_METRICS_PORT'],
     [['serve', '--contacts', '0'], {}, '--contacts "0" is not valid'],
     [['serve', '--result-cache', '-1'], {}, '--result-cache "-1" is not valid'],
     [['serve', '--result-cache', '1e4'], {}, '--result-cache "1e4" is not valid'],

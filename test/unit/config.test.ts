@@ -72,6 +72,7 @@ describe('loadConfig', () => {
     ['LLM_SIM_URL', 'localhost:3200', /http:\/\/ or https:\/\/ URL/],
     ['AI_SEARCH_PROVIDERS', 'openai,gemini', /comma-separated list/],
     ['SEARCH_PORT', '70000', /TCP port/],
+    ['SEARCH_METRICS_PORT', 'metrics', /TCP port/],
   ])('rejects %s=%s with a message naming the variable', (name, value, expected) => {
     const problems = problemsOf({ [name]: value });
     expect(problems).toHaveLength(1);

@@ -7,6 +7,10 @@ export const registerServe: RegisterCommand = (program) => {
     .command('serve')
     .description('run the AI search service (search API, feedback, flag admin, health, /metrics)')
     .option('--port <n>', 'port to listen on (default: SEARCH_PORT, else 3000; 0 picks a free one)')
+    .option(
+      '--metrics-port <n>',
+      'also serve /metrics on this port, from a thread of its own (default: SEARCH_METRICS_PORT, else none; 0 picks a free one)',
+    )
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
     .option(
       '--data-dir <dir>',

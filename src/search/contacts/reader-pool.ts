@@ -4,7 +4,8 @@
 // same whichever thread ran the query. A worker that dies is replaced; the searches it held fail
 // at once as DB errors (error_type "reader_exited"), so the route answers 500 instead of hanging.
 import { performance } from 'node:perf_hooks';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { siblingModule, startWorker } from '../../shared/worker-thread.js';
 import type { SearchFilters } from '../llm/types.js';
 import type { ContactHit, DbObserver, DbOperation } from './queries.js';
 import type { ReaderReply, ReaderRequest, ReaderWorkerData } from './reader-protocol.js';
@@ -63,23 +64,7 @@ const RESTART_PAUSE_MS = 1000;
 const DRAIN_MS = 5000;
 const YOUNG_MS = 1000;
 
-const defaultWorkerUrl = (): URL =>
-  new URL(
-    import.meta.url.endsWith('.ts') ? './reader-worker.ts' : './reader-worker.js',
-    import.meta.url,
-  );
-
-/**
- * Starts a worker for `url`. A TypeScript module (the sources run through tsx, as bin/canary.js
- * does) is loaded through tsx's loader, registered inside the worker: loader hooks of the parent
- * thread do not reach workers on Node 20.
- */
-function startWorker(url: URL, data: ReaderWorkerData): Worker {
-  if (!url.pathname.endsWith('.ts')) return new Worker(url, { workerData: data });
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`;
-  return new Worker(boot, { eval: true, workerData: data });
-}
+const defaultWorkerUrl = (): URL => siblingModule('reader-worker', import.meta.url);
 
 export class ReaderPool {
   private readonly slots: Slot[] = [];
@@ -141,9 +126,8 @@ export class ReaderPool {
   }
 
   private start(slot: Slot): void {
-    const worker = startWorker(this.options.workerUrl ?? defaultWorkerUrl(), {
-      file: this.options.file,
-    });
+    const data: ReaderWorkerData = { file: this.options.file };
+    const worker = startWorker(this.options.workerUrl ?? defaultWorkerUrl(), data);
     slot.worker = worker;
     slot.alive = true;
     slot.startedAt = performance.now();
