@@ -97,6 +97,9 @@ function childEnv(opts: StackOptions, urls: StackUrls): Record<string, string> {
     ...env,
     // Each replica enforces its part of a per-client share (src/shared/config.ts).
     AI_SEARCH_REPLICAS: String(opts.replicas),
+    // Prometheus scrapes each replica's own port here; an inherited metrics port would be the
+    // same one for every replica, and the second could not listen. Empty is unset.
+    SEARCH_METRICS_PORT: '',
     DATA_DIR: opts.dataDir,
     LLM_SIM_URL: urls.llmSim,
     SEARCH_URL: urls.service,

@@ -4,12 +4,16 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../harness/index.js';
 import { isAlive, runStack, waitFor, type StackRun } from './stack-run.js';
 
 let stack: StackRun;
 let replicaUrls: string[];
 beforeAll(async () => {
-  stack = await runStack(['--fast', '--replicas', '2', '--no-alertmanager']);
+  // A metrics port set in the environment would be the same one for both replicas (the second
+  // could not listen): the stack, which scrapes each replica's own port, clears it for them.
+  const inherited = { SEARCH_METRICS_PORT: String(await freePort()) };
+  stack = await runStack(['--fast', '--replicas', '2', '--no-alertmanager'], inherited);
   replicaUrls = (
     JSON.parse(readFileSync(path.join(stack.dataDir, 'stack.json'), 'utf8')) as {
       replicaUrls: string[];

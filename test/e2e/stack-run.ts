@@ -30,7 +30,10 @@ export function isAlive(pid: number): boolean {
 
 const BIN = path.resolve('bin/canary.js');
 
-export async function runStack(args: readonly string[] = ['--fast']): Promise<StackRun> {
+export async function runStack(
+  args: readonly string[] = ['--fast'],
+  env: Readonly<Record<string, string>> = {},
+): Promise<StackRun> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'stack-e2e-'));
   const ports5 = await Promise.all(Array.from({ length: 5 }, () => freePort()));
   const [service, daemon, sim, prom, am] = ports5 as [number, number, number, number, number];
@@ -39,7 +42,7 @@ export async function runStack(args: readonly string[] = ['--fast']): Promise<St
   const child: ChildProcess = spawn(
     process.execPath,
     [BIN, 'start', '--data-dir', dataDir, ...ports.map(String), ...args],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
   );
   let out = '';
   child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
