@@ -2,11 +2,12 @@
 // HTTP, with the real worker thread, a real SQLite file and a real Prometheus scraping it.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMetricsPort } from '../../src/search/http/metrics-port.js';
+import { MAX_CONNECTIONS } from '../../src/search/http/metrics-port-protocol.js';
 import { startService, type RunningService } from '../../src/search/main.js';
 import type { MetricsPage } from '../../src/search/metrics.js';
 import { loadConfig } from '../../src/shared/config.js';
@@ -152,6 +153,44 @@ describe('the metrics port', () => {
     const other = await fetch(base.replace('/metrics', '/api/search?q=x'));
     expect(other.status).toBe(404);
     expect(await other.text()).toContain('this port serves GET /metrics only');
+  });
+});
+
+describe('one client cannot exhaust it', () => {
+  it(`keeps at most ${MAX_CONNECTIONS} connections: the next is closed at once, and scrapes work again after`, async () => {
+    const { hostname, port } = new URL(svc.metricsUrl!);
+    // A connection that is answered stays open (keep-alive); one over the limit is closed.
+    const scrapeOnNewConnection = (): Promise<{ socket: Socket; answered: boolean }> =>
+      new Promise((resolve) => {
+        const socket = connect(Number(port), hostname, () =>
+          socket.write('HEAD /metrics HTTP/1.1\r\nHost: x\r\n\r\n'),
+        );
+        socket.once('data', () => resolve({ socket, answered: true }));
+        socket.once('close', () => resolve({ socket, answered: false }));
+        socket.once('error', () => {}); // a reset shows as the close above
+      });
+    const held: Socket[] = [];
+    let refused = false;
+    try {
+      // This test's own earlier fetches may hold a few keep-alive connections too.
+      while (held.length <= MAX_CONNECTIONS) {
+        const { socket, answered } = await scrapeOnNewConnection();
+        if (!answered) {
+          refused = true;
+          break;
+        }
+        held.push(socket);
+      }
+      expect(refused).toBe(true);
+      expect(held.length).toBeLessThanOrEqual(MAX_CONNECTIONS);
+      expect(held.length).toBeGreaterThan(MAX_CONNECTIONS - 10);
+    } finally {
+      for (const socket of held) socket.destroy();
+    }
+    await eventually(
+      async () => ((await fetch(svc.metricsUrl!)).status === 200 ? true : undefined),
+      { what: 'a scrape once the connections are closed' },
+    );
   });
 });
 

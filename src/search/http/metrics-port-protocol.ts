@@ -28,5 +28,12 @@ export type FromMetricsPort =
   | { readonly type: 'listening'; readonly port: number }
   | { readonly type: 'listen-failed'; readonly message: string; readonly code: string | undefined };
 
+/**
+ * Connections the metrics port keeps open at once. Prometheus holds one per target; a few more for
+ * people and probes. Beyond this the server closes new connections at once, so no client can
+ * exhaust the thread's sockets.
+ */
+export const MAX_CONNECTIONS = 64;
+
 /** Epoch milliseconds with sub-millisecond precision, comparable across the two threads. */
 export const epochMs = (): number => performance.timeOrigin + performance.now();

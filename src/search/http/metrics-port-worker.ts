@@ -9,6 +9,7 @@
 import { createServer, type ServerResponse } from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
 import {
+  MAX_CONNECTIONS,
   epochMs,
   type FromMetricsPort,
   type MetricsPortData,
@@ -39,7 +40,9 @@ function plain(res: ServerResponse, status: number, text: string, headers = {}):
   res.end(`${text}\n`);
 }
 
-const server = createServer((req, res) => {
+// A scrape is a GET without a body: ten seconds for its headers and the whole request is ample,
+// and a client that trickles them is cut off (Node checks every 30 s by default).
+const server = createServer({ headersTimeout: 10_000, requestTimeout: 10_000 }, (req, res) => {
   const path = (req.url ?? '').split('?', 1)[0];
   if (path !== '/metrics') return plain(res, 404, 'not found: this port serves GET /metrics only');
   if (req.method !== 'GET' && req.method !== 'HEAD')
@@ -78,6 +81,7 @@ port.on('message', (message: ToMetricsPort) => {
   page = { status, contentType, writtenAt, body: Buffer.from(message.body) };
 });
 
+server.maxConnections = MAX_CONNECTIONS;
 server.once('error', (err: NodeJS.ErrnoException) => {
   post({ type: 'listen-failed', message: err.message, code: err.code });
   port.close();
