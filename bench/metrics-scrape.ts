@@ -5,7 +5,7 @@
 // service's metrics port (`--metrics-port`: the page from a thread of its own), and a static
 // server (a small node:http process) answering a copy of the same page, taken after the warm-up
 // traffic. Prometheus records each scrape's duration (`scrape_duration_seconds`: the
-// request, reading the page and storing its samples), so both targets pay the same client, the
+// request, reading the page and storing its samples), so every target pays the same client, the
 // same page size and the same machine; the difference is the service's own share. The service's
 // render time and its own handling of the route come from its histograms over the same window.
 // With `--baseline DIR`, a second `canary serve` from another tree (a checkout of an earlier
@@ -208,7 +208,7 @@ async function main(): Promise<void> {
     const spread = await spreadScrapes(prom, names, scrapeConfig);
     const job = (t: Target) => `${t}_${spread.attempt}`;
     const phases: { name: string; at: number; seconds: number }[] = [];
-    await sleep(5000); // both targets scraped a few times before the first window
+    await sleep(5000); // every target scraped a few times before the first window
     if (CONNECTIONS > 0) {
       // Each service gets its own load process, at the same time (the baseline tree's too).
       const loads = await Promise.all(

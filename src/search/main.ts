@@ -14,7 +14,7 @@ import { clientCallsPerReplica, secretValues, type Config } from '../shared/conf
 import { createLogger, type Logger } from '../shared/logger.js';
 import { openContactsStore, type ContactsStore, type TermIndexReport } from './contacts/store.js';
 import { buildApp } from './http/app.js';
-import { startMetricsPort } from './http/metrics-port.js';
+import { startMetricsPort, type MetricsPort } from './http/metrics-port.js';
 import type { NotReady } from './http/health-routes.js';
 import { createQueryUnderstanding, describeProviders } from './llm/index.js';
 import type { LlmTelemetry, QueryUnderstanding } from './llm/types.js';
@@ -307,11 +307,12 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
       port: options.port ?? config.ports.service,
       host: options.host ?? '127.0.0.1',
     });
-    const metricsUrl = await startMetricsPortIfAsked(options, metrics, logger, cleanup);
-    logStarted(config, url, metricsUrl, metrics.enabled, logger);
+    const metricsPort = await startMetricsPortIfAsked(options, metrics, logger);
+    if (metricsPort) cleanup.push(() => metricsPort.close());
+    logStarted(config, url, metricsPort?.url, metrics.enabled, logger);
     return {
       url,
-      metricsUrl,
+      metricsUrl: metricsPort?.url,
       store,
       inject: (request) => app.inject(request),
       close: closeAll,
@@ -322,23 +323,20 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
   }
 }
 
-async function startMetricsPortIfAsked(
+function startMetricsPortIfAsked(
   options: StartServiceOptions,
   metrics: ServiceMetrics,
   logger: Logger,
-  cleanup: (() => Promise<void> | void)[],
-): Promise<string | undefined> {
+): Promise<MetricsPort> | undefined {
   const port = options.metricsPort ?? options.config.ports.metrics;
   if (port === undefined) return undefined;
-  const metricsPort = await startMetricsPort({
+  return startMetricsPort({
     render: () => metrics.render(),
     port,
     host: options.host ?? '127.0.0.1',
     logger,
     ...options.metricsPortTiming,
   });
-  cleanup.push(() => metricsPort.close());
-  return metricsPort.url;
 }
 
 function logStarted(

@@ -118,7 +118,8 @@ export interface MetricsPage {
   readonly renderSeconds: number;
 }
 
-function pageOf(
+/** A page of `chunks`, sent as they are; `body` joins them only when asked. */
+export function pageOf(
   status: number,
   contentType: string,
   chunks: readonly Buffer[],

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMetricsPort } from '../../src/search/http/metrics-port.js';
 import { MAX_CONNECTIONS } from '../../src/search/http/metrics-port-protocol.js';
 import { startService, type RunningService } from '../../src/search/main.js';
-import type { MetricsPage } from '../../src/search/metrics.js';
+import { pageOf } from '../../src/search/metrics.js';
 import { loadConfig } from '../../src/shared/config.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { eventually, freePort, startPrometheus, which } from '../harness/index.js';
@@ -233,17 +233,8 @@ describe('starting and stopping it', () => {
 
 describe('the thread on its own (startMetricsPort, pages written by the test)', () => {
   const crashing = new URL('../fixtures/crashing-metrics-port.ts', import.meta.url);
-  const page = (text: string, contentType = 'text/plain; version=0.0.4; charset=utf-8') => {
-    const chunks = [Buffer.from(text)];
-    return {
-      status: 200,
-      contentType,
-      chunks,
-      bytes: chunks[0]!.length,
-      body: chunks[0]!,
-      renderSeconds: 0,
-    } satisfies MetricsPage;
-  };
+  const page = (text: string, contentType = 'text/plain; version=0.0.4; charset=utf-8') =>
+    pageOf(200, contentType, [Buffer.from(text)], 0);
   const logs = () => {
     const lines: { level: number; msg: string }[] = [];
     const destination = { write: (s: string) => void lines.push(JSON.parse(s)) };

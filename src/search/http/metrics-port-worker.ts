@@ -17,8 +17,9 @@ import {
 } from './metrics-port-protocol.js';
 
 const options = workerData as MetricsPortData;
-const port = parentPort;
-if (!port) throw new Error('metrics-port-worker.ts runs as a worker thread (see metrics-port.ts)');
+const parent = parentPort;
+if (!parent)
+  throw new Error('metrics-port-worker.ts runs as a worker thread (see metrics-port.ts)');
 
 interface Page {
   readonly status: number;
@@ -33,7 +34,7 @@ const AGE_HEADER =
   `# HELP ${AGE} How old the page was when this scrape was answered (the service writes it every ` +
   `${options.refreshMs / 1000} s; this port serves the last one)\n# TYPE ${AGE} gauge\n`;
 
-const post = (message: FromMetricsPort) => port.postMessage(message);
+const post = (message: FromMetricsPort) => parent.postMessage(message);
 
 function plain(res: ServerResponse, status: number, text: string, headers = {}): void {
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
@@ -71,9 +72,9 @@ const server = createServer({ headersTimeout: 10_000, requestTimeout: 10_000 }, 
   res.end();
 });
 
-port.on('message', (message: ToMetricsPort) => {
+parent.on('message', (message: ToMetricsPort) => {
   if (message.type === 'close') {
-    server.close(() => port.close());
+    server.close(() => parent.close());
     server.closeAllConnections();
     return;
   }
@@ -84,7 +85,7 @@ port.on('message', (message: ToMetricsPort) => {
 server.maxConnections = MAX_CONNECTIONS;
 server.once('error', (err: NodeJS.ErrnoException) => {
   post({ type: 'listen-failed', message: err.message, code: err.code });
-  port.close();
+  parent.close();
 });
 server.listen(options.port, options.host, () => {
   const address = server.address();

@@ -23,9 +23,9 @@ import {
  * costs ~0.2 ms here (the families keep their text), so four a second are ~0.1% of a core; and a
  * quarter of a second is nothing beside the windows the rules take rates over (minutes).
  */
-export const REFRESH_MS = 250;
+const REFRESH_MS = 250;
 /** Ten seconds without a page: the main thread is stuck (or stopping); scrapes get 503. */
-export const STALE_AFTER_MS = 10_000;
+const STALE_AFTER_MS = 10_000;
 /** A thread that died is started again after this pause. */
 const RESTART_MS = 1000;
 
@@ -45,7 +45,11 @@ export interface MetricsPort {
   close(): Promise<void>;
 }
 
-/** The page's pieces in one buffer of its own, to be transferred to the thread. */
+/**
+ * The page's pieces in one buffer of its own, to be transferred to the thread. Not `page.body`: a
+ * short join (the 503 page of monitoring off) is cut from Buffer's shared pool, whose memory must
+ * not be handed to another thread.
+ */
 function transferable(page: MetricsPage): ArrayBuffer {
   const out = new Uint8Array(page.bytes);
   let at = 0;
@@ -110,25 +114,30 @@ export async function startMetricsPort(options: MetricsPortOptions): Promise<Met
 
   const start = async (port: number): Promise<number> => {
     const data: MetricsPortData = { host, port, staleAfterMs, refreshMs };
-    worker = startWorker(url, data);
-    const current = worker;
+    const current = startWorker(url, data);
+    worker = current;
     exited = new Promise((resolve) => current.once('exit', resolve));
-    const bound = await listening(worker);
-    worker.on('error', (err) => logger.error({ err }, "the metrics port's thread failed"));
-    worker.once('exit', (code) => {
+    const bound = await listening(current);
+    current.on('error', (err) => logger.error({ err }, "the metrics port's thread failed"));
+    current.once('exit', (code) => {
       if (closing) return;
       logger.error(
         { code },
         `the metrics port's thread exited; starting it again in ${RESTART_MS} ms`,
       );
-      setTimeout(() => {
-        if (closing) return;
-        start(bound).then(refresh, (err: unknown) =>
-          logger.error({ err }, 'the metrics port could not be started again'),
-        );
-      }, RESTART_MS).unref();
+      setTimeout(() => void restart(bound), RESTART_MS).unref();
     });
     return bound;
+  };
+  // On the port it had: a scraper's target does not move.
+  const restart = async (port: number) => {
+    if (closing) return;
+    try {
+      await start(port);
+      await refresh();
+    } catch (err) {
+      logger.error({ err }, 'the metrics port could not be started again');
+    }
   };
 
   const bound = await start(options.port);
